@@ -1,0 +1,23 @@
+/* clockutil.h -- monotonic and wall-clock milliseconds. Deadlines always use the monotonic clock
+ * so a jumping wall clock can never stretch or shrink a fencing deadline. */
+#ifndef FO_CLOCKUTIL_H
+#define FO_CLOCKUTIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif

@@ -1,0 +1,91 @@
+/* db.h -- everything failoverd and failoverctl say to a mysqld, through the MySQL C API.
+ * Defined in src/lib/db.c. Every call blocks (bounded by connect/read/write timeouts): call it
+ * from a worker thread, never from the event loop. One db_conn_t per thread at a time. */
+#ifndef FO_DB_H
+#define FO_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gtid.h"
+
+typedef enum {
+    FLAVOR_UNKNOWN = 0,
+    FLAVOR_MARIADB,
+    FLAVOR_MYSQL,
+} flavor_t;
+
+typedef struct db_target {
+    const char *host;
+    int port;
+    const char *socket; /* may be NULL */
+    const char *user;
+    const char *password;
+    int connect_timeout_ms;
+    int read_timeout_ms;
+    const config_t *cfg; /* for ssl settings; may be NULL */
+} db_target_t;
+
+typedef struct db_conn db_conn_t;
+
+/* Connect; NULL with a message on failure. */
+db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen);
+void db_close(db_conn_t *c);
+flavor_t db_flavor(const db_conn_t *c);
+
+typedef struct db_probe {
+    uint32_t server_id;
+    char version[64];
+    bool read_only;
+    bool is_replica;       /* a SHOW SLAVE STATUS row exists */
+    char source_host[256];
+    int source_port;
+    bool io_running;       /* Slave_IO_Running = Yes */
+    bool io_connecting;    /* Slave_IO_Running = Connecting */
+    bool sql_running;
+    double lag_s;          /* Seconds_Behind_Master, -1 when NULL */
+    char last_io_error[256];
+    char last_sql_error[256];
+    char gtid_io_pos[GTID_POS_STRLEN];     /* received */
+    char gtid_slave_pos[GTID_POS_STRLEN];  /* applied by replication */
+    char gtid_binlog_pos[GTID_POS_STRLEN]; /* own binlog */
+    char gtid_current_pos[GTID_POS_STRLEN];
+    int replicas_connected; /* Binlog Dump threads */
+} db_probe_t;
+
+/* One round of status queries. 0 ok, -1 error (message in err; the connection may be dead). */
+int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen);
+
+/* Run one statement that returns no rows; the statement text is logged at debug level. */
+int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen);
+
+int db_set_read_only(db_conn_t *c, bool on, char *err, size_t errlen);
+
+/* Kill every client session except our own account's, replication threads and system threads:
+ * read_only does not stop READ ONLY ADMIN holders, so fencing must cut them off.
+ * Returns the number killed, or -1. */
+int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size_t errlen);
+
+/* Stop replication and forget the source (promotion). */
+int db_detach_replication(db_conn_t *c, char *err, size_t errlen);
+
+/* Point at a new source with GTID auto-positioning and start replication. If reset_slave_pos is
+ * set (a former primary rejoining), gtid_slave_pos is first set to gtid_binlog_pos. */
+int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
+               const char *repl_password, bool reset_slave_pos, char *err, size_t errlen);
+
+int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
+int db_start_replication(db_conn_t *c, char *err, size_t errlen);
+
+/* Wait until pos has been applied. 0 reached, 1 timed out, -1 error. */
+int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, char *err, size_t errlen);
+
+/* The statements db_repoint / db_detach_replication would run, for failoverctl explain.
+ * Passwords are shown as '***'. Returns 0 or -1 if buf too small. */
+int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
+                   bool reset_slave_pos, char *buf, size_t len);
+int db_detach_sql(flavor_t f, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,121 @@
+/* decide.h -- the decisions failover rests on, as pure functions of (observations, now).
+ * Defined in src/lib/decide.c. No ev.h, zookeeper.h or mysql.h here: unit-tested with tables. */
+#ifndef FO_DECIDE_H
+#define FO_DECIDE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gtid.h"
+
+/* ---- candidate ranking ------------------------------------------------------------------ */
+
+typedef struct candidate_obs {
+    const char *name;
+    promotion_t promotion;
+    bool reachable;     /* the coordinator could query its mysqld just now */
+    bool is_replica;    /* it has a replication configuration (SHOW SLAVE STATUS row) */
+    gtid_pos_t received; /* Gtid_IO_Pos merged with gtid_slave_pos: what it has received */
+    gtid_pos_t applied;  /* gtid_slave_pos: what its SQL thread has applied */
+    gtid_pos_t binlog;   /* gtid_binlog_pos: everything in its own binlog */
+    double lag_s;        /* Seconds_Behind_Master, < 0 when unknown */
+} candidate_obs_t;
+
+typedef struct candidate_verdict {
+    bool eligible;
+    int rank;          /* 1 = best; 0 when not eligible */
+    char reason[160];  /* why eligible ("most received ..."), or why not */
+} candidate_verdict_t;
+
+/* Errant transactions: GTIDs in the candidate's own binlog that neither its replication stream
+ * (applied) nor the old primary's last known position (may be empty) account for.
+ * Returns the count, and names them in buf when buf is non-NULL. */
+uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primary, char *buf,
+                          size_t len);
+
+/* Rank n candidates. Order: never promotion=never, unreachable, non-replicas or errant ones; then
+ * most received first; then promotion=prefer; then least lag (unknown lag last); then name.
+ * Fills verdicts[n] and order[] (indices of eligible candidates, best first).
+ * Returns the number of eligible candidates. */
+size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
+                      candidate_verdict_t *verdicts, size_t *order);
+
+/* ---- holistic primary-loss detection ---------------------------------------------------- */
+
+typedef struct primary_obs {
+    bool primary_reachable;      /* the coordinator's own probe of the primary's mysqld */
+    int consecutive_failures;    /* failed probes in a row (0 when reachable) */
+    int replicas_known;          /* replicas that should replicate from the primary */
+    int replicas_reachable;      /* of those, how many the coordinator could query */
+    int replicas_io_connected;   /* of the reachable, how many have an IO thread connected to it */
+} primary_obs_t;
+
+typedef enum {
+    DETECT_INVALID = 0,
+    DETECT_HEALTHY,            /* primary reachable */
+    DETECT_SUSPECT,            /* unreachable, below the failure threshold: look again soon */
+    DETECT_REPLICAS_DISAGREE,  /* unreachable from here but some replica still replicates: no failover */
+    DETECT_NO_WITNESS,         /* unreachable and no replica reachable to confirm: no failover */
+    DETECT_CONFIRMED_DEAD,     /* unreachable and no reachable replica connected: fail over */
+} detect_t;
+
+detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold);
+const char *detect_name(detect_t d);
+
+/* ---- fencing on ZooKeeper loss ---------------------------------------------------------- */
+
+/* The server can expire our session no earlier than (send time of the last request it answered)
+ * + session timeout. We fence at half of that, leaving the other half for the fence itself. */
+int64_t fence_deadline_ms(int64_t last_ack_sent_ms, int session_timeout_ms);
+
+/* How fresh failsafe evidence (every replica connected to us) must be. */
+int64_t failsafe_evidence_ttl_ms(int check_interval_ms);
+
+/* How long a coordinator waits, after stopping replica IO threads, before promoting without the
+ * old primary's acknowledgement: long enough that any failsafe evidence has lapsed. */
+int64_t failsafe_lapse_wait_ms(int check_interval_ms, int heartbeat_ms);
+
+typedef struct write_obs {
+    bool is_desired_primary;   /* /primary names this node with the epoch we hold */
+    bool session_alive;        /* now < fence deadline */
+    bool failsafe_enabled;
+    int64_t evidence_at_ms;    /* when we last saw every expected replica connected; 0 = never */
+    int replicas_expected;
+    int replicas_connected;    /* at evidence_at_ms */
+    bool diverged;             /* our GTIDs are not a subset of the primary's: never writable */
+} write_obs_t;
+
+typedef enum {
+    WRITE_INVALID = 0,
+    WRITE_ALLOW,    /* may be writable */
+    WRITE_FENCE,    /* must be read-only */
+} write_decision_t;
+
+write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int check_interval_ms,
+                                   const char **why);
+
+/* ---- anti-flap -------------------------------------------------------------------------- */
+
+/* true when an automatic failover is allowed now, given the time of the last one (0 = never). */
+bool antiflap_allows(int64_t last_failover_ms, int64_t now_ms, int anti_flap_s);
+
+/* ---- bootstrap: adopting an existing topology ------------------------------------------- */
+
+typedef struct topo_obs {
+    const char *name;
+    const char *host;
+    int port;
+    bool reachable;
+    bool read_only;
+    bool is_replica;        /* has a SHOW SLAVE STATUS row */
+    const char *source_host; /* Master_Host, when is_replica */
+    int source_port;
+} topo_obs_t;
+
+/* The one node that is not a replica and that every reachable replica replicates from.
+ * Returns its index, or -1 with an explanation (none, several, replicas disagree, unreachable). */
+int bootstrap_pick_primary(const topo_obs_t *t, size_t n, char *why, size_t len);
+
+#endif

@@ -1,0 +1,86 @@
+/* nodestate.h -- the JSON payloads stored in ZooKeeper: nodes/<name>, primary, control.
+ * Defined in src/lib/nodestate.c (jansson). Parsing is strict: wrong types, missing required
+ * fields or oversize strings are refused with a one-line message; nothing crashes. */
+#ifndef FO_NODESTATE_H
+#define FO_NODESTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gtid.h"
+
+#define FO_VERSION "0.1.0"
+#define NAME_MAX_LEN 64
+#define HOST_MAX_LEN 256
+
+typedef enum {
+    ROLE_UNKNOWN = 0,
+    ROLE_PRIMARY,  /* no replication configured */
+    ROLE_REPLICA,  /* replicates (or is configured to) from some source */
+} role_t;
+
+const char *role_name(role_t r);
+role_t role_from_string(const char *s);
+
+/* What an agent publishes about its mysqld (nodes/<name>, ephemeral). */
+typedef struct node_state {
+    char name[NAME_MAX_LEN + 1];
+    char host[HOST_MAX_LEN + 1];
+    int port;
+    promotion_t promotion;
+    bool healthy;           /* mysqld answered the last probe */
+    role_t role;
+    bool read_only;
+    uint32_t server_id;
+    char version[64];       /* mysqld version string */
+    char gtid_received[GTID_POS_STRLEN]; /* Gtid_IO_Pos (replica) or gtid_binlog_pos (primary) */
+    char gtid_applied[GTID_POS_STRLEN];  /* gtid_slave_pos (replica) or gtid_binlog_pos (primary) */
+    char gtid_binlog[GTID_POS_STRLEN];   /* gtid_binlog_pos */
+    double lag_s;           /* < 0: unknown (JSON null) */
+    char source_host[HOST_MAX_LEN + 1];   /* "" when not a replica */
+    int source_port;
+    bool io_running;        /* Slave_IO_Running == Yes (connected) */
+    bool sql_running;
+    int replicas_connected; /* Binlog Dump threads on this server */
+    uint64_t epoch;         /* the /primary epoch this agent has acted on */
+    bool fenced;            /* the agent holds it read-only because it must */
+    bool diverged;          /* has GTIDs the primary never had: kept read-only */
+    char agent_version[32];
+    int64_t updated_ms;     /* wall clock, ms since the epoch */
+    char error[256];        /* last probe error, "" when none */
+} node_state_t;
+
+/* Returns a malloc'd JSON string (caller frees), or NULL on out of memory. */
+char *node_state_to_json(const node_state_t *s);
+int node_state_from_json(node_state_t *s, const char *buf, size_t len, char *err, size_t errlen);
+
+/* /primary: the desired primary. */
+typedef struct primary_rec {
+    char name[NAME_MAX_LEN + 1];
+    char host[HOST_MAX_LEN + 1]; /* where replicas point: copied from the node's registration */
+    int port;
+    uint64_t epoch;
+    int64_t since_ms;
+    char reason[64];  /* "bootstrap" | "failover" | "switchover" | "manual" */
+} primary_rec_t;
+
+char *primary_rec_to_json(const primary_rec_t *p);
+int primary_rec_from_json(primary_rec_t *p, const char *buf, size_t len, char *err, size_t errlen);
+
+/* /control: maintenance flags and requests. A missing znode means all defaults. */
+typedef struct control_rec {
+    bool paused;
+    char switchover_to[NAME_MAX_LEN + 1]; /* "" = none pending; "*" = any candidate */
+    int64_t switchover_at_ms;
+    int64_t last_failover_ms; /* for anti-flap; 0 = never */
+} control_rec_t;
+
+char *control_rec_to_json(const control_rec_t *c);
+int control_rec_from_json(control_rec_t *c, const char *buf, size_t len, char *err, size_t errlen);
+
+/* Node and cluster names: [A-Za-z0-9_.-]{1,64}. */
+bool name_is_valid(const char *s);
+
+#endif

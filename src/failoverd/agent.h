@@ -1,0 +1,98 @@
+/* agent.h -- failoverd's internal state, shared by the loop thread (session.c, main.c) and the
+ * worker threads (local.c: this node's mysqld; coord.c: coordinator; fencer in local.c). */
+#ifndef FO_AGENT_H
+#define FO_AGENT_H
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <zookeeper/zookeeper.h>
+
+#include "config.h"
+#include "nodestate.h"
+#include "zkutil.h"
+
+/* One ZooKeeper session. Workers hold a reference while they use zh, so the loop thread can
+ * retire an expired session without pulling the handle from under them. */
+typedef struct zsess {
+    zhandle_t *zh;
+    uint64_t gen;        /* bumps with every new session: beliefs tied to an old gen are void */
+    int refs;            /* under agent.mu */
+    int64_t client_id;   /* ZooKeeper session id, once connected */
+} zsess_t;
+
+typedef enum {
+    ZEV_INVALID = 0,
+    ZEV_SESSION,   /* session state change */
+    ZEV_WATCH,     /* a watch fired */
+    ZEV_HEARTBEAT, /* a heartbeat request was answered */
+} zev_kind_t;
+
+/* What a ZooKeeper thread callback hands to the loop thread: a copy, never a pointer into
+ * the client's memory. */
+typedef struct zev {
+    zev_kind_t kind;
+    uint64_t gen;
+    int type, state, rc;
+    int64_t sent_ms;
+    char path[ZK_PATH_MAX];
+    struct zev *next;
+} zev_t;
+
+typedef struct agent {
+    config_t *cfg;
+    struct ev_loop *loop;
+    ev_async wake;
+    ev_timer heartbeat;
+    ev_timer fence_timer;
+    ev_timer watchdog;
+    ev_signal sig_int, sig_term, sig_hup;
+
+    pthread_mutex_t qmu;   /* the ZooKeeper event queue */
+    zev_t *qhead, *qtail;
+
+    pthread_mutex_t mu;    /* everything below */
+    pthread_cond_t cv;
+    zsess_t *sess;
+    uint64_t gen;
+    bool zk_connected;
+    bool session_alive;        /* now < fence deadline: the server cannot have expired us */
+    int64_t last_ack_sent_ms;
+    int session_timeout_ms;
+    bool stopping;
+    bool kick_local, kick_coord, fence_requested;
+    bool is_coordinator;
+    uint64_t coord_gen;        /* session gen in which we won the election */
+    char election_path[ZK_PATH_MAX];
+    /* failsafe evidence, from the local worker's probes */
+    int64_t evidence_at_ms;
+    int replicas_expected, replicas_connected;
+    bool is_desired_primary;
+    uint64_t desired_epoch;
+    bool fenced;
+
+    pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
+    pthread_t t_local, t_coord, t_fencer;
+} agent_t;
+
+/* session.c (loop thread) */
+void session_start(agent_t *a);
+void session_stop(agent_t *a);
+zsess_t *session_get(agent_t *a);   /* NULL when not connected; else a reference */
+void session_put(agent_t *a, zsess_t *s);
+
+/* Wake worker threads. */
+void agent_kick(agent_t *a, bool local, bool coord);
+
+/* local.c */
+void *local_main(void *arg);
+void *fencer_main(void *arg);
+
+/* coord.c */
+void *coord_main(void *arg);
+
+/* shared helpers (local.c) */
+const char *agent_mysql_password(const agent_t *a);
+
+#endif

@@ -1,0 +1,581 @@
+/* coord.c -- the coordinator thread: runs only while this agent leads the election. It adopts the
+ * topology at bootstrap, confirms primary loss holistically, and drives failover through /primary. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "clockutil.h"
+#include "db.h"
+#include "decide.h"
+#include "gtid.h"
+#include "log.h"
+
+#define COORD_MAX_NODES 64
+
+typedef struct cnode {
+    char name[NAME_MAX_LEN + 1];
+    char host[HOST_MAX_LEN + 1];
+    int port;
+    bool present;       /* its agent's znode exists now */
+    bool have_state;    /* st holds its last published state (kept after it vanishes) */
+    node_state_t st;
+    db_conn_t *db;      /* the coordinator's own connection, for direct probes */
+    bool probed_ok;
+    db_probe_t probe;
+} cnode_t;
+
+typedef struct coord {
+    agent_t *a;
+    cnode_t nodes[COORD_MAX_NODES];
+    size_t n;
+    bool have_prim;
+    primary_rec_t prim;
+    int prim_version;
+    control_rec_t ctl;
+    int ctl_version; /* -1: no /control znode */
+    int failures;
+    int64_t first_failure_ms;
+    char last_msg[512];
+} coord_t;
+
+/* Log a message only when it differs from the last one, so a waiting coordinator is not noisy. */
+static void say_once(coord_t *C, log_level_t lvl, const char *msg)
+{
+    if (strcmp(C->last_msg, msg) == 0) return;
+    snprintf(C->last_msg, sizeof(C->last_msg), "%s", msg);
+    log_msg(lvl, "coordinator: %s", msg);
+}
+
+static cnode_t *node_find(coord_t *C, const char *name)
+{
+    for (size_t i = 0; i < C->n; i++)
+        if (strcmp(C->nodes[i].name, name) == 0) return &C->nodes[i];
+    return NULL;
+}
+
+static cnode_t *node_add(coord_t *C, const char *name)
+{
+    cnode_t *n = node_find(C, name);
+    if (n || C->n >= COORD_MAX_NODES) return n;
+    n = &C->nodes[C->n++];
+    memset(n, 0, sizeof(*n));
+    snprintf(n->name, sizeof(n->name), "%s", name);
+    return n;
+}
+
+static bool probe_node(coord_t *C, cnode_t *n)
+{
+    const config_t *cfg = C->a->cfg;
+    char err[512];
+    n->probed_ok = false;
+    if (!n->host[0] || n->port <= 0) return false;
+    if (!n->db) {
+        db_target_t t = {.host = n->host, .port = n->port, .user = cfg->mysql_user,
+                         .password = config_mysql_password(cfg),
+                         .connect_timeout_ms = cfg->connect_timeout_ms,
+                         .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg};
+        n->db = db_connect(&t, err, sizeof(err));
+        if (!n->db) {
+            log_debug("coordinator: probe %s: %s", n->name, err);
+            return false;
+        }
+    }
+    if (db_probe(n->db, &n->probe, err, sizeof(err)) != 0) {
+        log_debug("coordinator: probe %s: %s", n->name, err);
+        db_close(n->db);
+        n->db = NULL;
+        return false;
+    }
+    n->probed_ok = true;
+    return true;
+}
+
+/* ---- reading ZooKeeper ------------------------------------------------------------------ */
+
+static int read_json(zsess_t *s, const char *path, bool watch, char **buf, int *len, struct Stat *st)
+{
+    int rc = zk_get_alloc(s->zh, path, watch, buf, len, st);
+    if (rc == ZNONODE && watch) zoo_exists(s->zh, path, 1, NULL);
+    return rc;
+}
+
+static int refresh(coord_t *C, zsess_t *s)
+{
+    const config_t *cfg = C->a->cfg;
+    char dir[ZK_PATH_MAX], path[ZK_PATH_MAX], err[256];
+    struct String_vector kids = {0, NULL};
+    zk_cluster_path(cfg, dir, sizeof(dir), "/nodes");
+    int rc = zoo_get_children(s->zh, dir, 1, &kids);
+    if (rc != ZOK) return rc;
+    for (size_t i = 0; i < C->n; i++) C->nodes[i].present = false;
+    for (int i = 0; i < kids.count; i++) {
+        if (!name_is_valid(kids.data[i])) continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, kids.data[i]);
+        char *buf = NULL;
+        int len = 0;
+        if (read_json(s, path, true, &buf, &len, NULL) != ZOK) continue;
+        node_state_t st;
+        if (node_state_from_json(&st, buf, (size_t)len, err, sizeof(err)) != 0) {
+            say_once(C, LOG_LVL_ERROR, err);
+        } else if (strcmp(st.name, kids.data[i]) != 0) {
+            log_error("coordinator: ignoring %s: it names itself \"%s\"", path, st.name);
+        } else {
+            cnode_t *n = node_add(C, st.name);
+            if (n) {
+                if (strcmp(n->host, st.host) != 0 || n->port != st.port) {
+                    db_close(n->db);
+                    n->db = NULL;
+                }
+                n->st = st;
+                n->have_state = true;
+                n->present = true;
+                snprintf(n->host, sizeof(n->host), "%s", st.host);
+                n->port = st.port;
+            }
+        }
+        free(buf);
+    }
+    deallocate_String_vector(&kids);
+
+    zk_cluster_path(cfg, path, sizeof(path), "/primary");
+    char *buf = NULL;
+    int len = 0;
+    struct Stat st;
+    rc = read_json(s, path, true, &buf, &len, &st);
+    C->have_prim = false;
+    if (rc == ZOK) {
+        if (primary_rec_from_json(&C->prim, buf, (size_t)len, err, sizeof(err)) != 0) {
+            say_once(C, LOG_LVL_ERROR, "/primary is malformed; refusing to act until it is fixed");
+            free(buf);
+            return ZBADARGUMENTS;
+        }
+        C->have_prim = true;
+        C->prim_version = st.version;
+        free(buf);
+    } else if (rc != ZNONODE) {
+        return rc;
+    }
+
+    zk_cluster_path(cfg, path, sizeof(path), "/control");
+    memset(&C->ctl, 0, sizeof(C->ctl));
+    C->ctl_version = -1;
+    buf = NULL;
+    rc = read_json(s, path, true, &buf, &len, &st);
+    if (rc == ZOK) {
+        if (control_rec_from_json(&C->ctl, buf, (size_t)len, err, sizeof(err)) != 0) {
+            log_error("coordinator: /control is malformed (%s); treating the cluster as paused", err);
+            C->ctl.paused = true;
+        }
+        C->ctl_version = st.version;
+        free(buf);
+    } else if (rc != ZNONODE) {
+        return rc;
+    }
+    return ZOK;
+}
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+static bool still_leader(coord_t *C, zsess_t *s, char *elect, size_t len)
+{
+    agent_t *a = C->a;
+    pthread_mutex_lock(&a->mu);
+    bool ok = a->is_coordinator && a->coord_gen == s->gen && a->sess == s;
+    snprintf(elect, len, "%s", a->election_path);
+    pthread_mutex_unlock(&a->mu);
+    return ok;
+}
+
+/* Write /primary guarded by our election znode and the version we read: a deposed coordinator
+ * or a concurrent writer makes the whole multi fail. */
+static int write_primary(coord_t *C, zsess_t *s, const primary_rec_t *p)
+{
+    char elect[ZK_PATH_MAX], path[ZK_PATH_MAX];
+    if (!still_leader(C, s, elect, sizeof(elect))) return ZNOTEMPTY;
+    zk_cluster_path(C->a->cfg, path, sizeof(path), "/primary");
+    char *json = primary_rec_to_json(p);
+    if (!json) abort();
+    zoo_op_t ops[2];
+    zoo_op_result_t res[2];
+    char created[ZK_PATH_MAX];
+    zoo_check_op_init(&ops[0], elect, -1);
+    if (C->have_prim)
+        zoo_set_op_init(&ops[1], path, json, (int)strlen(json), C->prim_version, NULL);
+    else
+        zoo_create_op_init(&ops[1], path, json, (int)strlen(json), zk_acl(C->a->cfg), 0, created,
+                           sizeof(created));
+    int rc = zoo_multi(s->zh, 2, ops, res);
+    free(json);
+    return rc;
+}
+
+static void write_control(coord_t *C, zsess_t *s)
+{
+    char path[ZK_PATH_MAX];
+    zk_cluster_path(C->a->cfg, path, sizeof(path), "/control");
+    char *json = control_rec_to_json(&C->ctl);
+    if (!json) abort();
+    int rc = C->ctl_version < 0
+                 ? zoo_create(s->zh, path, json, (int)strlen(json), zk_acl(C->a->cfg), 0, NULL, 0)
+                 : zoo_set(s->zh, path, json, (int)strlen(json), C->ctl_version);
+    if (rc != ZOK) log_warn("coordinator: cannot update /control: %s", zerror(rc));
+    free(json);
+}
+
+static void write_history(coord_t *C, zsess_t *s, json_t *rec)
+{
+    char path[ZK_PATH_MAX], made[ZK_PATH_MAX];
+    zk_cluster_path(C->a->cfg, path, sizeof(path), "/history/e_");
+    char *json = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!json) abort();
+    int rc = zoo_create(s->zh, path, json, (int)strlen(json), zk_acl(C->a->cfg), ZOO_SEQUENCE, made,
+                        sizeof(made));
+    if (rc != ZOK)
+        log_error("coordinator: cannot write history record: %s", zerror(rc));
+    else
+        log_info("coordinator: history record %s", made);
+    free(json);
+}
+
+/* ---- bootstrap -------------------------------------------------------------------------- */
+
+static void bootstrap(coord_t *C, zsess_t *s)
+{
+    topo_obs_t t[COORD_MAX_NODES];
+    size_t n = 0;
+    for (size_t i = 0; i < C->n; i++) {
+        cnode_t *c = &C->nodes[i];
+        if (!c->present || !c->have_state) continue;
+        t[n++] = (topo_obs_t){.name = c->name, .host = c->host, .port = c->port,
+                              .reachable = c->st.healthy, .read_only = c->st.read_only,
+                              .is_replica = c->st.role == ROLE_REPLICA,
+                              .source_host = c->st.source_host, .source_port = c->st.source_port};
+    }
+    char why[512], msg[640];
+    int idx = bootstrap_pick_primary(t, n, why, sizeof(why));
+    if (idx < 0) {
+        snprintf(msg, sizeof(msg), "bootstrap: not adopting any topology yet: %s", why);
+        say_once(C, LOG_LVL_WARNING, msg);
+        return;
+    }
+    cnode_t *p = node_find(C, t[idx].name);
+    primary_rec_t rec = {0};
+    snprintf(rec.name, sizeof(rec.name), "%s", p->name);
+    snprintf(rec.host, sizeof(rec.host), "%s", p->host);
+    rec.port = p->port;
+    rec.epoch = 1;
+    rec.since_ms = wall_ms();
+    snprintf(rec.reason, sizeof(rec.reason), "bootstrap");
+    int rc = write_primary(C, s, &rec);
+    if (rc != ZOK) {
+        log_warn("coordinator: bootstrap write of /primary failed: %s", zerror(rc));
+        return;
+    }
+    log_notice("coordinator: bootstrap: adopted %s as primary (epoch 1): %s", p->name, why);
+    json_t *h = json_pack("{s:s, s:n, s:s, s:I, s:s, s:I, s:s}", "type", "bootstrap", "old", "new",
+                          p->name, "epoch", (json_int_t)1, "reason", why, "at",
+                          (json_int_t)rec.since_ms, "outcome", "adopted");
+    write_history(C, s, h);
+    json_decref(h);
+}
+
+/* ---- failover --------------------------------------------------------------------------- */
+
+typedef struct timings {
+    int64_t detect, confirm, fence, catchup, promote, repoint, end;
+} timings_t;
+
+static bool fenced_ack(const cnode_t *p)
+{
+    if (!p || !p->present) return true; /* its session is gone: it fenced itself before that */
+    return !p->st.healthy || (p->st.read_only && p->st.fenced);
+}
+
+static json_t *candidates_json(const candidate_obs_t *obs, const candidate_verdict_t *v, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char rec[GTID_POS_STRLEN];
+        gtid_pos_format(&obs[i].received, rec, sizeof(rec));
+        json_array_append_new(arr, json_pack("{s:s, s:b, s:i, s:s, s:s}", "name", obs[i].name,
+                                             "eligible", v[i].eligible, "rank", v[i].rank,
+                                             "reason", v[i].reason, "received", rec));
+    }
+    return arr;
+}
+
+static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *), void *arg)
+{
+    int64_t end = mono_ms() + timeout_ms;
+    while (mono_ms() < end) {
+        if (refresh(C, s) == ZOK && done(C, arg)) return true;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static bool is_promoted(coord_t *C, void *arg)
+{
+    const primary_rec_t *want = arg;
+    cnode_t *n = node_find(C, want->name);
+    return n && n->present && n->st.healthy && n->st.role == ROLE_PRIMARY && !n->st.read_only &&
+           n->st.epoch == want->epoch;
+}
+
+static bool all_repointed(coord_t *C, void *arg)
+{
+    const primary_rec_t *want = arg;
+    for (size_t i = 0; i < C->n; i++) {
+        cnode_t *n = &C->nodes[i];
+        if (!n->present || !n->st.healthy || strcmp(n->name, want->name) == 0) continue;
+        if (n->st.diverged) continue;
+        if (n->st.role != ROLE_REPLICA || strcmp(n->st.source_host, want->host) != 0 ||
+            n->st.source_port != want->port || !n->st.io_running)
+            return false;
+    }
+    return true;
+}
+
+static void failover(coord_t *C, zsess_t *s, cnode_t *old, const char *reason, timings_t *t)
+{
+    const config_t *cfg = C->a->cfg;
+    char msg[1024], err[512];
+
+    /* 1. Fence: the old primary's agent says read-only or dead, or its session is gone. */
+    if (!fenced_ack(old)) {
+        snprintf(msg, sizeof(msg),
+                 "primary %s lost; waiting for its agent to fence it or for its ZooKeeper "
+                 "session to expire",
+                 old->name);
+        say_once(C, LOG_LVL_WARNING, msg);
+        return;
+    }
+    if (old->present == false && cfg->failsafe) {
+        /* No acknowledgement: the old agent may be in failsafe. Cut its evidence, let it lapse. */
+        for (size_t i = 0; i < C->n; i++) {
+            cnode_t *n = &C->nodes[i];
+            if (n == old || !n->db) continue;
+            if (db_stop_io_thread(n->db, err, sizeof(err)) != 0)
+                log_warn("coordinator: stop IO thread on %s: %s", n->name, err);
+        }
+        int64_t w = failsafe_lapse_wait_ms(cfg->check_interval_ms, 1000);
+        log_notice("coordinator: failsafe on: waiting %lld ms so %s's failsafe evidence lapses",
+                   (long long)w, old->name);
+        struct timespec ts = {w / 1000, (long)(w % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    t->fence = mono_ms();
+
+    /* 2. Rank candidates from fresh direct probes. */
+    candidate_obs_t obs[COORD_MAX_NODES];
+    cnode_t *who[COORD_MAX_NODES];
+    size_t n = 0;
+    for (size_t i = 0; i < C->n; i++) {
+        cnode_t *c = &C->nodes[i];
+        if (c == old || !c->present) continue;
+        candidate_obs_t *o = &obs[n];
+        memset(o, 0, sizeof(*o));
+        o->name = c->name;
+        o->promotion = c->st.promotion;
+        o->lag_s = -1;
+        o->reachable = probe_node(C, c);
+        if (o->reachable) {
+            gtid_pos_t io;
+            o->is_replica = c->probe.is_replica;
+            o->lag_s = c->probe.lag_s;
+            if (gtid_pos_parse(&o->applied, c->probe.gtid_slave_pos, err, sizeof(err)) != 0 ||
+                gtid_pos_parse(&io, c->probe.gtid_io_pos, err, sizeof(err)) != 0 ||
+                gtid_pos_parse(&o->binlog, c->probe.gtid_binlog_pos, err, sizeof(err)) != 0) {
+                log_error("coordinator: %s answered a bad GTID position: %s", c->name, err);
+                o->reachable = false;
+            } else {
+                o->received = o->applied;
+                gtid_pos_merge_max(&o->received, &io);
+            }
+        }
+        who[n++] = c;
+    }
+    gtid_pos_t old_pos = {0};
+    if (old->have_state) gtid_pos_parse(&old_pos, old->st.gtid_binlog, err, sizeof(err));
+    candidate_verdict_t v[COORD_MAX_NODES];
+    size_t order[COORD_MAX_NODES];
+    size_t eligible = candidate_rank(obs, n, &old_pos, v, order);
+
+    /* 3. Catch up: the chosen one applies its whole relay log before it may become writable. */
+    cnode_t *best = NULL;
+    size_t best_i = 0;
+    for (size_t k = 0; k < eligible && !best; k++) {
+        size_t i = order[k];
+        char pos[GTID_POS_STRLEN];
+        gtid_pos_format(&obs[i].received, pos, sizeof(pos));
+        int rc = db_gtid_wait(who[i]->db, pos, cfg->catchup_timeout_ms, err, sizeof(err));
+        if (rc == 0) {
+            best = who[i];
+            best_i = i;
+        } else {
+            v[i].eligible = false;
+            snprintf(v[i].reason, sizeof(v[i].reason), "did not apply %s within catchup_timeout_ms",
+                     pos);
+            log_warn("coordinator: candidate %s could not catch up: %s", who[i]->name,
+                     rc < 0 ? err : "timeout");
+        }
+    }
+    t->catchup = mono_ms();
+    if (!best) {
+        snprintf(msg, sizeof(msg), "primary %s lost but no replica is eligible for promotion; "
+                 "see failoverctl explain", old->name);
+        say_once(C, LOG_LVL_ERROR, msg);
+        return;
+    }
+
+    /* 4. Promote: the desired state moves, guarded by our leadership and /primary's version. */
+    primary_rec_t rec = {0};
+    snprintf(rec.name, sizeof(rec.name), "%s", best->name);
+    snprintf(rec.host, sizeof(rec.host), "%s", best->host);
+    rec.port = best->port;
+    rec.epoch = C->prim.epoch + 1;
+    rec.since_ms = wall_ms();
+    snprintf(rec.reason, sizeof(rec.reason), "failover");
+    int rc = write_primary(C, s, &rec);
+    if (rc != ZOK) {
+        log_error("coordinator: writing /primary failed (%s): not promoting; will re-evaluate",
+                  zerror(rc));
+        return;
+    }
+    log_notice("coordinator: failover: %s -> %s at epoch %llu (%s)", old->name, best->name,
+               (unsigned long long)rec.epoch, reason);
+    bool promoted = wait_for(C, s, cfg->catchup_timeout_ms + 5000, is_promoted, &rec);
+    t->promote = mono_ms();
+    bool repointed = promoted && wait_for(C, s, 10000, all_repointed, &rec);
+    t->repoint = mono_ms();
+
+    /* 5. Record: anti-flap, and a history record that names any lost transactions. */
+    C->ctl.last_failover_ms = wall_ms();
+    write_control(C, s);
+    char newpos[GTID_POS_STRLEN], oldpos[GTID_POS_STRLEN], lost[1024] = "";
+    gtid_pos_format(&obs[best_i].received, newpos, sizeof(newpos));
+    gtid_pos_format(&old_pos, oldpos, sizeof(oldpos));
+    gtid_pos_missing_format(&obs[best_i].received, &old_pos, lost, sizeof(lost));
+    json_t *h = json_pack(
+        "{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
+        "s:s, s:s, s:s, s:I}",
+        "type", "failover", "old", old->name, "new", best->name, "epoch", (json_int_t)rec.epoch,
+        "reason", reason, "at", (json_int_t)rec.since_ms, "outcome",
+        !promoted ? "promotion-unconfirmed" : repointed ? "success" : "success-repoint-incomplete",
+        "candidates", candidates_json(obs, v, n), "phases_ms", "detect",
+        (json_int_t)(t->confirm - t->detect), "confirm", (json_int_t)0, "fence",
+        (json_int_t)(t->fence - t->confirm), "catchup", (json_int_t)(t->catchup - t->fence),
+        "promote", (json_int_t)(t->promote - t->catchup), "repoint",
+        (json_int_t)(t->repoint - t->promote), "total", (json_int_t)(t->repoint - t->detect),
+        "old_primary_gtid", oldpos, "new_primary_gtid", newpos, "lost_gtids", lost, "lost_count",
+        (json_int_t)gtid_pos_missing_count(&obs[best_i].received, &old_pos));
+    write_history(C, s, h);
+    json_decref(h);
+    C->failures = 0;
+    C->last_msg[0] = 0;
+}
+
+/* ---- watching the primary --------------------------------------------------------------- */
+
+static int check_primary(coord_t *C, zsess_t *s)
+{
+    const config_t *cfg = C->a->cfg;
+    cnode_t *p = node_add(C, C->prim.name);
+    if (!p) return cfg->check_interval_ms;
+    if (!p->host[0]) {
+        snprintf(p->host, sizeof(p->host), "%s", C->prim.host);
+        p->port = C->prim.port;
+    }
+    if (probe_node(C, p)) {
+        if (C->failures) log_notice("coordinator: primary %s answers again", p->name);
+        C->failures = 0;
+        C->last_msg[0] = 0;
+        return cfg->check_interval_ms;
+    }
+    timings_t t = {0};
+    if (C->failures++ == 0) C->first_failure_ms = mono_ms();
+    t.detect = C->first_failure_ms;
+
+    primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures};
+    for (size_t i = 0; i < C->n; i++) {
+        cnode_t *r = &C->nodes[i];
+        if (r == p || !r->present) continue;
+        o.replicas_known++;
+        if (C->failures < cfg->failure_threshold) continue;
+        if (!probe_node(C, r)) continue;
+        o.replicas_reachable++;
+        if (r->probe.is_replica && r->probe.io_running && r->probe.source_port == p->port &&
+            strcmp(r->probe.source_host, p->host) == 0)
+            o.replicas_io_connected++;
+    }
+    detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
+    char msg[512];
+    if (d != DETECT_CONFIRMED_DEAD) {
+        snprintf(msg, sizeof(msg), "primary %s unreachable (%d in a row): %s; no failover", p->name,
+                 C->failures, detect_name(d));
+        say_once(C, d == DETECT_SUSPECT ? LOG_LVL_INFO : LOG_LVL_WARNING, msg);
+        /* Look again soon: detection speed is set by this, not by check_interval_ms. */
+        return d == DETECT_SUSPECT ? 100 : cfg->check_interval_ms;
+    }
+    t.confirm = mono_ms();
+    if (C->ctl.paused) {
+        snprintf(msg, sizeof(msg), "primary %s is lost but the cluster is paused: no automatic "
+                 "failover (failoverctl resume)", p->name);
+        say_once(C, LOG_LVL_WARNING, msg);
+        return cfg->check_interval_ms;
+    }
+    if (!antiflap_allows(C->ctl.last_failover_ms, wall_ms(), cfg->anti_flap_s)) {
+        snprintf(msg, sizeof(msg), "primary %s is lost but the last failover was less than "
+                 "anti_flap_s=%d ago: use failoverctl failover", p->name, cfg->anti_flap_s);
+        say_once(C, LOG_LVL_ERROR, msg);
+        return cfg->check_interval_ms;
+    }
+    failover(C, s, p, "primary mysqld unreachable and no replica connected to it", &t);
+    return 100;
+}
+
+void *coord_main(void *arg)
+{
+    agent_t *a = arg;
+    coord_t *C = calloc(1, sizeof(*C));
+    if (!C) abort();
+    C->a = a;
+    int wait_ms = a->cfg->check_interval_ms;
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)wait_ms * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_mutex_lock(&a->mu);
+        while (!a->kick_coord && !a->stopping)
+            if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;
+        a->kick_coord = false;
+        bool stop = a->stopping;
+        bool leader = a->is_coordinator;
+        pthread_mutex_unlock(&a->mu);
+        if (stop) break;
+        wait_ms = a->cfg->check_interval_ms;
+        if (!leader) continue;
+        zsess_t *s = session_get(a);
+        if (!s) continue;
+        char elect[ZK_PATH_MAX];
+        if (still_leader(C, s, elect, sizeof(elect))) {
+            int rc = refresh(C, s);
+            if (rc != ZOK) {
+                log_debug("coordinator: cannot read cluster state: %s", zerror(rc));
+            } else if (!C->have_prim) {
+                bootstrap(C, s);
+            } else {
+                wait_ms = check_primary(C, s);
+            }
+        }
+        session_put(a, s);
+    }
+    for (size_t i = 0; i < C->n; i++) db_close(C->nodes[i].db);
+    free(C);
+    return NULL;
+}

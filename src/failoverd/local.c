@@ -1,0 +1,614 @@
+/* local.c -- the worker threads that look after this node's own mysqld: probe it, publish what
+ * they see, take part in the election, and move it toward /primary (fence, promote, rejoin). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "clockutil.h"
+#include "db.h"
+#include "decide.h"
+#include "gtid.h"
+#include "log.h"
+
+typedef struct local {
+    agent_t *a;
+    db_conn_t *db;
+    uint64_t base_gen, reg_gen, elect_gen;
+    char node_path[ZK_PATH_MAX];
+    char elect_path[ZK_PATH_MAX];
+    char *last_json;          /* last published payload, with updated_at zeroed */
+    int64_t last_publish_ms;
+    bool have_desired;
+    primary_rec_t desired;
+    bool diverged;
+    bool fenced;
+    uint64_t epoch_acted;
+    int nodes_registered;
+} local_t;
+
+const char *agent_mysql_password(const agent_t *a)
+{
+    return config_mysql_password(a->cfg);
+}
+
+static db_conn_t *local_connect(const config_t *cfg, char *err, size_t errlen)
+{
+    db_target_t t = {
+        .host = cfg->node_host,
+        .port = cfg->node_port,
+        .socket = cfg->node_socket,
+        .user = cfg->mysql_user,
+        .password = config_mysql_password(cfg),
+        .connect_timeout_ms = cfg->connect_timeout_ms,
+        .read_timeout_ms = cfg->read_timeout_ms,
+        .cfg = cfg,
+    };
+    return db_connect(&t, err, errlen);
+}
+
+/* Sleep until kicked or timeout; returns false when the agent is stopping. */
+static bool wait_kick(agent_t *a, bool *flag, int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&a->mu);
+    while (!*flag && !a->stopping)
+        if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;
+    *flag = false;
+    bool run = !a->stopping;
+    pthread_mutex_unlock(&a->mu);
+    return run;
+}
+
+/* ---- probing ---------------------------------------------------------------------------- */
+
+static void merged_text(const char *x, const char *y, char *out, size_t len)
+{
+    gtid_pos_t a, b;
+    char err[256];
+    if (gtid_pos_parse(&a, x, err, sizeof(err)) != 0 || gtid_pos_parse(&b, y, err, sizeof(err)) != 0) {
+        log_warn("mysqld answered an unparsable GTID position: %s", err);
+        snprintf(out, len, "%s", x);
+        return;
+    }
+    gtid_pos_merge_max(&a, &b);
+    gtid_pos_format(&a, out, len);
+}
+
+static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
+{
+    const config_t *cfg = L->a->cfg;
+    char err[512] = "";
+    memset(ns, 0, sizeof(*ns));
+    snprintf(ns->name, sizeof(ns->name), "%s", cfg->node_name);
+    snprintf(ns->host, sizeof(ns->host), "%s", cfg->node_host);
+    ns->port = cfg->node_port;
+    ns->promotion = cfg->promotion;
+    ns->lag_s = -1;
+    snprintf(ns->agent_version, sizeof(ns->agent_version), "%s", FO_VERSION);
+
+    if (!L->db) L->db = local_connect(cfg, err, sizeof(err));
+    if (L->db && db_probe(L->db, p, err, sizeof(err)) != 0) {
+        db_close(L->db);
+        L->db = NULL;
+    }
+    if (!L->db) {
+        ns->healthy = false;
+        ns->role = ROLE_UNKNOWN;
+        snprintf(ns->error, sizeof(ns->error), "%s", err);
+        return false;
+    }
+    ns->healthy = true;
+    ns->role = p->is_replica ? ROLE_REPLICA : ROLE_PRIMARY;
+    ns->read_only = p->read_only;
+    ns->server_id = p->server_id;
+    snprintf(ns->version, sizeof(ns->version), "%s", p->version);
+    snprintf(ns->gtid_binlog, sizeof(ns->gtid_binlog), "%s", p->gtid_binlog_pos);
+    if (p->is_replica) {
+        merged_text(p->gtid_io_pos, p->gtid_slave_pos, ns->gtid_received, sizeof(ns->gtid_received));
+        snprintf(ns->gtid_applied, sizeof(ns->gtid_applied), "%s", p->gtid_slave_pos);
+        snprintf(ns->source_host, sizeof(ns->source_host), "%s", p->source_host);
+        ns->source_port = p->source_port;
+        ns->io_running = p->io_running;
+        ns->sql_running = p->sql_running;
+        ns->lag_s = p->lag_s;
+        if (p->last_io_error[0])
+            snprintf(ns->error, sizeof(ns->error), "IO: %s", p->last_io_error);
+        else if (p->last_sql_error[0])
+            snprintf(ns->error, sizeof(ns->error), "SQL: %s", p->last_sql_error);
+    } else {
+        snprintf(ns->gtid_received, sizeof(ns->gtid_received), "%s", p->gtid_binlog_pos);
+        snprintf(ns->gtid_applied, sizeof(ns->gtid_applied), "%s", p->gtid_binlog_pos);
+        ns->lag_s = 0;
+    }
+    ns->replicas_connected = p->replicas_connected;
+    return true;
+}
+
+/* ---- ZooKeeper: registration, election, desired state ----------------------------------- */
+
+static void ensure_base(local_t *L, zsess_t *s)
+{
+    if (L->base_gen == s->gen) return;
+    static const char *const sub[] = {"/nodes", "/election", "/history"};
+    char path[ZK_PATH_MAX];
+    for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+        zk_cluster_path(L->a->cfg, path, sizeof(path), "%s", sub[i]);
+        int rc = zk_ensure_path(s->zh, L->a->cfg, path);
+        if (rc != ZOK) {
+            log_warn("zookeeper: cannot create %s: %s", path, zerror(rc));
+            return;
+        }
+    }
+    L->base_gen = s->gen;
+}
+
+/* Make nodes/<name> ours: an ephemeral owned by a previous incarnation of this agent (killed,
+ * session not yet expired) is replaced; a create that ended in connection loss is checked. */
+static void ensure_registered(local_t *L, zsess_t *s, const char *json)
+{
+    if (L->reg_gen == s->gen) return;
+    struct Stat st;
+    int rc = zoo_exists(s->zh, L->node_path, 0, &st);
+    if (rc == ZOK) {
+        if (st.ephemeralOwner == s->client_id) {
+            L->reg_gen = s->gen; /* our own create, whose answer was lost */
+            return;
+        }
+        log_notice("zookeeper: %s is held by session 0x%llx (an earlier incarnation, or a second "
+                   "agent with the same node name); replacing it",
+                   L->node_path, (unsigned long long)st.ephemeralOwner);
+        rc = zoo_delete(s->zh, L->node_path, st.version);
+        if (rc != ZOK && rc != ZNONODE) {
+            log_warn("zookeeper: delete %s: %s", L->node_path, zerror(rc));
+            return;
+        }
+    } else if (rc != ZNONODE) {
+        log_warn("zookeeper: exists %s: %s", L->node_path, zerror(rc));
+        return;
+    }
+    rc = zoo_create(s->zh, L->node_path, json, (int)strlen(json), zk_acl(L->a->cfg), ZOO_EPHEMERAL,
+                    NULL, 0);
+    if (rc == ZOK) {
+        L->reg_gen = s->gen;
+        L->last_publish_ms = mono_ms();
+        log_info("zookeeper: registered %s", L->node_path);
+    } else {
+        log_warn("zookeeper: create %s: %s (will check and retry)", L->node_path, zerror(rc));
+    }
+}
+
+static int cmp_seq(const void *x, const void *y)
+{
+    long a = zk_seq_of(*(char *const *)x), b = zk_seq_of(*(char *const *)y);
+    return (a > b) - (a < b);
+}
+
+static void set_leader(local_t *L, bool leader, uint64_t gen)
+{
+    agent_t *a = L->a;
+    pthread_mutex_lock(&a->mu);
+    bool was = a->is_coordinator && a->coord_gen == gen;
+    a->is_coordinator = leader;
+    a->coord_gen = gen;
+    snprintf(a->election_path, sizeof(a->election_path), "%s", L->elect_path);
+    if (leader && !was) {
+        a->kick_coord = true;
+        pthread_cond_broadcast(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (leader && !was) log_notice("election: this agent is now the coordinator (%s)", L->elect_path);
+    if (!leader && was) log_notice("election: no longer the coordinator");
+}
+
+/* Election: ephemeral sequential children; the lowest leads; each watches its predecessor only. */
+static void run_election(local_t *L, zsess_t *s)
+{
+    const config_t *cfg = L->a->cfg;
+    char dir[ZK_PATH_MAX], prefix[NAME_MAX_LEN + 8];
+    zk_cluster_path(cfg, dir, sizeof(dir), "/election");
+    snprintf(prefix, sizeof(prefix), "n_%s_", cfg->node_name);
+
+    for (int round = 0; round < 5; round++) {
+        struct String_vector kids = {0, NULL};
+        int rc = zoo_get_children(s->zh, dir, 0, &kids);
+        if (rc != ZOK) {
+            log_warn("zookeeper: children of %s: %s", dir, zerror(rc));
+            set_leader(L, false, s->gen);
+            return;
+        }
+        if (L->elect_gen != s->gen) {
+            /* Adopt a candidate znode of ours whose create answer was lost. */
+            L->elect_path[0] = 0;
+            for (int i = 0; i < kids.count; i++) {
+                if (strncmp(kids.data[i], prefix, strlen(prefix)) != 0) continue;
+                char p[ZK_PATH_MAX];
+                struct Stat st;
+                snprintf(p, sizeof(p), "%s/%s", dir, kids.data[i]);
+                if (zoo_exists(s->zh, p, 0, &st) == ZOK && st.ephemeralOwner == s->client_id)
+                    snprintf(L->elect_path, sizeof(L->elect_path), "%s", p);
+            }
+            if (!L->elect_path[0]) {
+                char want[ZK_PATH_MAX], got[ZK_PATH_MAX];
+                snprintf(want, sizeof(want), "%s/%s", dir, prefix);
+                rc = zoo_create(s->zh, want, cfg->node_name, (int)strlen(cfg->node_name),
+                                zk_acl(cfg), ZOO_EPHEMERAL | ZOO_SEQUENCE, got, sizeof(got));
+                deallocate_String_vector(&kids);
+                if (rc != ZOK) {
+                    log_warn("zookeeper: create election node: %s", zerror(rc));
+                    return;
+                }
+                snprintf(L->elect_path, sizeof(L->elect_path), "%s", got);
+                L->elect_gen = s->gen;
+                continue; /* list again, now with us in it */
+            }
+            L->elect_gen = s->gen;
+        }
+        qsort(kids.data, (size_t)kids.count, sizeof(char *), cmp_seq);
+        const char *mine = strrchr(L->elect_path, '/') + 1;
+        int idx = -1;
+        for (int i = 0; i < kids.count; i++)
+            if (strcmp(kids.data[i], mine) == 0) idx = i;
+        if (idx < 0) {
+            deallocate_String_vector(&kids);
+            L->elect_gen = 0; /* our candidate znode vanished: stand again */
+            set_leader(L, false, s->gen);
+            continue;
+        }
+        if (idx == 0) {
+            deallocate_String_vector(&kids);
+            set_leader(L, true, s->gen);
+            return;
+        }
+        char pred[ZK_PATH_MAX];
+        snprintf(pred, sizeof(pred), "%s/%s", dir, kids.data[idx - 1]);
+        deallocate_String_vector(&kids);
+        set_leader(L, false, s->gen);
+        rc = zoo_exists(s->zh, pred, 1, NULL);
+        if (rc == ZOK) return; /* watching our predecessor */
+        /* Predecessor went away between listing and watching: look again. */
+    }
+}
+
+static void read_desired(local_t *L, zsess_t *s)
+{
+    char path[ZK_PATH_MAX], err[256];
+    zk_cluster_path(L->a->cfg, path, sizeof(path), "/primary");
+    char *buf = NULL;
+    int len = 0;
+    int rc = zk_get_alloc(s->zh, path, true, &buf, &len, NULL);
+    if (rc == ZNONODE) {
+        zoo_exists(s->zh, path, 1, NULL); /* wake us when it is created */
+        L->have_desired = false;
+        return;
+    }
+    if (rc != ZOK) {
+        log_warn("zookeeper: read %s: %s", path, zerror(rc));
+        return; /* keep the last belief: it is still guarded by the session check */
+    }
+    primary_rec_t p;
+    if (primary_rec_from_json(&p, buf, (size_t)len, err, sizeof(err)) != 0) {
+        log_error("zookeeper: ignoring malformed %s: %s", path, err);
+        L->have_desired = false;
+    } else {
+        L->desired = p;
+        L->have_desired = true;
+    }
+    free(buf);
+}
+
+static void count_nodes(local_t *L, zsess_t *s)
+{
+    char path[ZK_PATH_MAX];
+    struct String_vector kids = {0, NULL};
+    zk_cluster_path(L->a->cfg, path, sizeof(path), "/nodes");
+    if (zoo_get_children(s->zh, path, 0, &kids) == ZOK) {
+        L->nodes_registered = kids.count;
+        deallocate_String_vector(&kids);
+    }
+}
+
+static void publish(local_t *L, zsess_t *s, node_state_t *ns)
+{
+    ns->updated_ms = 0;
+    char *cmp = node_state_to_json(ns);
+    if (!cmp) abort();
+    int64_t now = mono_ms();
+    bool changed = !L->last_json || strcmp(cmp, L->last_json) != 0;
+    /* Bounded rate: at most two writes per check interval, and none when nothing changed. */
+    if (!changed || (L->reg_gen == s->gen && now - L->last_publish_ms < L->a->cfg->check_interval_ms / 2)) {
+        free(cmp);
+        return;
+    }
+    ns->updated_ms = wall_ms();
+    char *json = node_state_to_json(ns);
+    if (!json) abort();
+    int rc;
+    if (L->reg_gen != s->gen) {
+        ensure_registered(L, s, json);
+        rc = L->reg_gen == s->gen ? ZOK : ZCONNECTIONLOSS;
+    } else {
+        rc = zoo_set(s->zh, L->node_path, json, (int)strlen(json), -1);
+        if (rc == ZNONODE) L->reg_gen = 0; /* someone removed it: register again */
+    }
+    if (rc == ZOK) {
+        free(L->last_json);
+        L->last_json = cmp;
+        L->last_publish_ms = now;
+    } else {
+        free(cmp);
+    }
+    free(json);
+}
+
+/* ---- moving our mysqld toward the desired state ----------------------------------------- */
+
+static void fence_local(agent_t *a, db_conn_t *db, const char *why)
+{
+    char err[512];
+    pthread_mutex_lock(&a->ro_mu);
+    if (db_set_read_only(db, true, err, sizeof(err)) != 0) {
+        log_error("fence: SET read_only failed: %s", err);
+    } else {
+        int n = db_kill_client_sessions(db, a->cfg->mysql_user, err, sizeof(err));
+        if (n < 0)
+            log_error("fence: read_only is on but killing sessions failed: %s", err);
+        else
+            log_notice("fence: mysqld set read-only and %d client session(s) cut off: %s", n, why);
+    }
+    pthread_mutex_unlock(&a->ro_mu);
+}
+
+static write_decision_t decide_write(agent_t *a, bool desired_is_me, bool diverged, const char **why)
+{
+    write_obs_t o = {0};
+    pthread_mutex_lock(&a->mu);
+    o.is_desired_primary = desired_is_me;
+    o.session_alive = a->session_alive;
+    o.failsafe_enabled = a->cfg->failsafe;
+    o.evidence_at_ms = a->evidence_at_ms;
+    o.replicas_expected = a->replicas_expected;
+    o.replicas_connected = a->replicas_connected;
+    o.diverged = diverged;
+    pthread_mutex_unlock(&a->mu);
+    return writable_decision(&o, mono_ms(), a->cfg->check_interval_ms, why);
+}
+
+/* Is everything we hold also on the desired primary? Decides whether we may rejoin it. */
+static int check_subset_of_primary(local_t *L, const db_probe_t *p)
+{
+    const config_t *cfg = L->a->cfg;
+    char err[512];
+    db_target_t t = {.host = L->desired.host, .port = L->desired.port, .user = cfg->mysql_user,
+                     .password = config_mysql_password(cfg), .connect_timeout_ms = cfg->connect_timeout_ms,
+                     .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg};
+    db_conn_t *c = db_connect(&t, err, sizeof(err));
+    if (!c) {
+        log_info("rejoin: desired primary %s not reachable yet: %s", L->desired.name, err);
+        return -1;
+    }
+    db_probe_t pp;
+    int rc = db_probe(c, &pp, err, sizeof(err));
+    db_close(c);
+    if (rc != 0) return -1;
+    gtid_pos_t theirs, mine, slave;
+    if (gtid_pos_parse(&theirs, pp.gtid_binlog_pos, err, sizeof(err)) != 0 ||
+        gtid_pos_parse(&mine, p->gtid_binlog_pos, err, sizeof(err)) != 0 ||
+        gtid_pos_parse(&slave, p->gtid_slave_pos, err, sizeof(err)) != 0) {
+        log_error("rejoin: cannot compare GTID positions: %s", err);
+        return -1;
+    }
+    gtid_pos_merge_max(&mine, &slave);
+    if (gtid_pos_contains(&theirs, &mine)) return 0;
+    char extra[512] = "";
+    gtid_pos_missing_format(&theirs, &mine, extra, sizeof(extra));
+    if (!L->diverged)
+        log_error("rejoin refused: this node has transactions %s that the primary %s never had; "
+                  "keeping it read-only (diverged). Rebuild it or remove them by hand.",
+                  extra, L->desired.name);
+    return 1;
+}
+
+static void reconcile(local_t *L, const db_probe_t *p)
+{
+    agent_t *a = L->a;
+    const config_t *cfg = a->cfg;
+    char err[512];
+    if (!L->have_desired) {
+        /* No desired primary yet (bootstrap pending): change nothing, lift nothing. */
+        L->fenced = p->read_only;
+        return;
+    }
+    bool me = strcmp(L->desired.name, cfg->node_name) == 0;
+    pthread_mutex_lock(&a->mu);
+    a->is_desired_primary = me;
+    a->desired_epoch = L->desired.epoch;
+    pthread_mutex_unlock(&a->mu);
+
+    if (me) {
+        L->diverged = false;
+        const char *why = "";
+        if (p->is_replica && decide_write(a, true, false, &why) == WRITE_ALLOW) {
+            /* Promotion, our half: apply every relay log event received, then detach. */
+            const char *pos = p->gtid_io_pos[0] ? p->gtid_io_pos : p->gtid_slave_pos;
+            int rc = db_gtid_wait(L->db, pos, cfg->catchup_timeout_ms, err, sizeof(err));
+            if (rc != 0) {
+                log_error("promote: relay log not applied up to %s within %d ms%s%s; staying "
+                          "read-only", pos, cfg->catchup_timeout_ms, rc < 0 ? ": " : "",
+                          rc < 0 ? err : "");
+                return;
+            }
+            if (db_detach_replication(L->db, err, sizeof(err)) != 0) {
+                log_error("promote: %s", err);
+                return;
+            }
+            log_notice("promote: applied everything up to %s and detached from %s:%d", pos,
+                       p->source_host, p->source_port);
+        }
+        pthread_mutex_lock(&a->ro_mu);
+        write_decision_t d = decide_write(a, true, false, &why);
+        if (d == WRITE_ALLOW && p->read_only) {
+            if (db_set_read_only(L->db, false, err, sizeof(err)) != 0)
+                log_error("promote: cannot lift read_only: %s", err);
+            else
+                log_notice("mysqld is now writable: desired primary at epoch %llu",
+                           (unsigned long long)L->desired.epoch);
+        }
+        pthread_mutex_unlock(&a->ro_mu);
+        if (d == WRITE_FENCE && !p->read_only) fence_local(a, L->db, why);
+        L->fenced = d != WRITE_ALLOW;
+        L->epoch_acted = L->desired.epoch;
+        return;
+    }
+
+    /* Not the desired primary: read-only, and replicating from the one that is. */
+    if (!p->read_only) fence_local(a, L->db, "this node is not the desired primary");
+    L->fenced = true;
+    bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
+                   p->source_port == L->desired.port;
+    if (pointed) {
+        L->epoch_acted = L->desired.epoch;
+        return;
+    }
+    if (!L->desired.host[0] || L->desired.port <= 0) return;
+    bool was_primary = !p->is_replica;
+    if (was_primary) {
+        int sub = check_subset_of_primary(L, p);
+        if (sub != 0) {
+            L->diverged = sub > 0;
+            return;
+        }
+    }
+    L->diverged = false;
+    if (db_repoint(L->db, L->desired.host, L->desired.port, cfg->repl_user,
+                   config_repl_password(cfg), was_primary, err, sizeof(err)) != 0) {
+        log_error("repoint to %s (%s:%d) failed: %s", L->desired.name, L->desired.host,
+                  L->desired.port, err);
+        return;
+    }
+    log_notice("%s: now replicating from %s (%s:%d), epoch %llu",
+               was_primary ? "rejoin" : "repoint", L->desired.name, L->desired.host,
+               L->desired.port, (unsigned long long)L->desired.epoch);
+    L->epoch_acted = L->desired.epoch;
+}
+
+static void update_evidence(local_t *L, const db_probe_t *p, bool healthy)
+{
+    agent_t *a = L->a;
+    pthread_mutex_lock(&a->mu);
+    if (L->nodes_registered > 0) a->replicas_expected = L->nodes_registered - 1;
+    a->replicas_connected = healthy ? p->replicas_connected : 0;
+    if (healthy && a->replicas_expected > 0 && a->replicas_connected >= a->replicas_expected)
+        a->evidence_at_ms = mono_ms();
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void local_iteration(local_t *L)
+{
+    agent_t *a = L->a;
+    db_probe_t p;
+    node_state_t ns;
+    bool healthy = local_probe(L, &p, &ns);
+    update_evidence(L, &p, healthy);
+
+    zsess_t *s = session_get(a);
+    if (s) {
+        ensure_base(L, s);
+        read_desired(L, s);
+        count_nodes(L, s);
+    }
+    if (healthy) {
+        reconcile(L, &p);
+        /* Publish what is true after our actions, not before them. */
+        healthy = local_probe(L, &p, &ns);
+    }
+    ns.epoch = L->epoch_acted;
+    ns.fenced = healthy && p.read_only && L->fenced;
+    ns.diverged = L->diverged;
+    pthread_mutex_lock(&a->mu);
+    a->fenced = ns.fenced;
+    pthread_mutex_unlock(&a->mu);
+    if (s) {
+        if (L->reg_gen != s->gen) {
+            char *json = node_state_to_json(&ns);
+            if (!json) abort();
+            ensure_registered(L, s, json);
+            free(json);
+            free(L->last_json);
+            L->last_json = NULL;
+        }
+        publish(L, s, &ns);
+        run_election(L, s);
+        session_put(a, s);
+    }
+}
+
+void *local_main(void *arg)
+{
+    agent_t *a = arg;
+    local_t L = {.a = a};
+    zk_cluster_path(a->cfg, L.node_path, sizeof(L.node_path), "/nodes/%s", a->cfg->node_name);
+    do {
+        local_iteration(&L);
+    } while (wait_kick(a, &a->kick_local, a->cfg->check_interval_ms));
+    db_close(L.db);
+    free(L.last_json);
+    return NULL;
+}
+
+/* ---- the fencer: acts on session loss even while the local worker is busy --------------- */
+
+void *fencer_main(void *arg)
+{
+    agent_t *a = arg;
+    db_conn_t *db = NULL;
+    char err[512];
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (!a->fence_requested && !a->stopping) pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stopping) {
+            pthread_mutex_unlock(&a->mu);
+            break;
+        }
+        a->fence_requested = false;
+        bool desired = a->is_desired_primary;
+        pthread_mutex_unlock(&a->mu);
+
+        /* Re-check every interval while the session is in doubt: failsafe evidence can lapse. */
+        for (;;) {
+            const char *why = "";
+            pthread_mutex_lock(&a->ro_mu);
+            write_decision_t d = decide_write(a, desired, false, &why);
+            if (d == WRITE_FENCE) {
+                if (!db) db = local_connect(a->cfg, err, sizeof(err));
+                db_probe_t p;
+                if (db && db_probe(db, &p, err, sizeof(err)) == 0) {
+                    if (!p.read_only) {
+                        pthread_mutex_unlock(&a->ro_mu);
+                        fence_local(a, db, why);
+                        pthread_mutex_lock(&a->ro_mu);
+                    }
+                } else {
+                    db_close(db);
+                    db = NULL;
+                }
+            }
+            pthread_mutex_unlock(&a->ro_mu);
+            pthread_mutex_lock(&a->mu);
+            bool doubt = !a->session_alive && !a->stopping;
+            pthread_mutex_unlock(&a->mu);
+            if (!doubt || d == WRITE_FENCE) break;
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    db_close(db);
+    return NULL;
+}

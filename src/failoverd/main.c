@@ -1,0 +1,179 @@
+/* main.c -- failoverd: command line, config, logging, signals and the libev loop that owns the
+ * ZooKeeper session; the work itself happens in local.c (this mysqld) and coord.c (coordinator). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "exitcodes.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: failoverd -c FILE [-f] [-t]\n"
+            "  -c, --config FILE   configuration file (see failoverd.conf(5))\n"
+            "  -f, --foreground    stay in the foreground, log to stderr (systemd uses this)\n"
+            "  -t, --test-config   check the configuration and exit\n"
+            "  -V, --version       print the version\n"
+            "  -h, --help          this text\n");
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)revents;
+    agent_t *a = w->data;
+    if (w->signum == SIGHUP) {
+        log_notice("SIGHUP: configuration reload is not supported yet; restart to apply changes");
+        return;
+    }
+    log_notice("signal %d: stopping", w->signum);
+    ev_break(loop, EVBREAK_ALL);
+    (void)a;
+}
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    /* The loop is alive if this runs; the workers are bounded by their MySQL/ZK timeouts. */
+    sd_notify(0, "WATCHDOG=1");
+}
+
+static int write_pid_file(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return -1;
+    fprintf(f, "%ld\n", (long)getpid());
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return rename(tmp, path);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cfg_path = NULL;
+    bool foreground = false, test_only = false;
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
+        {"test-config", no_argument, NULL, 't'},  {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "c:ftVh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg_path = optarg; break;
+        case 'f': foreground = true; break;
+        case 't': test_only = true; break;
+        case 'V': printf("failoverd %s\n", FO_VERSION); return EXIT_OK;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "failoverd: unexpected argument \"%s\"; see failoverd --help\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!cfg_path) {
+        fprintf(stderr, "failoverd: no configuration file: use -c FILE (e.g. /etc/failoverd/failoverd.conf)\n");
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    config_t *cfg = config_alloc();
+    if (config_load(cfg, cfg_path, err, sizeof(err)) != 0 ||
+        config_validate(cfg, true, err, sizeof(err)) != 0) {
+        fprintf(stderr, "failoverd: %s\n", err);
+        config_free(cfg);
+        return EXIT_CONFIG;
+    }
+    if (test_only) {
+        printf("failoverd: %s is valid\n", cfg_path);
+        config_free(cfg);
+        return EXIT_OK;
+    }
+    char tag[128];
+    snprintf(tag, sizeof(tag), "failoverd[%s]", cfg->node_name);
+    log_level_t lvl = log_level_from_string(cfg->log_level);
+    log_setup(lvl == LOG_LVL_INVALID ? LOG_LVL_INFO : lvl, tag, !foreground);
+
+    if (!foreground) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            fprintf(stderr, "failoverd: fork: %s\n", strerror(errno));
+            return EXIT_FAILURE_GENERIC;
+        }
+        if (pid > 0) return EXIT_OK;
+        setsid();
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            if (fd > 2) close(fd);
+        }
+    }
+    if (cfg->pid_file && cfg->pid_file[0] && write_pid_file(cfg->pid_file) != 0)
+        log_warn("cannot write pid file %s: %s", cfg->pid_file, strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+    zoo_set_debug_level(lvl == LOG_LVL_DEBUG ? ZOO_LOG_LEVEL_WARN : ZOO_LOG_LEVEL_ERROR);
+
+    agent_t *a = calloc(1, sizeof(*a));
+    if (!a) abort();
+    a->cfg = cfg;
+    a->loop = ev_default_loop(EVFLAG_AUTO);
+    pthread_mutex_init(&a->qmu, NULL);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_mutex_init(&a->ro_mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+
+    ev_signal_init(&a->sig_int, on_signal, SIGINT);
+    ev_signal_init(&a->sig_term, on_signal, SIGTERM);
+    ev_signal_init(&a->sig_hup, on_signal, SIGHUP);
+    a->sig_int.data = a->sig_term.data = a->sig_hup.data = a;
+    ev_signal_start(a->loop, &a->sig_int);
+    ev_signal_start(a->loop, &a->sig_term);
+    ev_signal_start(a->loop, &a->sig_hup);
+
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+        ev_timer_init(&a->watchdog, on_watchdog, 0., (double)wd_usec / 2e6);
+        ev_timer_start(a->loop, &a->watchdog);
+    }
+
+    log_notice("starting: node %s (%s:%d), cluster %s, ZooKeeper %s", cfg->node_name,
+               cfg->node_host, cfg->node_port, cfg->cluster_name, cfg->zk_hosts);
+    session_start(a);
+    pthread_create(&a->t_local, NULL, local_main, a);
+    pthread_create(&a->t_coord, NULL, coord_main, a);
+    pthread_create(&a->t_fencer, NULL, fencer_main, a);
+    sd_notify(0, "READY=1");
+
+    ev_run(a->loop, 0);
+
+    sd_notify(0, "STOPPING=1");
+    pthread_mutex_lock(&a->mu);
+    a->stopping = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->t_local, NULL);
+    pthread_join(a->t_coord, NULL);
+    pthread_join(a->t_fencer, NULL);
+    session_stop(a);
+    log_notice("stopped");
+    if (cfg->pid_file && cfg->pid_file[0]) unlink(cfg->pid_file);
+    config_free(cfg);
+    free(a);
+    return EXIT_OK;
+}

@@ -1,0 +1,312 @@
+/* session.c -- the agent's ZooKeeper session, owned by the event loop thread: connect, hand
+ * callbacks to the loop, heartbeat, the fencing deadline, and a fresh session after expiry. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "clockutil.h"
+#include "decide.h"
+#include "log.h"
+
+/* ---- ZooKeeper threads: copy, queue, wake the loop; never block here -------------------- */
+
+static void enqueue(agent_t *a, zev_t *e)
+{
+    pthread_mutex_lock(&a->qmu);
+    if (a->qtail)
+        a->qtail->next = e;
+    else
+        a->qhead = e;
+    a->qtail = e;
+    pthread_mutex_unlock(&a->qmu);
+    ev_async_send(a->loop, &a->wake);
+}
+
+typedef struct watch_ctx {
+    agent_t *a;
+    uint64_t gen;
+} watch_ctx_t;
+
+static void on_zk_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)zh;
+    watch_ctx_t *w = ctx;
+    zev_t *e = calloc(1, sizeof(*e));
+    if (!e) abort();
+    e->kind = type == ZOO_SESSION_EVENT ? ZEV_SESSION : ZEV_WATCH;
+    e->gen = w->gen;
+    e->type = type;
+    e->state = state;
+    snprintf(e->path, sizeof(e->path), "%s", path ? path : "");
+    enqueue(w->a, e);
+}
+
+typedef struct hb_ctx {
+    agent_t *a;
+    uint64_t gen;
+    int64_t sent_ms;
+} hb_ctx_t;
+
+static void on_heartbeat_done(int rc, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    hb_ctx_t *h = (hb_ctx_t *)data;
+    zev_t *e = calloc(1, sizeof(*e));
+    if (!e) abort();
+    e->kind = ZEV_HEARTBEAT;
+    e->gen = h->gen;
+    e->rc = rc;
+    e->sent_ms = h->sent_ms;
+    agent_t *a = h->a;
+    free(h);
+    enqueue(a, e);
+}
+
+/* ---- references ------------------------------------------------------------------------- */
+
+static void sess_release(agent_t *a, zsess_t *s)
+{
+    pthread_mutex_lock(&a->mu);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&a->mu);
+    if (last) {
+        /* The old session is dead: closing it sends nothing the server still needs. */
+        zookeeper_close(s->zh);
+        free(s);
+    }
+}
+
+zsess_t *session_get(agent_t *a)
+{
+    zsess_t *s = NULL;
+    pthread_mutex_lock(&a->mu);
+    if (a->sess && a->zk_connected) {
+        s = a->sess;
+        s->refs++;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return s;
+}
+
+void session_put(agent_t *a, zsess_t *s)
+{
+    if (s) sess_release(a, s);
+}
+
+void agent_kick(agent_t *a, bool local, bool coord)
+{
+    pthread_mutex_lock(&a->mu);
+    a->kick_local |= local;
+    a->kick_coord |= coord;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* ---- loop thread ------------------------------------------------------------------------ */
+
+static void new_session(agent_t *a)
+{
+    zsess_t *s = calloc(1, sizeof(*s));
+    if (!s) abort();
+    watch_ctx_t *w = calloc(1, sizeof(*w)); /* lives as long as the handle; freed never (tiny) */
+    if (!w) abort();
+    pthread_mutex_lock(&a->mu);
+    s->gen = ++a->gen;
+    s->refs = 1; /* the loop's own reference */
+    a->sess = s;
+    a->zk_connected = false;
+    a->last_ack_sent_ms = 0; /* only answers within this session count */
+    pthread_mutex_unlock(&a->mu);
+    w->a = a;
+    w->gen = s->gen;
+    s->zh = zookeeper_init(a->cfg->zk_hosts, on_zk_event, a->cfg->zk_session_timeout_ms, NULL, w,
+                           0);
+    if (!s->zh) {
+        /* Only bad arguments or out of memory get here; config validation rules out the first. */
+        log_error("zookeeper_init(%s) failed; retrying at the next heartbeat", a->cfg->zk_hosts);
+    }
+    log_info("zookeeper: new session handle (generation %llu) to %s",
+             (unsigned long long)s->gen, a->cfg->zk_hosts);
+}
+
+/* Session expiry ends every belief tied to the session: leadership, our ephemerals, watches. */
+static void session_expired(agent_t *a)
+{
+    pthread_mutex_lock(&a->mu);
+    zsess_t *old = a->sess;
+    a->sess = NULL;
+    a->zk_connected = false;
+    a->session_alive = false;
+    a->is_coordinator = false;
+    a->fence_requested = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    ev_timer_stop(a->loop, &a->fence_timer);
+    log_warn("zookeeper: session expired: dropping leadership, registration and watches; "
+             "fencing and starting a new session");
+    if (old) sess_release(a, old);
+    new_session(a);
+}
+
+static void arm_fence_timer(agent_t *a)
+{
+    int64_t deadline;
+    pthread_mutex_lock(&a->mu);
+    deadline = fence_deadline_ms(a->last_ack_sent_ms, a->session_timeout_ms);
+    int64_t now = mono_ms();
+    bool was = a->session_alive;
+    a->session_alive = a->last_ack_sent_ms > 0 && now < deadline;
+    bool alive = a->session_alive;
+    if (alive && !was) {
+        a->kick_local = true;
+        pthread_cond_broadcast(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    ev_timer_stop(a->loop, &a->fence_timer);
+    if (alive) {
+        ev_timer_set(&a->fence_timer, (double)(deadline - now) / 1000.0, 0.);
+        ev_timer_start(a->loop, &a->fence_timer);
+    }
+    if (alive && !was) log_info("zookeeper: session confirmed live; fencing deadline armed");
+}
+
+static void on_fence_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    agent_t *a = w->data;
+    pthread_mutex_lock(&a->mu);
+    a->session_alive = false;
+    a->fence_requested = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    log_warn("zookeeper: no answer for half the session timeout (%d ms): the session may expire "
+             "soon; fencing unless failsafe applies",
+             a->session_timeout_ms);
+}
+
+static void handle_session_event(agent_t *a, const zev_t *e)
+{
+    if (e->state == ZOO_CONNECTED_STATE) {
+        pthread_mutex_lock(&a->mu);
+        zsess_t *s = a->sess;
+        a->zk_connected = true;
+        a->session_timeout_ms = zoo_recv_timeout(s->zh);
+        const clientid_t *cid = zoo_client_id(s->zh);
+        s->client_id = cid ? cid->client_id : 0;
+        a->kick_local = a->kick_coord = true;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        char err[256];
+        if (zk_add_auth(s->zh, a->cfg, err, sizeof(err)) != 0) log_error("zookeeper: %s", err);
+        log_info("zookeeper: connected, session 0x%llx, timeout %d ms",
+                 (unsigned long long)s->client_id, a->session_timeout_ms);
+    } else if (e->state == ZOO_CONNECTING_STATE || e->state == ZOO_ASSOCIATING_STATE) {
+        pthread_mutex_lock(&a->mu);
+        bool was = a->zk_connected;
+        a->zk_connected = false;
+        pthread_mutex_unlock(&a->mu);
+        if (was) log_warn("zookeeper: connection lost; reconnecting (the session lives on until "
+                          "the server expires it)");
+    } else if (e->state == ZOO_EXPIRED_SESSION_STATE || e->state == ZOO_AUTH_FAILED_STATE) {
+        if (e->state == ZOO_AUTH_FAILED_STATE) log_error("zookeeper: authentication failed");
+        session_expired(a);
+    }
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    agent_t *a = w->data;
+    pthread_mutex_lock(&a->qmu);
+    zev_t *e = a->qhead;
+    a->qhead = a->qtail = NULL;
+    pthread_mutex_unlock(&a->qmu);
+    while (e) {
+        zev_t *next = e->next;
+        pthread_mutex_lock(&a->mu);
+        bool current = e->gen == a->gen;
+        pthread_mutex_unlock(&a->mu);
+        if (current) {
+            switch (e->kind) {
+            case ZEV_SESSION:
+                handle_session_event(a, e);
+                break;
+            case ZEV_WATCH:
+                log_debug("zookeeper: watch fired on %s (type %d)", e->path, e->type);
+                agent_kick(a, true, true);
+                break;
+            case ZEV_HEARTBEAT:
+                if (e->rc == ZOK || e->rc == ZNONODE) {
+                    pthread_mutex_lock(&a->mu);
+                    if (e->sent_ms > a->last_ack_sent_ms) a->last_ack_sent_ms = e->sent_ms;
+                    pthread_mutex_unlock(&a->mu);
+                    arm_fence_timer(a);
+                }
+                break;
+            default:
+                break;
+            }
+        }
+        free(e);
+        e = next;
+    }
+}
+
+static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    agent_t *a = w->data;
+    pthread_mutex_lock(&a->mu);
+    zsess_t *s = a->sess;
+    bool up = s && a->zk_connected;
+    uint64_t gen = s ? s->gen : 0;
+    pthread_mutex_unlock(&a->mu);
+    if (!s) return;
+    if (!s->zh) {
+        /* zookeeper_init failed earlier: try a fresh handle. */
+        session_expired(a);
+        return;
+    }
+    if (!up) return;
+    hb_ctx_t *h = calloc(1, sizeof(*h));
+    if (!h) abort();
+    h->a = a;
+    h->gen = gen;
+    h->sent_ms = mono_ms();
+    /* An answer of any kind proves the server saw us at sent_ms: it resets the expiry clock. */
+    if (zoo_aexists(s->zh, "/", 0, on_heartbeat_done, h) != ZOK) free(h);
+}
+
+void session_start(agent_t *a)
+{
+    ev_async_init(&a->wake, on_wake);
+    a->wake.data = a;
+    ev_async_start(a->loop, &a->wake);
+    ev_init(&a->fence_timer, on_fence_timer);
+    a->fence_timer.data = a;
+    /* Several heartbeats per half-timeout, so one lost answer does not trigger fencing. */
+    int hb = a->cfg->zk_session_timeout_ms / 8;
+    if (hb > a->cfg->check_interval_ms) hb = a->cfg->check_interval_ms;
+    if (hb < 50) hb = 50;
+    ev_timer_init(&a->heartbeat, on_heartbeat, 0.05, hb / 1000.0);
+    a->heartbeat.data = a;
+    ev_timer_start(a->loop, &a->heartbeat);
+    new_session(a);
+}
+
+void session_stop(agent_t *a)
+{
+    ev_timer_stop(a->loop, &a->heartbeat);
+    ev_timer_stop(a->loop, &a->fence_timer);
+    pthread_mutex_lock(&a->mu);
+    zsess_t *s = a->sess;
+    a->sess = NULL;
+    a->zk_connected = false;
+    pthread_mutex_unlock(&a->mu);
+    /* A clean close removes our ephemerals at once, so peers need not wait for expiry. */
+    if (s) sess_release(a, s);
+    ev_async_stop(a->loop, &a->wake);
+}

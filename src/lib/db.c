@@ -1,0 +1,434 @@
+/* db.c -- the only place that speaks SQL: probing, fencing, promotion and repointing of a mysqld.
+ * Flavor differences (MariaDB vs MySQL 8) are kept in the statement table below. */
+#include "db.h"
+
+#include <errno.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct db_conn {
+    MYSQL *my;
+    flavor_t flavor;
+    char addr[300];
+};
+
+/* Statements that differ by flavor. MySQL 8.0.22+ spellings; 8.4 removed the old ones. */
+typedef struct flavor_sql {
+    const char *stop_replication;
+    const char *stop_io;
+    const char *start_replication;
+    const char *reset_replication_all;
+    const char *replica_status;
+} flavor_sql_t;
+
+static const flavor_sql_t flavor_sql[] = {
+    [FLAVOR_UNKNOWN] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE", "RESET SLAVE ALL",
+                        "SHOW SLAVE STATUS"},
+    [FLAVOR_MARIADB] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE", "RESET SLAVE ALL",
+                        "SHOW SLAVE STATUS"},
+    [FLAVOR_MYSQL] = {"STOP REPLICA", "STOP REPLICA IO_THREAD", "START REPLICA",
+                      "RESET REPLICA ALL", "SHOW REPLICA STATUS"},
+};
+
+static const flavor_sql_t *sql_for(flavor_t f)
+{
+    return &flavor_sql[f == FLAVOR_MYSQL ? FLAVOR_MYSQL : FLAVOR_MARIADB];
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void set_error(db_conn_t *c, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s: %s (errno %u)", c->addr, what, mysql_error(c->my),
+             mysql_errno(c->my));
+}
+
+static unsigned int ms_to_s(int ms)
+{
+    /* The C API counts whole seconds; round up so a small timeout never becomes "no timeout". */
+    return ms <= 0 ? 1 : (unsigned int)((ms + 999) / 1000);
+}
+
+db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
+{
+    db_conn_t *c = calloc(1, sizeof(*c));
+    if (!c) abort();
+    if (t->socket && t->socket[0])
+        snprintf(c->addr, sizeof(c->addr), "%s", t->socket);
+    else
+        snprintf(c->addr, sizeof(c->addr), "%s:%d", t->host, t->port);
+
+    c->my = mysql_init(NULL);
+    if (!c->my) abort();
+    unsigned int cto = ms_to_s(t->connect_timeout_ms);
+    unsigned int rto = ms_to_s(t->read_timeout_ms);
+    mysql_options(c->my, MYSQL_OPT_CONNECT_TIMEOUT, &cto);
+    mysql_options(c->my, MYSQL_OPT_READ_TIMEOUT, &rto);
+    mysql_options(c->my, MYSQL_OPT_WRITE_TIMEOUT, &rto);
+    my_bool no = 0;
+    mysql_options(c->my, MYSQL_OPT_RECONNECT, &no);
+
+    const config_t *cfg = t->cfg;
+    if (cfg && cfg->ssl_mode && strcmp(cfg->ssl_mode, "disabled") != 0 &&
+        strcmp(cfg->ssl_mode, "preferred") != 0) {
+        my_bool yes = 1;
+        mysql_ssl_set(c->my, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, NULL, NULL);
+        mysql_options(c->my, MYSQL_OPT_SSL_ENFORCE, &yes);
+        my_bool verify = strcmp(cfg->ssl_mode, "verify_ca") == 0 ||
+                         strcmp(cfg->ssl_mode, "verify_identity") == 0;
+        mysql_options(c->my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    }
+
+    const char *sock = (t->socket && t->socket[0]) ? t->socket : NULL;
+    if (!mysql_real_connect(c->my, sock ? NULL : t->host, t->user, t->password, NULL,
+                            sock ? 0 : (unsigned int)t->port, sock, CLIENT_MULTI_RESULTS)) {
+        set_error(c, "connect", err, errlen);
+        db_close(c);
+        return NULL;
+    }
+    const char *ver = mysql_get_server_info(c->my);
+    c->flavor = (ver && strstr(ver, "MariaDB")) ? FLAVOR_MARIADB : FLAVOR_MYSQL;
+    return c;
+}
+
+void db_close(db_conn_t *c)
+{
+    if (!c) return;
+    if (c->my) mysql_close(c->my);
+    free(c);
+}
+
+flavor_t db_flavor(const db_conn_t *c)
+{
+    return c ? c->flavor : FLAVOR_UNKNOWN;
+}
+
+int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen)
+{
+    log_debug("sql %s: %s", c->addr, sql);
+    if (mysql_query(c->my, sql) != 0) {
+        set_error(c, sql, err, errlen);
+        return -1;
+    }
+    /* Drain any result so the connection stays usable. */
+    do {
+        MYSQL_RES *r = mysql_store_result(c->my);
+        if (r) mysql_free_result(r);
+    } while (mysql_next_result(c->my) == 0);
+    return 0;
+}
+
+/* Run a query and hand back its stored result (caller frees). */
+static MYSQL_RES *db_query(db_conn_t *c, const char *sql, char *err, size_t errlen)
+{
+    if (mysql_query(c->my, sql) != 0) {
+        set_error(c, sql, err, errlen);
+        return NULL;
+    }
+    MYSQL_RES *r = mysql_store_result(c->my);
+    if (!r && mysql_field_count(c->my) != 0) set_error(c, sql, err, errlen);
+    return r;
+}
+
+static int field_index(MYSQL_RES *r, const char *name)
+{
+    unsigned int n = mysql_num_fields(r);
+    MYSQL_FIELD *f = mysql_fetch_fields(r);
+    for (unsigned int i = 0; i < n; i++)
+        if (strcasecmp(f[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+static const char *row_get(MYSQL_ROW row, MYSQL_RES *r, const char *name)
+{
+    int i = field_index(r, name);
+    return i < 0 ? NULL : row[i];
+}
+
+/* A server that answers garbage must not crash us: every number is parsed with bounds. */
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int probe_vars(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    const char *q = c->flavor == FLAVOR_MARIADB
+                        ? "SELECT @@server_id, @@version, @@read_only, @@gtid_binlog_pos, "
+                          "@@gtid_slave_pos, @@gtid_current_pos"
+                        : "SELECT @@server_id, @@version, @@super_read_only OR @@read_only, "
+                          "@@gtid_executed, @@gtid_executed, @@gtid_executed";
+    MYSQL_RES *r = db_query(c, q, err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    int rc = -1;
+    long v;
+    if (!row || mysql_num_fields(r) != 6) {
+        snprintf(err, errlen, "%s: unexpected answer to the variables query", c->addr);
+        goto out;
+    }
+    if (parse_long(row[0], 0, 4294967295L, &v) != 0) {
+        snprintf(err, errlen, "%s: server_id is not a number: \"%.40s\"", c->addr,
+                 row[0] ? row[0] : "NULL");
+        goto out;
+    }
+    p->server_id = (uint32_t)v;
+    copy_str(p->version, sizeof(p->version), row[1]);
+    p->read_only = row[2] && strcmp(row[2], "0") != 0;
+    copy_str(p->gtid_binlog_pos, sizeof(p->gtid_binlog_pos), row[3]);
+    copy_str(p->gtid_slave_pos, sizeof(p->gtid_slave_pos), row[4]);
+    copy_str(p->gtid_current_pos, sizeof(p->gtid_current_pos), row[5]);
+    rc = 0;
+out:
+    mysql_free_result(r);
+    return rc;
+}
+
+static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    const bool my = c->flavor == FLAVOR_MYSQL;
+    MYSQL_RES *r = db_query(c, sql_for(c->flavor)->replica_status, err, errlen);
+    if (!r) return mysql_field_count(c->my) == 0 && mysql_errno(c->my) == 0 ? 0 : -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    if (row) {
+        long v;
+        p->is_replica = true;
+        copy_str(p->source_host, sizeof(p->source_host),
+                 row_get(row, r, my ? "Source_Host" : "Master_Host"));
+        p->source_port =
+            parse_long(row_get(row, r, my ? "Source_Port" : "Master_Port"), 0, 65535, &v) == 0
+                ? (int)v
+                : 0;
+        const char *io = row_get(row, r, my ? "Replica_IO_Running" : "Slave_IO_Running");
+        const char *sql = row_get(row, r, my ? "Replica_SQL_Running" : "Slave_SQL_Running");
+        p->io_running = io && strcmp(io, "Yes") == 0;
+        p->io_connecting = io && strcmp(io, "Connecting") == 0;
+        p->sql_running = sql && strcmp(sql, "Yes") == 0;
+        const char *lag = row_get(row, r, my ? "Seconds_Behind_Source" : "Seconds_Behind_Master");
+        p->lag_s = parse_long(lag, 0, 100000000L, &v) == 0 ? (double)v : -1;
+        copy_str(p->last_io_error, sizeof(p->last_io_error), row_get(row, r, "Last_IO_Error"));
+        copy_str(p->last_sql_error, sizeof(p->last_sql_error), row_get(row, r, "Last_SQL_Error"));
+        copy_str(p->gtid_io_pos, sizeof(p->gtid_io_pos),
+                 row_get(row, r, my ? "Retrieved_Gtid_Set" : "Gtid_IO_Pos"));
+    }
+    mysql_free_result(r);
+    return 0;
+}
+
+static int probe_dump_threads(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    MYSQL_RES *r = db_query(c,
+                            "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                            "WHERE COMMAND LIKE 'Binlog Dump%'",
+                            err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    long v = 0;
+    if (row && parse_long(row[0], 0, 1000000, &v) == 0) p->replicas_connected = (int)v;
+    mysql_free_result(r);
+    return 0;
+}
+
+int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof(*p));
+    p->lag_s = -1;
+    if (probe_vars(c, p, err, errlen) != 0) return -1;
+    if (probe_replica(c, p, err, errlen) != 0) return -1;
+    if (probe_dump_threads(c, p, err, errlen) != 0) return -1;
+    return 0;
+}
+
+int db_set_read_only(db_conn_t *c, bool on, char *err, size_t errlen)
+{
+    const char *q;
+    if (c->flavor == FLAVOR_MYSQL)
+        q = on ? "SET GLOBAL super_read_only=ON" : "SET GLOBAL super_read_only=OFF, read_only=OFF";
+    else
+        q = on ? "SET GLOBAL read_only=ON" : "SET GLOBAL read_only=OFF";
+    return db_exec(c, q, err, errlen);
+}
+
+static bool is_protected_command(const char *cmd)
+{
+    static const char *const keep[] = {"Binlog Dump", "Binlog Dump GTID", "Daemon", "Slave_IO",
+                                       "Slave_SQL", "Slave_worker", "Connect"};
+    if (!cmd) return true;
+    for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+        if (strcmp(cmd, keep[i]) == 0) return true;
+    return false;
+}
+
+int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size_t errlen)
+{
+    MYSQL_RES *r = db_query(c,
+                            "SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST "
+                            "WHERE ID <> CONNECTION_ID()",
+                            err, errlen);
+    if (!r) return -1;
+    long ids[4096];
+    size_t n = 0;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(r)) && n < sizeof(ids) / sizeof(ids[0])) {
+        long id;
+        const char *user = row[1] ? row[1] : "";
+        if (parse_long(row[0], 1, 0x7fffffffL, &id) != 0) continue;
+        if (strcmp(user, keep_user) == 0 || strcmp(user, "system user") == 0 ||
+            strcmp(user, "event_scheduler") == 0 || is_protected_command(row[2]))
+            continue;
+        ids[n++] = id;
+    }
+    mysql_free_result(r);
+    int killed = 0;
+    for (size_t i = 0; i < n; i++) {
+        char q[64];
+        snprintf(q, sizeof(q), "KILL CONNECTION %ld", ids[i]);
+        if (mysql_query(c->my, q) == 0) {
+            killed++;
+        } else if (mysql_errno(c->my) != ER_NO_SUCH_THREAD) {
+            set_error(c, q, err, errlen);
+            return -1;
+        }
+    }
+    return killed;
+}
+
+int db_detach_replication(db_conn_t *c, char *err, size_t errlen)
+{
+    const flavor_sql_t *s = sql_for(c->flavor);
+    if (db_exec(c, s->stop_replication, err, errlen) != 0) return -1;
+    return db_exec(c, s->reset_replication_all, err, errlen);
+}
+
+int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
+{
+    return db_exec(c, sql_for(c->flavor)->stop_io, err, errlen);
+}
+
+int db_start_replication(db_conn_t *c, char *err, size_t errlen)
+{
+    return db_exec(c, sql_for(c->flavor)->start_replication, err, errlen);
+}
+
+/* CHANGE MASTER text; password NULL renders as '***' (for explain). */
+static int change_source_sql(flavor_t f, const char *host, int port, const char *user,
+                             const char *password, char *buf, size_t len)
+{
+    int n;
+    if (f == FLAVOR_MYSQL)
+        n = snprintf(buf, len,
+                     "CHANGE REPLICATION SOURCE TO SOURCE_HOST='%s', SOURCE_PORT=%d, "
+                     "SOURCE_USER='%s', SOURCE_PASSWORD='%s', SOURCE_AUTO_POSITION=1, "
+                     "SOURCE_CONNECT_RETRY=1, SOURCE_HEARTBEAT_PERIOD=1",
+                     host, port, user, password ? password : "***");
+    else
+        n = snprintf(buf, len,
+                     "CHANGE MASTER TO MASTER_HOST='%s', MASTER_PORT=%d, MASTER_USER='%s', "
+                     "MASTER_PASSWORD='%s', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, "
+                     "MASTER_HEARTBEAT_PERIOD=1",
+                     host, port, user, password ? password : "***");
+    return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
+                   bool reset_slave_pos, char *buf, size_t len)
+{
+    const flavor_sql_t *s = sql_for(f);
+    char change[1024];
+    if (change_source_sql(f, host, port, repl_user, NULL, change, sizeof(change)) != 0) return -1;
+    int n = snprintf(buf, len, "%s; %s%s; %s", s->stop_replication,
+                     reset_slave_pos && f != FLAVOR_MYSQL
+                         ? "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos; "
+                         : "",
+                     change, s->start_replication);
+    return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int db_detach_sql(flavor_t f, char *buf, size_t len)
+{
+    const flavor_sql_t *s = sql_for(f);
+    int n = snprintf(buf, len, "%s; %s", s->stop_replication, s->reset_replication_all);
+    return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+static int escape(db_conn_t *c, const char *in, char *out, size_t outlen)
+{
+    size_t l = strlen(in);
+    if (outlen < 2 * l + 1) return -1;
+    mysql_real_escape_string(c->my, out, in, (unsigned long)l);
+    return 0;
+}
+
+int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
+               const char *repl_password, bool reset_slave_pos, char *err, size_t errlen)
+{
+    const flavor_sql_t *s = sql_for(c->flavor);
+    char eh[520], eu[260], ep[520], change[2048];
+    if (escape(c, host, eh, sizeof(eh)) || escape(c, repl_user, eu, sizeof(eu)) ||
+        escape(c, repl_password ? repl_password : "", ep, sizeof(ep))) {
+        snprintf(err, errlen, "%s: host, user or password too long", c->addr);
+        return -1;
+    }
+    if (db_exec(c, s->stop_replication, err, errlen) != 0) return -1;
+    if (reset_slave_pos && c->flavor == FLAVOR_MARIADB &&
+        db_exec(c, "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", err, errlen) != 0)
+        return -1;
+    if (change_source_sql(c->flavor, eh, port, eu, ep, change, sizeof(change)) != 0) {
+        snprintf(err, errlen, "%s: CHANGE MASTER statement too long", c->addr);
+        return -1;
+    }
+    if (mysql_query(c->my, change) != 0) {
+        /* Never log the statement: it holds the password. */
+        set_error(c, "CHANGE MASTER", err, errlen);
+        return -1;
+    }
+    log_debug("sql %s: CHANGE MASTER to %s:%d", c->addr, host, port);
+    return db_exec(c, s->start_replication, err, errlen);
+}
+
+int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, char *err, size_t errlen)
+{
+    char ep[2 * GTID_POS_STRLEN + 1], q[2 * GTID_POS_STRLEN + 128];
+    if (escape(c, pos, ep, sizeof(ep))) {
+        snprintf(err, errlen, "%s: GTID position too long", c->addr);
+        return -1;
+    }
+    /* MASTER_GTID_WAIT blocks server-side; cap each call at 1 s so the read timeout never fires
+     * and a caller's abort flag is seen between calls. */
+    int left = timeout_ms;
+    do {
+        int step = left > 1000 ? 1000 : (left < 0 ? 0 : left);
+        if (c->flavor == FLAVOR_MYSQL)
+            snprintf(q, sizeof(q), "SELECT WAIT_FOR_EXECUTED_GTID_SET('%s', %.3f)", ep,
+                     step / 1000.0);
+        else
+            snprintf(q, sizeof(q), "SELECT MASTER_GTID_WAIT('%s', %.3f)", ep, step / 1000.0);
+        MYSQL_RES *r = db_query(c, q, err, errlen);
+        if (!r) return -1;
+        MYSQL_ROW row = mysql_fetch_row(r);
+        long v = -2;
+        if (row) parse_long(row[0], -1, 1, &v);
+        mysql_free_result(r);
+        if (v == 0) return 0;
+        if (v != -1 && v != 1) {
+            snprintf(err, errlen, "%s: unexpected answer from the GTID wait", c->addr);
+            return -1;
+        }
+        left -= step;
+    } while (left > 0);
+    return 1;
+}

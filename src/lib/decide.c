@@ -1,0 +1,379 @@
+/* decide.c -- the failover decisions (ranking, detection, fencing, anti-flap, bootstrap) as pure
+ * functions of (observations, now), so every safety rule is pinned down by a unit-test table. */
+#include "decide.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *nz(const char *s, const char *dflt)
+{
+    return s != NULL ? s : dflt;
+}
+
+/* Appends like snprintf; on truncation the text stays terminated and later appends are dropped,
+ * which is what an explanation in a fixed buffer wants. */
+static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+    if (buf == NULL || len == 0 || *pos >= len - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+    va_end(ap);
+    if (w < 0)
+        return;
+    *pos = (size_t)w >= len - *pos ? len - 1 : *pos + (size_t)w;
+}
+
+/* ---- candidate ranking ------------------------------------------------------------------ */
+
+/* Positions can be far longer than a reason: cut them visibly ("...") rather than silently. */
+static void set_reason(candidate_verdict_t *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_reason(candidate_verdict_t *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+    va_end(ap);
+    if (w >= (int)sizeof v->reason)
+        memcpy(v->reason + sizeof v->reason - 4, "...", 4);
+}
+
+uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primary, char *buf,
+                          size_t len)
+{
+    if (buf != NULL && len > 0)
+        buf[0] = '\0';
+    if (c == NULL)
+        return 0;
+    /* A replica's binlog holds what it applied from its source (log_slave_updates) and, once it
+     * was itself primary, what the old primary also had; anything beyond both was written
+     * locally and would be replayed onto every other replica after promotion. */
+    gtid_pos_t accounted = c->applied;
+    if (old_primary != NULL)
+        gtid_pos_merge_max(&accounted, old_primary);
+    uint64_t count = gtid_pos_missing_count(&accounted, &c->binlog);
+    if (buf != NULL && len > 0)
+        (void)gtid_pos_missing_format(&accounted, &c->binlog, buf, len); /* truncated is fine */
+    return count;
+}
+
+static uint64_t seq_sum(const gtid_pos_t *p)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < p->n; i++)
+        s = p->g[i].seq > UINT64_MAX - s ? UINT64_MAX : s + p->g[i].seq;
+    return s;
+}
+
+static int promotion_order(promotion_t p)
+{
+    return p == PROMOTION_PREFER ? 0 : 1;
+}
+
+/* < 0 when a should be promoted before b. Received data comes first because with AFTER_SYNC
+ * semi-sync only the replica that received the most is guaranteed to hold every acknowledged
+ * write (invariant 3). */
+static int candidate_cmp(const candidate_obs_t *a, const candidate_obs_t *b)
+{
+    switch (gtid_pos_compare(&a->received, &b->received)) {
+    case GTID_CMP_AHEAD:
+        return -1;
+    case GTID_CMP_BEHIND:
+        return 1;
+    case GTID_CMP_DIVERGED: {
+        /* neither contains the other (multi-domain): more transactions in total is the better
+         * guess, and the coordinator catches the winner up from the others anyway */
+        uint64_t sa = seq_sum(&a->received), sb = seq_sum(&b->received);
+        if (sa != sb)
+            return sa > sb ? -1 : 1;
+        break;
+    }
+    case GTID_CMP_EQUAL:
+    case GTID_CMP_INVALID:
+        break;
+    }
+    int pa = promotion_order(a->promotion), pb = promotion_order(b->promotion);
+    if (pa != pb)
+        return pa - pb;
+    /* written as !(x >= 0) so that NaN counts as unknown too */
+    bool ua = !(a->lag_s >= 0), ub = !(b->lag_s >= 0);
+    if (ua != ub)
+        return ua ? 1 : -1;
+    if (!ua && a->lag_s != b->lag_s)
+        return a->lag_s < b->lag_s ? -1 : 1;
+    return strcmp(nz(a->name, ""), nz(b->name, ""));
+}
+
+static void format_received(const gtid_pos_t *p, char *buf, size_t len)
+{
+    if (p->n == 0)
+        snprintf(buf, len, "nothing");
+    else
+        (void)gtid_pos_format(p, buf, len); /* truncated text still explains */
+}
+
+size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
+                      candidate_verdict_t *verdicts, size_t *order)
+{
+    size_t eligible = 0;
+    if (c == NULL || verdicts == NULL || order == NULL)
+        return 0;
+
+    for (size_t i = 0; i < n; i++) {
+        candidate_verdict_t *v = &verdicts[i];
+        char errant[GTID_POS_STRLEN];
+        v->eligible = false;
+        v->rank = 0;
+        v->reason[0] = '\0';
+        if (c[i].promotion == PROMOTION_NEVER) {
+            set_reason(v, "promotion=never");
+        } else if (c[i].promotion != PROMOTION_PREFER && c[i].promotion != PROMOTION_NEUTRAL) {
+            /* an unset setting may hide a "never": refuse rather than guess */
+            set_reason(v, "promotion setting unknown");
+        } else if (!c[i].reachable) {
+            set_reason(v, "unreachable");
+        } else if (!c[i].is_replica) {
+            set_reason(v, "not a replica");
+        } else if (candidate_errant(&c[i], old_primary, errant, sizeof errant) > 0) {
+            set_reason(v, "errant GTIDs: %s", errant);
+        } else {
+            v->eligible = true;
+            /* stable insertion sort: n is small and ties keep input order */
+            size_t at = eligible;
+            while (at > 0 && candidate_cmp(&c[i], &c[order[at - 1]]) < 0) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = i;
+            eligible++;
+        }
+    }
+
+    for (size_t r = 0; r < eligible; r++) {
+        const candidate_obs_t *cand = &c[order[r]];
+        const candidate_obs_t *best = &c[order[0]];
+        candidate_verdict_t *v = &verdicts[order[r]];
+        char recv[GTID_POS_STRLEN];
+        v->rank = (int)(r + 1);
+        format_received(&cand->received, recv, sizeof recv);
+        if (r == 0) {
+            set_reason(v, "received %s (most)", recv);
+            continue;
+        }
+        uint64_t behind = gtid_pos_missing_count(&cand->received, &best->received);
+        if (behind == 0)
+            set_reason(v, "received %s (as much as the best)", recv);
+        else
+            set_reason(v, "received %s, %" PRIu64 " behind the best", recv, behind);
+    }
+    return eligible;
+}
+
+/* ---- holistic primary-loss detection ---------------------------------------------------- */
+
+detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
+{
+    if (o == NULL || failure_threshold < 1 || o->consecutive_failures < 0 ||
+        o->replicas_known < 0 || o->replicas_reachable < 0 || o->replicas_io_connected < 0 ||
+        o->replicas_reachable > o->replicas_known ||
+        o->replicas_io_connected > o->replicas_reachable)
+        return DETECT_INVALID;
+    if (o->primary_reachable)
+        return DETECT_HEALTHY;
+    if (o->consecutive_failures < failure_threshold)
+        return DETECT_SUSPECT;
+    /* Our own probe failing proves only that we cannot reach it; a failover needs a witness that
+     * the replicas cannot either (invariant 4), or a partition would promote a second primary. */
+    if (o->replicas_known == 0 || o->replicas_reachable == 0)
+        return DETECT_NO_WITNESS;
+    if (o->replicas_io_connected > 0)
+        return DETECT_REPLICAS_DISAGREE;
+    return DETECT_CONFIRMED_DEAD;
+}
+
+const char *detect_name(detect_t d)
+{
+    switch (d) {
+    case DETECT_HEALTHY:
+        return "healthy";
+    case DETECT_SUSPECT:
+        return "suspect";
+    case DETECT_REPLICAS_DISAGREE:
+        return "replicas-disagree";
+    case DETECT_NO_WITNESS:
+        return "no-witness";
+    case DETECT_CONFIRMED_DEAD:
+        return "confirmed-dead";
+    case DETECT_INVALID:
+        break;
+    }
+    return "invalid";
+}
+
+/* ---- fencing on ZooKeeper loss ---------------------------------------------------------- */
+
+int64_t fence_deadline_ms(int64_t last_ack_sent_ms, int session_timeout_ms)
+{
+    /* a negative timeout would put the deadline before the last ack: treat it as "no grace" */
+    if (session_timeout_ms < 0)
+        session_timeout_ms = 0;
+    return last_ack_sent_ms + session_timeout_ms / 2;
+}
+
+int64_t failsafe_evidence_ttl_ms(int check_interval_ms)
+{
+    /* two intervals: one missed probe must not drop a healthy primary into read-only */
+    return 2 * (int64_t)check_interval_ms;
+}
+
+int64_t failsafe_lapse_wait_ms(int check_interval_ms, int heartbeat_ms)
+{
+    /* evidence gathered just before the IO threads stopped stays valid for a ttl, the agent may
+     * look only one interval later, and the primary's dump threads notice a vanished replica
+     * only after missing heartbeats */
+    return failsafe_evidence_ttl_ms(check_interval_ms) + (int64_t)check_interval_ms +
+           2 * (int64_t)heartbeat_ms;
+}
+
+write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int check_interval_ms,
+                                   const char **why)
+{
+    const char *reason;
+    write_decision_t d;
+
+    if (o == NULL) {
+        reason = "no observation";
+        d = WRITE_INVALID;
+    } else if (o->diverged) {
+        reason = "diverged";
+        d = WRITE_FENCE;
+    } else if (!o->is_desired_primary) {
+        reason = "not the desired primary";
+        d = WRITE_FENCE;
+    } else if (o->session_alive) {
+        reason = "desired primary, session alive";
+        d = WRITE_ALLOW;
+    } else if (o->failsafe_enabled && o->replicas_expected > 0 &&
+               o->replicas_connected >= o->replicas_expected && o->evidence_at_ms > 0 &&
+               now_ms >= o->evidence_at_ms &&
+               now_ms - o->evidence_at_ms <= failsafe_evidence_ttl_ms(check_interval_ms)) {
+        /* every replica still streams from us, so no coordinator can have promoted one of them:
+         * a promotion first stops their IO threads and then outwaits this evidence */
+        reason = "failsafe: every replica connected";
+        d = WRITE_ALLOW;
+    } else {
+        reason = "ZooKeeper session lost";
+        d = WRITE_FENCE;
+    }
+    if (why != NULL)
+        *why = reason;
+    return d;
+}
+
+/* ---- anti-flap -------------------------------------------------------------------------- */
+
+bool antiflap_allows(int64_t last_failover_ms, int64_t now_ms, int anti_flap_s)
+{
+    if (last_failover_ms == 0 || anti_flap_s <= 0)
+        return true;
+    return now_ms - last_failover_ms >= (int64_t)anti_flap_s * 1000;
+}
+
+/* ---- bootstrap: adopting an existing topology ------------------------------------------- */
+
+static bool is_loopback(const char *h)
+{
+    return strcasecmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
+}
+
+/* Master_Host is whatever the operator typed into CHANGE MASTER; the sandbox mixes "localhost"
+ * and "127.0.0.1" for the same mysqld, and host names are case-insensitive. */
+static bool same_host(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return false;
+    if (strcasecmp(a, b) == 0)
+        return true;
+    return is_loopback(a) && is_loopback(b);
+}
+
+int bootstrap_pick_primary(const topo_obs_t *t, size_t n, char *why, size_t len)
+{
+    size_t pos = 0;
+    if (why != NULL && len > 0)
+        why[0] = '\0';
+
+    if (t == NULL || n == 0) {
+        appendf(why, len, &pos, "no node registered");
+        return -1;
+    }
+    /* an unreachable node could be the real primary, or a replica of something else: adopting a
+     * topology we cannot see whole risks making a second primary */
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].reachable) {
+            appendf(why, len, &pos, "node %s (%s:%d) is unreachable: can't be sure which node is "
+                    "the primary", nz(t[i].name, "?"), nz(t[i].host, "?"), t[i].port);
+            return -1;
+        }
+    }
+
+    size_t primaries = 0;
+    int cand = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].is_replica) {
+            primaries++;
+            if (cand < 0)
+                cand = (int)i;
+        }
+    }
+
+    if (primaries == 0) {
+        appendf(why, len, &pos,
+                "no non-replica node: every node replicates (circular replication, or the primary "
+                "is not registered); sources:");
+        for (size_t i = 0; i < n; i++)
+            appendf(why, len, &pos, "%s %s->%s:%d", i ? "," : "", nz(t[i].name, "?"),
+                    nz(t[i].source_host, "?"), t[i].source_port);
+        return -1;
+    }
+    if (primaries > 1) {
+        bool first = true;
+        appendf(why, len, &pos, "several non-replica nodes:");
+        for (size_t i = 0; i < n; i++) {
+            if (t[i].is_replica)
+                continue;
+            appendf(why, len, &pos, "%s %s", first ? "" : ",", nz(t[i].name, "?"));
+            first = false;
+        }
+        appendf(why, len, &pos, "; only one may be the primary");
+        return -1;
+    }
+
+    const topo_obs_t *p = &t[cand];
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].is_replica)
+            continue;
+        if (!same_host(t[i].source_host, p->host) || t[i].source_port != p->port) {
+            appendf(why, len, &pos,
+                    "replica %s replicates from %s:%d which is not the candidate %s (%s:%d)",
+                    nz(t[i].name, "?"), nz(t[i].source_host, "?"), t[i].source_port,
+                    nz(p->name, "?"), nz(p->host, "?"), p->port);
+            return -1;
+        }
+    }
+    if (n == 1)
+        appendf(why, len, &pos, "%s is the only node (single-node cluster)", nz(p->name, "?"));
+    else
+        appendf(why, len, &pos, "%s is the only non-replica and every replica replicates from it",
+                nz(p->name, "?"));
+    return cand;
+}

@@ -1,0 +1,173 @@
+/* zkutil.c -- ZooKeeper paths, ACLs and blocking helpers shared by failoverd and failoverctl.
+ * Only synchronous API calls here; the agent runs them on worker threads, never on its loop. */
+#include "zkutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int zk_cluster_path(const config_t *cfg, char *buf, size_t len, const char *fmt, ...)
+{
+    int n = snprintf(buf, len, "%s/%s", cfg->zk_root, cfg->cluster_name);
+    if (n < 0 || (size_t)n >= len) return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return (m < 0 || (size_t)(n + m) >= len) ? -1 : 0;
+}
+
+struct ACL_vector *zk_acl(const config_t *cfg)
+{
+    return (cfg->zk_auth_file && cfg->zk_auth_file[0]) ? &ZOO_CREATOR_ALL_ACL
+                                                        : &ZOO_OPEN_ACL_UNSAFE;
+}
+
+int zk_add_auth(zhandle_t *zh, const config_t *cfg, char *err, size_t errlen)
+{
+    if (!cfg->zk_auth_file || !cfg->zk_auth_file[0]) return 0;
+    FILE *f = fopen(cfg->zk_auth_file, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read zk_auth_file: %s", cfg->zk_auth_file,
+                 strerror(errno));
+        return -1;
+    }
+    char line[512] = "";
+    if (!fgets(line, sizeof(line), f)) line[0] = 0;
+    fclose(f);
+    line[strcspn(line, "\r\n")] = 0;
+    if (!strchr(line, ':')) {
+        snprintf(err, errlen, "%s: expected one line \"user:password\"", cfg->zk_auth_file);
+        return -1;
+    }
+    int rc = zoo_add_auth(zh, "digest", line, (int)strlen(line), NULL, NULL);
+    if (rc != ZOK) {
+        snprintf(err, errlen, "zoo_add_auth: %s", zerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+int zk_ensure_path(zhandle_t *zh, const config_t *cfg, const char *path)
+{
+    char buf[ZK_PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == 0) {
+            char saved = *p;
+            *p = 0;
+            int rc = zoo_create(zh, buf, NULL, -1, zk_acl(cfg), 0, NULL, 0);
+            if (rc != ZOK && rc != ZNODEEXISTS) return rc;
+            *p = saved;
+            if (saved == 0) break;
+        }
+    }
+    return ZOK;
+}
+
+int zk_get_alloc(zhandle_t *zh, const char *path, bool watch, char **out, int *outlen,
+                 struct Stat *stat)
+{
+    struct Stat st;
+    int cap = 4096;
+    for (;;) {
+        char *buf = malloc((size_t)cap + 1);
+        if (!buf) abort();
+        int len = cap;
+        int rc = zoo_get(zh, path, watch ? 1 : 0, buf, &len, &st);
+        if (rc != ZOK) {
+            free(buf);
+            return rc;
+        }
+        if (st.dataLength > cap && cap < ZK_DATA_MAX) {
+            /* Grew since we sized the buffer: read again with room for all of it. */
+            free(buf);
+            cap = st.dataLength > ZK_DATA_MAX ? ZK_DATA_MAX : st.dataLength;
+            continue;
+        }
+        if (len < 0) len = 0;
+        buf[len] = 0;
+        *out = buf;
+        if (outlen) *outlen = len;
+        if (stat) *stat = st;
+        return ZOK;
+    }
+}
+
+typedef struct connect_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;
+} connect_wait_t;
+
+static void connect_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)zh;
+    (void)path;
+    connect_wait_t *w = ctx;
+    if (type != ZOO_SESSION_EVENT) return;
+    pthread_mutex_lock(&w->mu);
+    w->state = state;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_t errlen)
+{
+    /* Leaked on purpose: the client may call the watcher until zookeeper_close, which the caller
+     * does later; one small struct per process. */
+    connect_wait_t *w = calloc(1, sizeof(*w));
+    if (!w) abort();
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    zhandle_t *zh = zookeeper_init(cfg->zk_hosts, connect_watcher, cfg->zk_session_timeout_ms,
+                                   NULL, w, 0);
+    if (!zh) {
+        snprintf(err, errlen, "zookeeper_init(%s): %s", cfg->zk_hosts, strerror(errno));
+        return NULL;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (w->state != ZOO_CONNECTED_STATE && w->state != ZOO_EXPIRED_SESSION_STATE &&
+           w->state != ZOO_AUTH_FAILED_STATE) {
+        if (pthread_cond_timedwait(&w->cv, &w->mu, &deadline) != 0) break;
+    }
+    int st = w->state;
+    pthread_mutex_unlock(&w->mu);
+    if (st != ZOO_CONNECTED_STATE) {
+        snprintf(err, errlen, "cannot reach ZooKeeper at %s within %d ms", cfg->zk_hosts,
+                 timeout_ms);
+        zookeeper_close(zh);
+        return NULL;
+    }
+    if (zk_add_auth(zh, cfg, err, errlen) != 0) {
+        zookeeper_close(zh);
+        return NULL;
+    }
+    return zh;
+}
+
+long zk_seq_of(const char *child)
+{
+    size_t l = strlen(child);
+    if (l < 10) return -1;
+    const char *s = child + l - 10;
+    long v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}

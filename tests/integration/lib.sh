@@ -1,0 +1,134 @@
+# lib.sh -- shared helpers for integration tests: a sandbox per test (real ZooKeeper and MariaDB
+# started by scripts/sandbox), assertions that print expected vs seen, and polling with deadlines.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SANDBOX="$ROOT/scripts/sandbox"
+CTL="$ROOT/failoverctl"
+export FAILOVERD="$ROOT/failoverd"
+SB=""
+WRITER_PID=""
+
+log() { echo "[$(date +%T.%3N)] $*"; }
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+sb_cleanup() {
+    local rc=$?
+    [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null
+    if [ -n "$SB" ] && [ -d "$SB" ]; then
+        if [ $rc != 0 ]; then
+            echo "---- status at failure"
+            status_table 2>&1 | sed 's/^/    /'
+            for n in $NODES; do
+                echo "---- $n failoverd.log (tail)"
+                tail -n 25 "$SB/$n/failoverd.log" 2>/dev/null | sed 's/^/    /'
+            done
+        fi
+        "$SANDBOX" down "$SB" >/dev/null 2>&1
+        rm -rf "$SB"
+    fi
+    exit $rc
+}
+
+# sb_up [sandbox up options...]: a fresh cluster in a fresh directory, torn down at exit.
+sb_up() {
+    SB=$(mktemp -d /tmp/fo-it.XXXXXX)
+    NODES=""
+    trap sb_cleanup EXIT
+    "$SANDBOX" up "$SB" "$@" || fail "scripts/sandbox up $*: exit $?"
+    # shellcheck disable=SC1091
+    source "$SB/sandbox.env"
+}
+
+port_of() { local v="${1^^}_PORT"; echo "${!v}"; }
+sql() { "$SANDBOX" sql "$SB" "$@"; }
+app_sql() { "$SANDBOX" app-sql "$SB" "$@"; }
+status_json() { "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" status --json; }
+status_table() { "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" status; }
+# st FILTER: one jq expression over status --json
+st() { status_json 2>/dev/null | jq -r "$1" 2>/dev/null; }
+node_field() { st ".nodes[] | select(.name==\"$1\") | .$2"; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds, fail with DESCRIPTION.
+wait_for() {
+    local secs=$1 desc=$2
+    shift 2
+    local end=$(($(date +%s%N) / 1000000 + secs * 1000))
+    until "$@"; do
+        [ $(($(date +%s%N) / 1000000)) -lt $end ] || fail "timed out after ${secs}s waiting for: $desc"
+        sleep 0.1
+    done
+}
+
+# expect_eq WHAT EXPECTED SEEN
+expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', saw '$3'"; }
+
+is_eq() { [ "$1" = "$2" ]; }
+primary_is() { is_eq "$(st .primary)" "$1"; }
+epoch_is() { is_eq "$(st .epoch)" "$1"; }
+state_is() { is_eq "$(node_field "$1" state)" "$2"; }
+
+# The cluster is up and settled: primary adopted and writable, every replica streaming from it.
+cluster_settled() {
+    local p
+    p=$(st .primary)
+    [ -n "$p" ] && [ "$p" != null ] || return 1
+    state_is "$p" writable || return 1
+    for n in $NODES; do
+        [ "$n" = "$p" ] && continue
+        state_is "$n" streaming || return 1
+        is_eq "$(node_field "$n" source)" "127.0.0.1:$(port_of "$p")" || return 1
+    done
+}
+
+replicates_from() { # NODE PRIMARY: SHOW SLAVE STATUS says so, IO and SQL running
+    local row
+    row=$(sql "$1" "SHOW SLAVE STATUS\G" 2>/dev/null)
+    echo "$row" | grep -q "Master_Port: $(port_of "$2")$" &&
+        echo "$row" | grep -q "Slave_IO_Running: Yes" &&
+        echo "$row" | grep -q "Slave_SQL_Running: Yes"
+}
+
+read_only_of() { sql "$1" "SELECT @@read_only" 2>/dev/null; }
+
+# start_writer NODE FILE: autocommit inserts into app.t through the app account, one client per
+# row; the id of every row that got an OK is appended to FILE.
+start_writer() {
+    local port
+    port=$(port_of "$1")
+    (
+        i=0
+        while :; do
+            i=$((i + 1))
+            if mariadb -h127.0.0.1 -P"$port" -u"$APP_USER" -p"$APP_PASSWORD" app \
+                -e "INSERT INTO t (id) VALUES ($i)" 2>/dev/null; then
+                echo "$i" >>"$2"
+            fi
+            sleep 0.01
+        done
+    ) &
+    WRITER_PID=$!
+}
+
+stop_writer() {
+    [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null && wait "$WRITER_PID" 2>/dev/null
+    WRITER_PID=""
+}
+
+# every_acked_row_on NODE FILE: each id in FILE is a row on NODE.
+every_acked_row_on() {
+    local want have missing
+    want=$(sort -n "$2" | uniq | wc -l)
+    [ "$want" -gt 0 ] || fail "the writer got no OK at all (expected some rows before the fault)"
+    sql "$1" "SELECT id FROM app.t ORDER BY id" >"$SB/rows.$1"
+    missing=$(comm -23 <(sort "$2" | uniq) <(sort "$SB/rows.$1"))
+    have=$((want - $(printf '%s' "$missing" | grep -c .)))
+    [ -z "$missing" ] || fail "acknowledged rows on $1: expected all $want, saw $have (missing: $(echo $missing | head -c 200))"
+    log "all $want acknowledged rows are on $1"
+}
+
+# sql_is NODE SQL EXPECTED: for wait_for (the query runs on every poll).
+sql_is() { is_eq "$(sql "$1" "$2" 2>/dev/null)" "$3"; }

@@ -1,0 +1,647 @@
+/* check_decide.c -- unit tests for decide.c: each failover decision as a table of
+ * (observations, now) -> action, so every safety rule and its boundaries are pinned down. */
+#include <check.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static gtid_pos_t pos(const char *s)
+{
+    gtid_pos_t p;
+    char err[256] = "";
+    int rc = gtid_pos_parse(&p, s, err, sizeof err);
+    ck_assert_msg(rc == 0, "test setup: parsing \"%s\" failed: %s", s, err);
+    return p;
+}
+
+/* A healthy replica with no errant GTIDs: it applied and logged exactly what it received. */
+static candidate_obs_t cand(const char *name, promotion_t pr, const char *received, double lag)
+{
+    candidate_obs_t c;
+    memset(&c, 0, sizeof c);
+    c.name = name;
+    c.promotion = pr;
+    c.reachable = true;
+    c.is_replica = true;
+    c.received = pos(received);
+    c.applied = c.received;
+    c.binlog = c.received;
+    c.lag_s = lag;
+    return c;
+}
+
+/* ---- errant ---- */
+
+static const struct {
+    const char *applied, *binlog, *old; /* old NULL: no old primary position known */
+    uint64_t count;
+    const char *text;
+} errant_rows[] = {
+    {"0-1-100", "0-1-100", NULL, 0, ""},
+    {"0-1-100", "0-1-100,1-3-2", NULL, 2, "1-3-1..1-3-2"},
+    {"0-1-4", "0-3-7", NULL, 3, "0-3-5..0-3-7"},
+    {"0-1-4", "0-3-5", "", 1, "0-3-5"},
+    {"0-1-4", "0-3-7", "0-1-7", 0, ""},     /* it was primary once: the old primary has them */
+    {"0-1-4", "0-3-9", "0-1-7", 2, "0-3-8..0-3-9"},
+    {"", "0-1-5", "", 5, "0-1-1..0-1-5"},
+    {"0-1-10", "0-1-5", NULL, 0, ""},       /* binlog behind applied: nothing of its own */
+    {"0-1-10,1-1-3", "0-1-10,1-2-4,2-2-1", "1-1-3", 2, "1-2-4,2-2-1"},
+};
+
+START_TEST(test_errant)
+{
+    candidate_obs_t c = cand("r", PROMOTION_NEUTRAL, "", 0);
+    c.applied = pos(errant_rows[_i].applied);
+    c.binlog = pos(errant_rows[_i].binlog);
+    gtid_pos_t old;
+    if (errant_rows[_i].old != NULL)
+        old = pos(errant_rows[_i].old);
+    char buf[128];
+    uint64_t n = candidate_errant(&c, errant_rows[_i].old ? &old : NULL, buf, sizeof buf);
+    ck_assert_uint_eq(n, errant_rows[_i].count);
+    ck_assert_str_eq(buf, errant_rows[_i].text);
+    /* buf is optional */
+    ck_assert_uint_eq(candidate_errant(&c, errant_rows[_i].old ? &old : NULL, NULL, 0),
+                      errant_rows[_i].count);
+}
+END_TEST
+
+START_TEST(test_errant_small_buf)
+{
+    candidate_obs_t c = cand("r", PROMOTION_NEUTRAL, "0-1-4", 0);
+    c.binlog = pos("0-3-700");
+    char buf[6];
+    ck_assert_uint_eq(candidate_errant(&c, NULL, buf, sizeof buf), 696);
+    ck_assert_uint_lt(strlen(buf), sizeof buf);
+    ck_assert_uint_eq(candidate_errant(NULL, NULL, buf, sizeof buf), 0);
+}
+END_TEST
+
+/* ---- rank ---- */
+
+/* Runs candidate_rank and checks the eligible names come out in `want` order. */
+static void check_order(const candidate_obs_t *c, size_t n, const gtid_pos_t *old,
+                        candidate_verdict_t *v, const char *const *want, size_t nwant)
+{
+    size_t order[64];
+    size_t got = candidate_rank(c, n, old, v, order);
+    ck_assert_uint_eq(got, nwant);
+    for (size_t r = 0; r < nwant; r++) {
+        ck_assert_str_eq(c[order[r]].name, want[r]);
+        ck_assert(v[order[r]].eligible);
+        ck_assert_int_eq(v[order[r]].rank, (int)r + 1);
+    }
+}
+
+START_TEST(test_rank_empty)
+{
+    candidate_verdict_t v[1];
+    size_t order[1];
+    ck_assert_uint_eq(candidate_rank(NULL, 0, NULL, v, order), 0);
+    candidate_obs_t c[1];
+    ck_assert_uint_eq(candidate_rank(c, 0, NULL, v, order), 0);
+}
+END_TEST
+
+START_TEST(test_rank_most_received)
+{
+    /* a wins every later tie-breaker, but b received more */
+    candidate_obs_t c[] = {
+        cand("a", PROMOTION_PREFER, "0-1-100", 0),
+        cand("b", PROMOTION_NEUTRAL, "0-1-105", 30),
+        cand("c", PROMOTION_PREFER, "0-1-103", 0),
+    };
+    candidate_verdict_t v[3];
+    const char *want[] = {"b", "c", "a"};
+    check_order(c, 3, NULL, v, want, 3);
+    ck_assert_str_eq(v[1].reason, "received 0-1-105 (most)");
+    ck_assert_str_eq(v[2].reason, "received 0-1-103, 2 behind the best");
+    ck_assert_str_eq(v[0].reason, "received 0-1-100, 5 behind the best");
+}
+END_TEST
+
+START_TEST(test_rank_diverged_sum)
+{
+    /* neither contains the other: the larger total wins over prefer and name */
+    candidate_obs_t c[] = {
+        cand("a", PROMOTION_PREFER, "0-1-100,1-1-5", 0),
+        cand("b", PROMOTION_NEUTRAL, "0-1-98,1-1-10", 0),
+    };
+    candidate_verdict_t v[2];
+    const char *want[] = {"b", "a"};
+    check_order(c, 2, NULL, v, want, 2);
+    ck_assert_str_eq(v[0].reason, "received 0-1-100,1-1-5, 5 behind the best");
+}
+END_TEST
+
+START_TEST(test_rank_diverged_equal_sum_falls_through)
+{
+    candidate_obs_t c[] = {
+        cand("a", PROMOTION_NEUTRAL, "0-1-100,1-1-10", 0),
+        cand("b", PROMOTION_PREFER, "0-1-105,1-1-5", 0),
+    };
+    candidate_verdict_t v[2];
+    const char *want[] = {"b", "a"};
+    check_order(c, 2, NULL, v, want, 2);
+
+    c[0].promotion = PROMOTION_PREFER;
+    c[1].promotion = PROMOTION_NEUTRAL;
+    const char *want2[] = {"a", "b"};
+    check_order(c, 2, NULL, v, want2, 2);
+}
+END_TEST
+
+START_TEST(test_rank_prefer)
+{
+    /* same position: prefer beats lower lag and an earlier name */
+    candidate_obs_t c[] = {
+        cand("a", PROMOTION_NEUTRAL, "0-1-100", 0),
+        cand("b", PROMOTION_PREFER, "0-1-100", 10),
+    };
+    candidate_verdict_t v[2];
+    const char *want[] = {"b", "a"};
+    check_order(c, 2, NULL, v, want, 2);
+    ck_assert_str_eq(v[1].reason, "received 0-1-100 (most)");
+    ck_assert_str_eq(v[0].reason, "received 0-1-100 (as much as the best)");
+}
+END_TEST
+
+START_TEST(test_rank_lag)
+{
+    candidate_obs_t c[] = {
+        cand("a", PROMOTION_NEUTRAL, "0-1-100", 5),
+        cand("b", PROMOTION_NEUTRAL, "0-1-100", 1),
+        cand("c", PROMOTION_NEUTRAL, "0-1-100", -1),   /* unknown: last */
+        cand("d", PROMOTION_NEUTRAL, "0-1-100", 1000), /* known, however large, beats unknown */
+        cand("e", PROMOTION_NEUTRAL, "0-1-100", NAN),  /* NaN is unknown too */
+    };
+    candidate_verdict_t v[5];
+    const char *want[] = {"b", "a", "d", "c", "e"};
+    check_order(c, 5, NULL, v, want, 5);
+}
+END_TEST
+
+START_TEST(test_rank_name)
+{
+    candidate_obs_t c[] = {
+        cand("db3", PROMOTION_NEUTRAL, "0-1-100", 2),
+        cand("db1", PROMOTION_NEUTRAL, "0-1-100", 2),
+        cand("db2", PROMOTION_NEUTRAL, "0-1-100", 2),
+    };
+    candidate_verdict_t v[3];
+    const char *want[] = {"db1", "db2", "db3"};
+    check_order(c, 3, NULL, v, want, 3);
+}
+END_TEST
+
+START_TEST(test_rank_stable)
+{
+    /* identical in every key: input order is kept */
+    candidate_obs_t c[] = {
+        cand("x", PROMOTION_NEUTRAL, "0-1-100", 2),
+        cand("x", PROMOTION_NEUTRAL, "0-1-100", 2),
+    };
+    candidate_verdict_t v[2];
+    size_t order[2];
+    ck_assert_uint_eq(candidate_rank(c, 2, NULL, v, order), 2);
+    ck_assert_uint_eq(order[0], 0);
+    ck_assert_uint_eq(order[1], 1);
+}
+END_TEST
+
+START_TEST(test_rank_excluded)
+{
+    candidate_obs_t c[] = {
+        cand("never", PROMOTION_NEVER, "0-1-200", 0),
+        cand("down", PROMOTION_PREFER, "0-1-200", 0),
+        cand("primary", PROMOTION_NEUTRAL, "0-1-200", 0),
+        cand("errant", PROMOTION_PREFER, "0-1-200", 0),
+        cand("ok", PROMOTION_NEUTRAL, "0-1-100", 0),
+        cand("unset", PROMOTION_INVALID, "0-1-200", 0),
+    };
+    c[1].reachable = false;
+    c[2].is_replica = false;
+    c[3].applied = pos("0-1-4");
+    c[3].binlog = pos("0-1-4,5-3-7");
+    c[3].received = c[3].applied;
+    gtid_pos_t old = pos("0-1-200");
+
+    candidate_verdict_t v[6];
+    const char *want[] = {"ok"};
+    check_order(c, 6, &old, v, want, 1);
+    ck_assert_str_eq(v[0].reason, "promotion=never");
+    ck_assert_str_eq(v[1].reason, "unreachable");
+    ck_assert_str_eq(v[2].reason, "not a replica");
+    ck_assert_str_eq(v[3].reason, "errant GTIDs: 5-3-1..5-3-7");
+    ck_assert_str_eq(v[5].reason, "promotion setting unknown");
+    for (size_t i = 0; i < 6; i++) {
+        if (i == 4)
+            continue;
+        ck_assert_msg(!v[i].eligible && v[i].rank == 0, "%s: expected ineligible rank 0, got %d",
+                      c[i].name, v[i].rank);
+    }
+    ck_assert_str_eq(v[4].reason, "received 0-1-100 (most)");
+}
+END_TEST
+
+START_TEST(test_rank_errant_covered_by_old_primary)
+{
+    /* a former primary's own writes are in the old primary's position: not errant */
+    candidate_obs_t c[] = {cand("r", PROMOTION_NEUTRAL, "0-2-50", 0)};
+    c[0].applied = pos("0-1-10");
+    c[0].binlog = pos("0-2-50");
+    candidate_verdict_t v[1];
+    size_t order[1];
+    ck_assert_uint_eq(candidate_rank(c, 1, NULL, v, order), 0);
+    ck_assert_str_eq(v[0].reason, "errant GTIDs: 0-2-11..0-2-50");
+    gtid_pos_t old = pos("0-2-60");
+    ck_assert_uint_eq(candidate_rank(c, 1, &old, v, order), 1);
+    ck_assert_int_eq(v[0].rank, 1);
+}
+END_TEST
+
+START_TEST(test_rank_empty_received_and_long_reason)
+{
+    candidate_obs_t c[2];
+    c[0] = cand("empty", PROMOTION_NEUTRAL, "", 0);
+    c[1] = cand("wide", PROMOTION_NEUTRAL, "", 0);
+    /* a position too long for the reason: cut with "..." */
+    c[1].received.n = GTID_MAX_DOMAINS;
+    for (uint32_t i = 0; i < GTID_MAX_DOMAINS; i++)
+        c[1].received.g[i] = (gtid_t){.domain = i, .server = 1000000, .seq = 1000000000};
+    c[1].applied = c[1].binlog = c[1].received;
+    candidate_verdict_t v[2];
+    const char *want[] = {"wide", "empty"};
+    check_order(c, 2, NULL, v, want, 2);
+    size_t l = strlen(v[1].reason);
+    ck_assert_uint_eq(l, sizeof v[1].reason - 1);
+    ck_assert_str_eq(v[1].reason + l - 3, "...");
+    ck_assert_str_eq(v[0].reason, "received nothing, 64000000000 behind the best");
+}
+END_TEST
+
+START_TEST(test_rank_many)
+{
+    /* 64 candidates given worst-first come out best-first */
+    candidate_obs_t c[64];
+    char names[64][16];
+    for (int i = 0; i < 64; i++) {
+        char p[32];
+        snprintf(names[i], sizeof names[i], "n%02d", i);
+        snprintf(p, sizeof p, "0-1-%d", 1000 - i);
+        c[i] = cand(names[i], PROMOTION_NEUTRAL, p, 0);
+    }
+    candidate_verdict_t v[64];
+    size_t order[64];
+    ck_assert_uint_eq(candidate_rank(c, 64, NULL, v, order), 64);
+    for (size_t r = 0; r < 64; r++) {
+        ck_assert_uint_eq(order[r], r);
+        ck_assert_int_eq(v[r].rank, (int)r + 1);
+    }
+}
+END_TEST
+
+/* ---- detect ---- */
+
+static const struct {
+    primary_obs_t o;
+    int threshold;
+    detect_t want;
+} detect_rows[] = {
+    /* reachable, failures, known, reachable replicas, io connected */
+    {{true, 0, 2, 2, 2}, 3, DETECT_HEALTHY},
+    {{true, 0, 2, 0, 0}, 3, DETECT_HEALTHY},
+    {{false, 1, 2, 2, 0}, 3, DETECT_SUSPECT},
+    {{false, 2, 2, 2, 0}, 3, DETECT_SUSPECT},          /* one below the threshold */
+    {{false, 3, 2, 2, 0}, 3, DETECT_CONFIRMED_DEAD},   /* at the threshold */
+    {{false, 9, 2, 2, 0}, 3, DETECT_CONFIRMED_DEAD},
+    {{false, 3, 2, 1, 0}, 3, DETECT_CONFIRMED_DEAD},   /* one witness suffices */
+    {{false, 3, 2, 2, 1}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 3, 2, 1, 1}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 3, 2, 0, 0}, 3, DETECT_NO_WITNESS},
+    {{false, 3, 0, 0, 0}, 3, DETECT_NO_WITNESS},       /* no replicas at all */
+    {{false, 1, 2, 2, 0}, 1, DETECT_CONFIRMED_DEAD},
+    {{false, 0, 2, 2, 0}, 1, DETECT_SUSPECT},
+    {{false, 3, 2, 2, 0}, 0, DETECT_INVALID},          /* nonsense threshold */
+    {{false, -1, 2, 2, 0}, 3, DETECT_INVALID},
+    {{false, 3, 1, 2, 0}, 3, DETECT_INVALID},          /* more reachable than known */
+    {{false, 3, 2, 1, 2}, 3, DETECT_INVALID},          /* more connected than reachable */
+    {{false, 3, -1, 0, 0}, 3, DETECT_INVALID},
+};
+
+START_TEST(test_detect)
+{
+    detect_t got = detect_primary_loss(&detect_rows[_i].o, detect_rows[_i].threshold);
+    ck_assert_str_eq(detect_name(got), detect_name(detect_rows[_i].want));
+}
+END_TEST
+
+START_TEST(test_detect_names)
+{
+    ck_assert_int_eq(detect_primary_loss(NULL, 3), DETECT_INVALID);
+    ck_assert_str_eq(detect_name(DETECT_HEALTHY), "healthy");
+    ck_assert_str_eq(detect_name(DETECT_SUSPECT), "suspect");
+    ck_assert_str_eq(detect_name(DETECT_REPLICAS_DISAGREE), "replicas-disagree");
+    ck_assert_str_eq(detect_name(DETECT_NO_WITNESS), "no-witness");
+    ck_assert_str_eq(detect_name(DETECT_CONFIRMED_DEAD), "confirmed-dead");
+    ck_assert_str_eq(detect_name(DETECT_INVALID), "invalid");
+    ck_assert_str_eq(detect_name((detect_t)42), "invalid");
+}
+END_TEST
+
+/* ---- fencing timers ---- */
+
+START_TEST(test_fence_deadline)
+{
+    ck_assert_int_eq(fence_deadline_ms(10000, 30000), 25000);
+    ck_assert_int_eq(fence_deadline_ms(10000, 30001), 25000); /* rounds toward fencing earlier */
+    ck_assert_int_eq(fence_deadline_ms(0, 1), 0);
+    ck_assert_int_eq(fence_deadline_ms(10000, -5), 10000);
+    ck_assert_int_eq(fence_deadline_ms(INT64_C(1) << 40, 6000), (INT64_C(1) << 40) + 3000);
+    ck_assert_int_eq(failsafe_evidence_ttl_ms(1000), 2000);
+    ck_assert_int_eq(failsafe_evidence_ttl_ms(INT_MAX), 2 * (int64_t)INT_MAX); /* no int overflow */
+    ck_assert_int_eq(failsafe_lapse_wait_ms(1000, 500), 2000 + 1000 + 1000);
+    ck_assert_int_eq(failsafe_lapse_wait_ms(2000, 0), 6000);
+    /* the wait always outlasts the evidence */
+    ck_assert_int_gt(failsafe_lapse_wait_ms(1000, 0), failsafe_evidence_ttl_ms(1000));
+}
+END_TEST
+
+/* ---- writable ---- */
+
+#define NOW 1000000
+#define CI 1000 /* evidence ttl 2000 */
+
+static const struct {
+    write_obs_t o; /* desired, alive, failsafe, evidence_at, expected, connected, diverged */
+    int64_t now;
+    write_decision_t want;
+    const char *why;
+} write_rows[] = {
+    {{true, true, true, NOW, 2, 2, true}, NOW, WRITE_FENCE, "diverged"},
+    {{false, true, true, NOW, 2, 2, false}, NOW, WRITE_FENCE, "not the desired primary"},
+    {{false, false, true, NOW, 2, 2, false}, NOW, WRITE_FENCE, "not the desired primary"},
+    {{true, true, false, 0, 0, 0, false}, NOW, WRITE_ALLOW, "desired primary, session alive"},
+    {{true, false, true, NOW, 2, 2, false}, NOW, WRITE_ALLOW, "failsafe: every replica connected"},
+    {{true, false, true, NOW - 2000, 2, 2, false}, NOW, WRITE_ALLOW,
+     "failsafe: every replica connected"},                                     /* at the ttl */
+    {{true, false, true, NOW - 2001, 2, 2, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, NOW, 2, 3, false}, NOW, WRITE_ALLOW, "failsafe: every replica connected"},
+    {{true, false, true, NOW, 2, 1, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, NOW, 0, 0, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, false, NOW, 2, 2, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, 0, 2, 2, false}, 1000, WRITE_FENCE, "ZooKeeper session lost"}, /* never */
+    {{true, false, true, NOW + 1, 2, 2, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, NOW, 2, 2, true}, NOW, WRITE_FENCE, "diverged"},
+};
+
+START_TEST(test_writable)
+{
+    const char *why = NULL;
+    write_decision_t got = writable_decision(&write_rows[_i].o, write_rows[_i].now, CI, &why);
+    ck_assert_int_eq(got, write_rows[_i].want);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_str_eq(why, write_rows[_i].why);
+    /* why is optional */
+    ck_assert_int_eq(writable_decision(&write_rows[_i].o, write_rows[_i].now, CI, NULL),
+                     write_rows[_i].want);
+}
+END_TEST
+
+START_TEST(test_writable_null)
+{
+    const char *why = NULL;
+    ck_assert_int_eq(writable_decision(NULL, NOW, CI, &why), WRITE_INVALID);
+    ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+/* ---- anti-flap ---- */
+
+static const struct {
+    int64_t last, now;
+    int anti_flap_s;
+    bool want;
+} flap_rows[] = {
+    {0, 5, 600, true},                       /* never failed over */
+    {1000, 1000, 0, true},                   /* anti-flap disabled */
+    {1000, 1000 + 600000 - 1, 600, false},   /* one ms short */
+    {1000, 1000 + 600000, 600, true},        /* exactly the window */
+    {1000, 1000 + 600001, 600, true},
+    {5000, 1000, 600, false},                /* clock went back: stay careful */
+    {1000, 1000 + INT64_C(3000000) * 1000, 3000000, true}, /* no int overflow in s * 1000 */
+};
+
+START_TEST(test_antiflap)
+{
+    bool got = antiflap_allows(flap_rows[_i].last, flap_rows[_i].now, flap_rows[_i].anti_flap_s);
+    ck_assert_int_eq(got, flap_rows[_i].want);
+}
+END_TEST
+
+/* ---- bootstrap ---- */
+
+static topo_obs_t node(const char *name, const char *host, int port, bool reachable,
+                       const char *src_host, int src_port)
+{
+    topo_obs_t t;
+    memset(&t, 0, sizeof t);
+    t.name = name;
+    t.host = host;
+    t.port = port;
+    t.reachable = reachable;
+    t.read_only = src_host != NULL;
+    t.is_replica = src_host != NULL;
+    t.source_host = src_host;
+    t.source_port = src_port;
+    return t;
+}
+
+static void check_boot(const topo_obs_t *t, size_t n, int want, const char *want_why)
+{
+    char why[256] = "unset";
+    int got = bootstrap_pick_primary(t, n, why, sizeof why);
+    ck_assert_int_eq(got, want);
+    ck_assert_msg(strstr(why, want_why) != NULL, "expected \"%s\" in \"%s\"", want_why, why);
+    ck_assert_int_eq(bootstrap_pick_primary(t, n, NULL, 0), want);
+}
+
+START_TEST(test_boot_none)
+{
+    check_boot(NULL, 0, -1, "no node registered");
+}
+END_TEST
+
+START_TEST(test_boot_single)
+{
+    topo_obs_t t[] = {node("solo", "127.0.0.1", 3306, true, NULL, 0)};
+    check_boot(t, 1, 0, "single-node");
+}
+END_TEST
+
+START_TEST(test_boot_good)
+{
+    topo_obs_t t[] = {
+        node("r1", "127.0.0.1", 3307, true, "127.0.0.1", 3306),
+        node("p", "127.0.0.1", 3306, true, NULL, 0),
+        node("r2", "127.0.0.1", 3308, true, "localhost", 3306), /* same host, other spelling */
+    };
+    check_boot(t, 3, 1, "p is the only non-replica");
+
+    /* a primary that booted read-only is still the primary */
+    t[1].read_only = true;
+    check_boot(t, 3, 1, "p is the only non-replica");
+
+    topo_obs_t u[] = {
+        node("p", "LOCALHOST", 3306, true, NULL, 0),
+        node("r", "h2", 3306, true, "127.0.0.1", 3306),
+    };
+    check_boot(u, 2, 0, "p is the only non-replica");
+
+    topo_obs_t w[] = {
+        node("p", "DB1.example", 3306, true, NULL, 0),
+        node("r", "db2.example", 3306, true, "db1.EXAMPLE", 3306),
+    };
+    check_boot(w, 2, 0, "p is the only non-replica");
+}
+END_TEST
+
+START_TEST(test_boot_unreachable)
+{
+    topo_obs_t t[] = {
+        node("p", "127.0.0.1", 3306, true, NULL, 0),
+        node("r1", "127.0.0.1", 3307, false, "127.0.0.1", 3306),
+    };
+    check_boot(t, 2, -1, "node r1 (127.0.0.1:3307) is unreachable: can't be sure");
+
+    topo_obs_t u[] = {
+        node("p", "127.0.0.1", 3306, false, NULL, 0),
+        node("r1", "127.0.0.1", 3307, true, "127.0.0.1", 3306),
+    };
+    check_boot(u, 2, -1, "node p (127.0.0.1:3306) is unreachable");
+}
+END_TEST
+
+START_TEST(test_boot_all_replicas)
+{
+    topo_obs_t t[] = {
+        node("a", "127.0.0.1", 3306, true, "127.0.0.1", 3307),
+        node("b", "127.0.0.1", 3307, true, "127.0.0.1", 3306),
+    };
+    check_boot(t, 2, -1, "no non-replica node");
+    check_boot(t, 2, -1, "a->127.0.0.1:3307, b->127.0.0.1:3306");
+}
+END_TEST
+
+START_TEST(test_boot_several)
+{
+    topo_obs_t t[] = {
+        node("a", "127.0.0.1", 3306, true, NULL, 0),
+        node("c", "127.0.0.1", 3308, true, "127.0.0.1", 3306),
+        node("b", "127.0.0.1", 3307, true, NULL, 0),
+    };
+    check_boot(t, 3, -1, "several non-replica nodes: a, b");
+}
+END_TEST
+
+START_TEST(test_boot_wrong_source)
+{
+    topo_obs_t t[] = {
+        node("a", "127.0.0.1", 3306, true, NULL, 0),
+        node("c", "127.0.0.1", 3308, true, "10.0.0.9", 3306),
+    };
+    check_boot(t, 2, -1,
+               "replica c replicates from 10.0.0.9:3306 which is not the candidate a "
+               "(127.0.0.1:3306)");
+
+    t[1].source_host = "127.0.0.1";
+    t[1].source_port = 3309; /* right host, wrong port */
+    check_boot(t, 2, -1, "replica c replicates from 127.0.0.1:3309");
+
+    t[1].source_host = NULL; /* replica with no Master_Host */
+    t[1].source_port = 3306;
+    check_boot(t, 2, -1, "replica c replicates from ?:3306");
+}
+END_TEST
+
+START_TEST(test_boot_tiny_why)
+{
+    topo_obs_t t[] = {
+        node("a", "127.0.0.1", 3306, true, NULL, 0),
+        node("b", "127.0.0.1", 3307, true, NULL, 0),
+    };
+    char why[10];
+    ck_assert_int_eq(bootstrap_pick_primary(t, 2, why, sizeof why), -1);
+    ck_assert_str_eq(why, "several n");
+}
+END_TEST
+
+static Suite *decide_suite(void)
+{
+    Suite *s = suite_create("decide");
+    TCase *tc;
+
+    tc = tcase_create("errant");
+    tcase_add_loop_test(tc, test_errant, 0, (int)ARRAY_LEN(errant_rows));
+    tcase_add_test(tc, test_errant_small_buf);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rank");
+    tcase_add_test(tc, test_rank_empty);
+    tcase_add_test(tc, test_rank_most_received);
+    tcase_add_test(tc, test_rank_diverged_sum);
+    tcase_add_test(tc, test_rank_diverged_equal_sum_falls_through);
+    tcase_add_test(tc, test_rank_prefer);
+    tcase_add_test(tc, test_rank_lag);
+    tcase_add_test(tc, test_rank_name);
+    tcase_add_test(tc, test_rank_stable);
+    tcase_add_test(tc, test_rank_excluded);
+    tcase_add_test(tc, test_rank_errant_covered_by_old_primary);
+    tcase_add_test(tc, test_rank_empty_received_and_long_reason);
+    tcase_add_test(tc, test_rank_many);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("detect");
+    tcase_add_loop_test(tc, test_detect, 0, (int)ARRAY_LEN(detect_rows));
+    tcase_add_test(tc, test_detect_names);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("fence");
+    tcase_add_test(tc, test_fence_deadline);
+    tcase_add_loop_test(tc, test_writable, 0, (int)ARRAY_LEN(write_rows));
+    tcase_add_test(tc, test_writable_null);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("antiflap");
+    tcase_add_loop_test(tc, test_antiflap, 0, (int)ARRAY_LEN(flap_rows));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bootstrap");
+    tcase_add_test(tc, test_boot_none);
+    tcase_add_test(tc, test_boot_single);
+    tcase_add_test(tc, test_boot_good);
+    tcase_add_test(tc, test_boot_unreachable);
+    tcase_add_test(tc, test_boot_all_replicas);
+    tcase_add_test(tc, test_boot_several);
+    tcase_add_test(tc, test_boot_wrong_source);
+    tcase_add_test(tc, test_boot_tiny_why);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(decide_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
