@@ -650,7 +650,7 @@ static char *config_read_line(char *str, int num, void *stream)
     if (s < e && *s == '[') {
         const char *rb = memchr(s, ']', (size_t)(e - s));
         if (rb != NULL) {
-            char name[128], allowed[256];
+            char name[128];
             snprintf(name, sizeof name, "%.*s", (int)((size_t)(rb - s - 1) < 100 ? rb - s - 1 : 100),
                      s + 1);
             if (rb + 1 != e) {
@@ -658,6 +658,7 @@ static char *config_read_line(char *str, int num, void *stream)
                 return NULL;
             }
             if (!section_known(s + 1, (size_t)(rb - s - 1))) {
+                char allowed[256];
                 list_sections(allowed, sizeof allowed);
                 for (char *c = name; *c != '\0'; c++)
                     if (!isprint((unsigned char)*c))
@@ -680,15 +681,15 @@ static int config_handle(void *user, const char *section, const char *name, cons
 {
     config_parse_t *p = user;
     const config_key_t *k;
-    char why[768], allowed[512];
+    char why[1024], allowed[512];
     size_t idx;
 
     if (p->err_line != 0)
         return 0;
     if (name == NULL || value == NULL)
         return 1; /* a section-start callback, if inih was built with one */
-    if (strpbrk(name, " \t") != NULL) {
-        /* "listen 127.0.0.1:8080": the ':' made inih see a key with a blank in it. */
+    if (name[0] == '\0' || strpbrk(name, " \t") != NULL) {
+        /* "= x", or "listen 127.0.0.1:8080" where the ':' made inih see a key with a blank. */
         parse_fail_unparsable(p, p->lineno, p->line, p->line_len);
         return 0;
     }
@@ -830,7 +831,7 @@ config_t *config_alloc(void)
         abort();
     priv_of(cfg);
     for (size_t i = 0; i < CONFIG_NKEYS; i++) {
-        char why[512];
+        char why[1024];
         if (config_keys[i].def == NULL)
             continue;
         if (config_set(cfg, &config_keys[i], config_keys[i].def, why, sizeof why) != 0) {
@@ -1032,7 +1033,7 @@ static int load_secret_key(config_t *cfg, const char *section, const char *key, 
                            int slot, char *err, size_t errlen)
 {
     struct config_priv *pv = priv_of(cfg);
-    char why[768], loc[PATH_MAX + 32];
+    char why[768];
 
     if (pv->secret[slot] != NULL) {
         explicit_bzero(pv->secret[slot], strlen(pv->secret[slot]));
@@ -1042,6 +1043,7 @@ static int load_secret_key(config_t *cfg, const char *section, const char *key, 
     if (path == NULL)
         return 0;
     if (read_secret(path, &pv->secret[slot], why, sizeof why) != 0) {
+        char loc[PATH_MAX + 32];
         key_loc(cfg, section, key, loc, sizeof loc);
         snprintf(err, errlen, "%s: [%s] %s: %s", loc, section, key, why);
         return -1;

@@ -75,6 +75,8 @@ static const ns_field_t node_fields[] = {
 
 static const ns_field_t primary_fields[] = {
     F_OF("name", NF_NAME, primary_rec_t, name, NS_REQUIRED),
+    F_STR("host", primary_rec_t, host, NS_REQUIRED | NS_HOST),
+    F_INT("port", NF_INT, primary_rec_t, port, 1, 65535, NS_REQUIRED),
     F_INT("epoch", NF_U64, primary_rec_t, epoch, 0, INT64_MAX, NS_REQUIRED),
     F_INT("since", NF_I64, primary_rec_t, since_ms, 0, INT64_MAX, 0),
     F_STR("reason", primary_rec_t, reason, 0),
@@ -490,8 +492,9 @@ static int ns_decode(void *rec, const ns_field_t *fields, size_t n, const char *
         snprintf(err, errlen, "input too large (%zu bytes, at most %d)", len, NS_INPUT_MAX);
         return -1;
     }
-    /* Duplicate keys are refused: two "epoch"s would let reader and writer disagree. */
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Duplicate keys are refused: two "epoch"s would let reader and writer disagree. Any
+     * top-level value is parsed so that "not an object" gets its own message. */
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (root == NULL) {
         /* jansson quotes the offending token, which may be any bytes. */
         for (char *c = jerr.text; *c != '\0'; c++)

@@ -29,22 +29,9 @@ struct ACL_vector *zk_acl(const config_t *cfg)
 
 int zk_add_auth(zhandle_t *zh, const config_t *cfg, char *err, size_t errlen)
 {
-    if (!cfg->zk_auth_file || !cfg->zk_auth_file[0]) return 0;
-    FILE *f = fopen(cfg->zk_auth_file, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read zk_auth_file: %s", cfg->zk_auth_file,
-                 strerror(errno));
-        return -1;
-    }
-    char line[512] = "";
-    if (!fgets(line, sizeof(line), f)) line[0] = 0;
-    fclose(f);
-    line[strcspn(line, "\r\n")] = 0;
-    if (!strchr(line, ':')) {
-        snprintf(err, errlen, "%s: expected one line \"user:password\"", cfg->zk_auth_file);
-        return -1;
-    }
-    int rc = zoo_add_auth(zh, "digest", line, (int)strlen(line), NULL, NULL);
+    const char *ident = config_zk_auth(cfg); /* "user:password", read and checked by config.c */
+    if (!ident || !ident[0]) return 0;
+    int rc = zoo_add_auth(zh, "digest", ident, (int)strlen(ident), NULL, NULL);
     if (rc != ZOK) {
         snprintf(err, errlen, "zoo_add_auth: %s", zerror(rc));
         return -1;
