@@ -6,6 +6,8 @@ SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+LIBEXECDIR ?= $(PREFIX)/libexec/failoverd
+SYSTEMDDIR ?= /etc/systemd/system
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
@@ -33,7 +35,7 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit integration demo bench install clean format lint
+.PHONY: all deps check unit integration demo install clean format lint
 
 all: failoverd failoverctl
 
@@ -74,10 +76,6 @@ demo: deps
 	$(MAKE) all
 	scripts/demo
 
-bench: deps
-	$(MAKE) all
-	bench/failover
-
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 failoverd $(DESTDIR)$(SBINDIR)/failoverd
@@ -85,6 +83,9 @@ install: all
 	for m in man/*.5; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man5/ || true; done
 	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man7/ || true; done
 	for m in man/*.8; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man8/ || true; done
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDDIR)
+	install -m 755 scripts/mysqld-start-hook $(DESTDIR)$(LIBEXECDIR)/mysqld-start-hook
+	install -m 644 scripts/systemd/failoverd@.service $(DESTDIR)$(SYSTEMDDIR)/failoverd@.service
 	install -d $(DESTDIR)$(SYSCONFDIR)/failoverd
 	[ -f $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.conf.example ] || install -m 600 etc/failoverd.conf $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.conf.example
 

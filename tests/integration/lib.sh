@@ -45,7 +45,7 @@ sb_up() {
 
 port_of() { local v="${1^^}_PORT"; echo "${!v}"; }
 sql() { "$SANDBOX" sql "$SB" "$@"; }
-app_sql() { "$SANDBOX" app-sql "$SB" "$@"; }
+app_sql() { "$SANDBOX" app-sql "$SB" "$1" "USE app; $2"; }
 status_json() { "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" status --json; }
 status_table() { "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" status; }
 # st FILTER: one jq expression over status --json
@@ -84,9 +84,15 @@ cluster_settled() {
     done
 }
 
+# slave_status NODE: SHOW SLAVE STATUS as "Field: value" lines.
+slave_status() {
+    local v="${1^^}_SOCK"
+    mariadb --socket="${!v}" -uroot -e "SHOW SLAVE STATUS\G" 2>/dev/null
+}
+
 replicates_from() { # NODE PRIMARY: SHOW SLAVE STATUS says so, IO and SQL running
     local row
-    row=$(sql "$1" "SHOW SLAVE STATUS\G" 2>/dev/null)
+    row=$(slave_status "$1")
     echo "$row" | grep -q "Master_Port: $(port_of "$2")$" &&
         echo "$row" | grep -q "Slave_IO_Running: Yes" &&
         echo "$row" | grep -q "Slave_SQL_Running: Yes"

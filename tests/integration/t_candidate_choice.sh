@@ -12,7 +12,7 @@ sql node3 "STOP SLAVE SQL_THREAD" || fail "stop SQL thread on node3"
 for i in $(seq 1 20); do app_sql node1 "INSERT INTO t (id) VALUES ($i)" || fail "insert $i"; done
 # node3 has received the rows but not applied them.
 want=$(sql node1 "SELECT @@gtid_binlog_pos")
-io_pos() { sql node3 "SHOW SLAVE STATUS\G" | sed -n 's/^ *Gtid_IO_Pos: //p'; }
+io_pos() { slave_status node3 | sed -n 's/^ *Gtid_IO_Pos: //p'; }
 received_all() { is_eq "$(io_pos)" "$want"; }
 wait_for 10 "node3 received up to $want" received_all
 expect_eq "rows applied on node3 while its SQL thread is held back" 0 "$(sql node3 'SELECT COUNT(*) FROM app.t')"
