@@ -79,8 +79,10 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
 int db_start_replication(db_conn_t *c, char *err, size_t errlen);
 
-/* Wait until pos has been applied. 0 reached, 1 timed out, -1 error. */
-int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, char *err, size_t errlen);
+/* Wait until pos has been applied. 0 reached, 1 timed out, -1 error. cancel (may be NULL) is
+ * looked at every second: when it turns true the wait ends with -1 ("cancelled"). */
+int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bool *cancel,
+                 char *err, size_t errlen);
 
 /* The statements db_repoint / db_detach_replication would run, for failoverctl explain.
  * Passwords are shown as '***'. Returns 0 or -1 if buf too small. */

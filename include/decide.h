@@ -36,7 +36,8 @@ uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primar
                           size_t len);
 
 /* Rank n candidates. Order: never promotion=never, unreachable, non-replicas or errant ones; then
- * most received first; then promotion=prefer; then least lag (unknown lag last); then name.
+ * most received first; then promotion=prefer; then smallest apply backlog (received - applied
+ * transactions); then least lag (unknown lag last); then name.
  * Fills verdicts[n] and order[] (indices of eligible candidates, best first).
  * Returns the number of eligible candidates. */
 size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,

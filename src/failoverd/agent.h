@@ -72,6 +72,8 @@ typedef struct agent {
     uint64_t desired_epoch;
     bool fenced;
 
+    _Atomic bool quit;         /* set once at shutdown: long waits look at it */
+
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
     pthread_t t_local, t_coord, t_fencer;
 } agent_t;

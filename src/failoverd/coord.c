@@ -309,7 +309,8 @@ static json_t *candidates_json(const candidate_obs_t *obs, const candidate_verdi
 static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *), void *arg)
 {
     int64_t end = mono_ms() + timeout_ms;
-    while (mono_ms() < end) {
+    char elect[ZK_PATH_MAX];
+    while (mono_ms() < end && !C->a->quit && still_leader(C, s, elect, sizeof(elect))) {
         if (refresh(C, s) == ZOK && done(C, arg)) return true;
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
@@ -411,7 +412,8 @@ static void failover(coord_t *C, zsess_t *s, cnode_t *old, const char *reason, t
         size_t i = order[k];
         char pos[GTID_POS_STRLEN];
         gtid_pos_format(&obs[i].received, pos, sizeof(pos));
-        int rc = db_gtid_wait(who[i]->db, pos, cfg->catchup_timeout_ms, err, sizeof(err));
+        int rc = db_gtid_wait(who[i]->db, pos, cfg->catchup_timeout_ms, &C->a->quit, err,
+                              sizeof(err));
         if (rc == 0) {
             best = who[i];
             best_i = i;

@@ -438,7 +438,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
         if (p->is_replica && decide_write(a, true, false, &why) == WRITE_ALLOW) {
             /* Promotion, our half: apply every relay log event received, then detach. */
             const char *pos = p->gtid_io_pos[0] ? p->gtid_io_pos : p->gtid_slave_pos;
-            int rc = db_gtid_wait(L->db, pos, cfg->catchup_timeout_ms, err, sizeof(err));
+            int rc = db_gtid_wait(L->db, pos, cfg->catchup_timeout_ms, &a->quit, err, sizeof(err));
             if (rc != 0) {
                 log_error("promote: relay log not applied up to %s within %d ms%s%s; staying "
                           "read-only", pos, cfg->catchup_timeout_ms, rc < 0 ? ": " : "",
@@ -602,7 +602,7 @@ void *fencer_main(void *arg)
             }
             pthread_mutex_unlock(&a->ro_mu);
             pthread_mutex_lock(&a->mu);
-            bool doubt = !a->session_alive && !a->stopping;
+            bool doubt = !a->session_alive && !a->stopping && !a->quit;
             pthread_mutex_unlock(&a->mu);
             if (!doubt || d == WRITE_FENCE) break;
             struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};

@@ -163,6 +163,7 @@ int main(int argc, char **argv)
     ev_run(a->loop, 0);
 
     sd_notify(0, "STOPPING=1");
+    a->quit = true;
     pthread_mutex_lock(&a->mu);
     a->stopping = true;
     pthread_cond_broadcast(&a->cv);

@@ -400,7 +400,8 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
     return db_exec(c, s->start_replication, err, errlen);
 }
 
-int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, char *err, size_t errlen)
+int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bool *cancel,
+                 char *err, size_t errlen)
 {
     char ep[2 * GTID_POS_STRLEN + 1], q[2 * GTID_POS_STRLEN + 128];
     if (escape(c, pos, ep, sizeof(ep))) {
@@ -411,6 +412,10 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, char *err, size_
      * and a caller's abort flag is seen between calls. */
     int left = timeout_ms;
     do {
+        if (cancel && *cancel) {
+            snprintf(err, errlen, "%s: GTID wait cancelled", c->addr);
+            return -1;
+        }
         int step = left > 1000 ? 1000 : (left < 0 ? 0 : left);
         if (c->flavor == FLAVOR_MYSQL)
             snprintf(q, sizeof(q), "SELECT WAIT_FOR_EXECUTED_GTID_SET('%s', %.3f)", ep,

@@ -104,6 +104,12 @@ static int candidate_cmp(const candidate_obs_t *a, const candidate_obs_t *b)
     int pa = promotion_order(a->promotion), pb = promotion_order(b->promotion);
     if (pa != pb)
         return pa - pb;
+    /* Apply backlog (received but not applied) first: Seconds_Behind_Master is NULL on every
+     * replica once the primary is gone, so it cannot tell a stalled SQL thread from a healthy one. */
+    uint64_t ba = gtid_pos_missing_count(&a->applied, &a->received);
+    uint64_t bb = gtid_pos_missing_count(&b->applied, &b->received);
+    if (ba != bb)
+        return ba < bb ? -1 : 1;
     /* written as !(x >= 0) so that NaN counts as unknown too */
     bool ua = !(a->lag_s >= 0), ub = !(b->lag_s >= 0);
     if (ua != ub)

@@ -188,6 +188,27 @@ START_TEST(test_rank_lag)
 }
 END_TEST
 
+/* The primary is dead: every replica's lag is unknown. The one whose SQL thread is held back
+ * (received 0-1-100, applied 0-1-90) must lose to a caught-up one, even with an earlier name. */
+START_TEST(test_rank_backlog)
+{
+    candidate_obs_t c[] = {
+        cand("a", PROMOTION_NEUTRAL, "0-1-100", -1),
+        cand("b", PROMOTION_NEUTRAL, "0-1-100", -1),
+        cand("c", PROMOTION_NEUTRAL, "0-1-100", 0),
+    };
+    c[0].applied = c[0].binlog = pos("0-1-90"); /* log_slave_updates: binlog = applied */
+    c[2].applied = c[2].binlog = pos("0-1-99");
+    candidate_verdict_t v[3];
+    const char *want[] = {"b", "c", "a"};
+    check_order(c, 3, NULL, v, want, 3);
+    /* backlog outranks known lag, but not promotion=prefer */
+    c[0].promotion = PROMOTION_PREFER;
+    const char *want2[] = {"a", "b", "c"};
+    check_order(c, 3, NULL, v, want2, 3);
+}
+END_TEST
+
 START_TEST(test_rank_name)
 {
     candidate_obs_t c[] = {
@@ -600,6 +621,7 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_rank_diverged_equal_sum_falls_through);
     tcase_add_test(tc, test_rank_prefer);
     tcase_add_test(tc, test_rank_lag);
+    tcase_add_test(tc, test_rank_backlog);
     tcase_add_test(tc, test_rank_name);
     tcase_add_test(tc, test_rank_stable);
     tcase_add_test(tc, test_rank_excluded);
