@@ -64,17 +64,25 @@ typedef struct primary_rec {
     uint64_t epoch;
     int64_t since_ms;
     char reason[64];  /* "bootstrap" | "failover" | "switchover" | "manual" */
+    /* true while the coordinator moves the primary away: the named node must be read-only and
+     * its agent acknowledges by publishing read_only + fenced. Writable needs fencing == false. */
+    bool fencing;
 } primary_rec_t;
 
 char *primary_rec_to_json(const primary_rec_t *p);
 int primary_rec_from_json(primary_rec_t *p, const char *buf, size_t len, char *err, size_t errlen);
 
-/* /control: maintenance flags and requests. A missing znode means all defaults. */
+/* /control: maintenance flags and the one pending operator request. A missing znode means all
+ * defaults. failoverctl writes a request (with the version it read); the coordinator carries it
+ * out, writes a history record whose "request_at" equals request_at_ms, and clears request. */
 typedef struct control_rec {
     bool paused;
-    char switchover_to[NAME_MAX_LEN + 1]; /* "" = none pending; "*" = any candidate */
-    int64_t switchover_at_ms;
-    int64_t last_failover_ms; /* for anti-flap; 0 = never */
+    char request[16];          /* "" = none | "switchover" | "failover" */
+    char request_to[NAME_MAX_LEN + 1]; /* target node; "*" = best candidate (switchover only) */
+    bool request_force;        /* failover: skip the holistic check (never the fencing) */
+    int request_timeout_s;     /* how long the candidate may take to catch up; 0 = default */
+    int64_t request_at_ms;     /* wall clock when requested; identifies the request */
+    int64_t last_failover_ms;  /* for anti-flap; 0 = never */
 } control_rec_t;
 
 char *control_rec_to_json(const control_rec_t *c);

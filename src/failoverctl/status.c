@@ -113,6 +113,7 @@ static json_t *view_json(const config_t *cfg, const cluster_view_t *v)
             node_state_word(v, n), "promotion", promotion_name(n->promotion), "fenced", n->fenced,
             "diverged", n->diverged, "epoch", (json_int_t)n->epoch, "updated_at",
             (json_int_t)n->updated_ms);
+        json_object_set_new(o, "replicas_connected", json_integer(n->replicas_connected));
         json_array_append_new(nodes, o);
     }
     json_t *bad = json_array();

@@ -281,32 +281,41 @@ static void bootstrap(coord_t *C, zsess_t *s)
     json_decref(h);
 }
 
-/* ---- failover --------------------------------------------------------------------------- */
+/* ---- moving the primary: automatic failover, switchover, manual failover --------------- */
 
 typedef struct timings {
-    int64_t detect, confirm, fence, catchup, promote, repoint, end;
+    int64_t detect, confirm, fence, catchup, promote, repoint;
 } timings_t;
 
-static bool fenced_ack(const cnode_t *p)
+typedef enum {
+    MOVE_INVALID = 0,
+    MOVE_DONE,     /* /primary names the new node */
+    MOVE_WAITING,  /* waiting for the old primary to be fenced: call again */
+    MOVE_FAILED,   /* nothing promoted; a history record says why when final */
+} move_result_t;
+
+typedef struct move_req {
+    const char *kind;     /* "failover" | "switchover" | "manual-failover" */
+    const char *reason;
+    const char *target;   /* NULL or "*" = best candidate */
+    bool planned;         /* switchover: the old primary is alive and must hand over */
+    int catchup_ms;
+    int64_t request_at;   /* /control request this serves, 0 = automatic */
+} move_req_t;
+
+/* The old primary is fenced when its agent says read-only (having seen fencing=true) or that its
+ * mysqld is down, or when its session is gone (it fenced itself before the server could expire
+ * it). */
+static bool fenced_ack(coord_t *C, void *arg)
 {
-    if (!p || !p->present) return true; /* its session is gone: it fenced itself before that */
+    (void)C;
+    const cnode_t *p = arg;
+    if (!p->present) return true;
     return !p->st.healthy || (p->st.read_only && p->st.fenced);
 }
 
-static json_t *candidates_json(const candidate_obs_t *obs, const candidate_verdict_t *v, size_t n)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        char rec[GTID_POS_STRLEN];
-        gtid_pos_format(&obs[i].received, rec, sizeof(rec));
-        json_array_append_new(arr, json_pack("{s:s, s:b, s:i, s:s, s:s}", "name", obs[i].name,
-                                             "eligible", v[i].eligible, "rank", v[i].rank,
-                                             "reason", v[i].reason, "received", rec));
-    }
-    return arr;
-}
-
-static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *), void *arg)
+static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *),
+                     void *arg)
 {
     int64_t end = mono_ms() + timeout_ms;
     char elect[ZK_PATH_MAX];
@@ -340,21 +349,93 @@ static bool all_repointed(coord_t *C, void *arg)
     return true;
 }
 
-static void failover(coord_t *C, zsess_t *s, cnode_t *old, const char *reason, timings_t *t)
+static json_t *candidates_json(const candidate_obs_t *obs, const candidate_verdict_t *v, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char rec[GTID_POS_STRLEN];
+        gtid_pos_format(&obs[i].received, rec, sizeof(rec));
+        json_array_append_new(arr, json_pack("{s:s, s:b, s:i, s:s, s:s}", "name", obs[i].name,
+                                             "eligible", v[i].eligible, "rank", v[i].rank,
+                                             "reason", v[i].reason, "received", rec));
+    }
+    return arr;
+}
+
+/* One history record per attempt that ended (done, refused or failed). */
+static void record(coord_t *C, zsess_t *s, const move_req_t *rq, const char *old, const char *new_,
+                   uint64_t epoch, const char *outcome, const char *detail, json_t *cands,
+                   const timings_t *t, const char *oldpos, const char *newpos,
+                   const gtid_pos_t *newp, const gtid_pos_t *oldp)
+{
+    json_t *h = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s}", "type", rq->kind, "old", old,
+                          "new", new_ ? new_ : "", "epoch", (json_int_t)epoch, "reason", rq->reason,
+                          "at", (json_int_t)wall_ms(), "outcome", outcome, "detail",
+                          detail ? detail : "");
+    if (rq->request_at) json_object_set_new(h, "request_at", json_integer(rq->request_at));
+    json_object_set_new(h, "candidates", cands ? cands : json_array());
+    if (t && t->repoint)
+        json_object_set_new(
+            h, "phases_ms",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "detect",
+                      (json_int_t)(t->confirm - t->detect), "fence",
+                      (json_int_t)(t->fence - t->confirm), "catchup",
+                      (json_int_t)(t->catchup - t->fence), "promote",
+                      (json_int_t)(t->promote - t->catchup), "repoint",
+                      (json_int_t)(t->repoint - t->promote), "total",
+                      (json_int_t)(t->repoint - t->detect)));
+    if (oldpos) {
+        char lost[1024] = "";
+        gtid_pos_missing_format(newp, oldp, lost, sizeof(lost));
+        json_object_set_new(h, "old_primary_gtid", json_string(oldpos));
+        json_object_set_new(h, "new_primary_gtid", json_string(newpos));
+        json_object_set_new(h, "lost_gtids", json_string(lost));
+        json_object_set_new(h, "lost_count", json_integer((json_int_t)gtid_pos_missing_count(newp, oldp)));
+    }
+    write_history(C, s, h);
+    json_decref(h);
+}
+
+static int set_fencing(coord_t *C, zsess_t *s, bool on)
+{
+    primary_rec_t rec = C->prim;
+    rec.fencing = on;
+    int rc = write_primary(C, s, &rec);
+    if (rc == ZOK) {
+        log_notice("coordinator: %s %s (epoch %llu)", on ? "fencing" : "unfencing", rec.name,
+                   (unsigned long long)rec.epoch);
+        refresh(C, s);
+    } else {
+        log_warn("coordinator: cannot set fencing=%d on /primary: %s", on, zerror(rc));
+    }
+    return rc;
+}
+
+static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
+                                  timings_t *t)
 {
     const config_t *cfg = C->a->cfg;
     char msg[1024], err[512];
 
-    /* 1. Fence: the old primary's agent says read-only or dead, or its session is gone. */
-    if (!fenced_ack(old)) {
-        snprintf(msg, sizeof(msg),
-                 "primary %s lost; waiting for its agent to fence it or for its ZooKeeper "
-                 "session to expire",
-                 old->name);
-        say_once(C, LOG_LVL_WARNING, msg);
-        return;
+    /* 1. Fence: tell the old primary's agent, then wait for its acknowledgement or its session
+     * to end. Never skipped, not even with --force. */
+    if (!C->prim.fencing && set_fencing(C, s, true) != ZOK) return MOVE_FAILED;
+    if (!fenced_ack(C, old)) {
+        if (!rq->planned) {
+            snprintf(msg, sizeof(msg), "primary %s lost; waiting for its agent to fence it or for "
+                     "its ZooKeeper session to expire", old->name);
+            say_once(C, LOG_LVL_WARNING, msg);
+            return MOVE_WAITING;
+        }
+        if (!wait_for(C, s, 10000, fenced_ack, old)) {
+            set_fencing(C, s, false);
+            record(C, s, rq, old->name, NULL, C->prim.epoch, "aborted",
+                   "the old primary's agent did not acknowledge fencing within 10 s", NULL, NULL,
+                   NULL, NULL, NULL, NULL);
+            return MOVE_FAILED;
+        }
     }
-    if (old->present == false && cfg->failsafe) {
+    if (!old->present && cfg->failsafe && !rq->planned) {
         /* No acknowledgement: the old agent may be in failsafe. Cut its evidence, let it lapse. */
         for (size_t i = 0; i < C->n; i++) {
             cnode_t *n = &C->nodes[i];
@@ -369,6 +450,19 @@ static void failover(coord_t *C, zsess_t *s, cnode_t *old, const char *reason, t
         nanosleep(&ts, NULL);
     }
     t->fence = mono_ms();
+
+    /* The old primary's last position: live when it still answers (switchover), else the last
+     * it published. A planned switchover waits for the candidate to apply all of it. */
+    gtid_pos_t old_pos = {0};
+    char oldpos[GTID_POS_STRLEN] = "";
+    if (probe_node(C, old))
+        snprintf(oldpos, sizeof(oldpos), "%s", old->probe.gtid_binlog_pos);
+    else if (old->have_state)
+        snprintf(oldpos, sizeof(oldpos), "%s", old->st.gtid_binlog);
+    if (gtid_pos_parse(&old_pos, oldpos, err, sizeof(err)) != 0) {
+        log_error("coordinator: old primary's GTID position unusable: %s", err);
+        memset(&old_pos, 0, sizeof(old_pos));
+    }
 
     /* 2. Rank candidates from fresh direct probes. */
     candidate_obs_t obs[COORD_MAX_NODES];
@@ -399,38 +493,48 @@ static void failover(coord_t *C, zsess_t *s, cnode_t *old, const char *reason, t
         }
         who[n++] = c;
     }
-    gtid_pos_t old_pos = {0};
-    if (old->have_state) gtid_pos_parse(&old_pos, old->st.gtid_binlog, err, sizeof(err));
     candidate_verdict_t v[COORD_MAX_NODES];
     size_t order[COORD_MAX_NODES];
     size_t eligible = candidate_rank(obs, n, &old_pos, v, order);
+    bool any = !rq->target || strcmp(rq->target, "*") == 0;
 
-    /* 3. Catch up: the chosen one applies its whole relay log before it may become writable. */
+    /* 3. Catch up: the chosen one applies everything before it may become writable. */
     cnode_t *best = NULL;
     size_t best_i = 0;
     for (size_t k = 0; k < eligible && !best; k++) {
         size_t i = order[k];
+        if (!any && strcmp(who[i]->name, rq->target) != 0) continue;
+        gtid_pos_t goal = obs[i].received;
+        if (rq->planned) gtid_pos_merge_max(&goal, &old_pos);
         char pos[GTID_POS_STRLEN];
-        gtid_pos_format(&obs[i].received, pos, sizeof(pos));
-        int rc = db_gtid_wait(who[i]->db, pos, cfg->catchup_timeout_ms, &C->a->quit, err,
-                              sizeof(err));
+        gtid_pos_format(&goal, pos, sizeof(pos));
+        int rc = db_gtid_wait(who[i]->db, pos, rq->catchup_ms, &C->a->quit, err, sizeof(err));
         if (rc == 0) {
             best = who[i];
             best_i = i;
+            obs[i].received = goal;
         } else {
             v[i].eligible = false;
-            snprintf(v[i].reason, sizeof(v[i].reason), "did not apply %s within catchup_timeout_ms",
-                     pos);
+            snprintf(v[i].reason, sizeof(v[i].reason), "did not apply %s within %d ms", pos,
+                     rq->catchup_ms);
             log_warn("coordinator: candidate %s could not catch up: %s", who[i]->name,
                      rc < 0 ? err : "timeout");
         }
     }
     t->catchup = mono_ms();
     if (!best) {
-        snprintf(msg, sizeof(msg), "primary %s lost but no replica is eligible for promotion; "
-                 "see failoverctl explain", old->name);
+        const char *why = "no replica is eligible for promotion (see failoverctl explain)";
+        if (!any) {
+            why = "the requested node is not eligible or did not catch up";
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(who[i]->name, rq->target) == 0) why = v[i].reason;
+        }
+        snprintf(msg, sizeof(msg), "%s of %s: %s", rq->kind, old->name, why);
         say_once(C, LOG_LVL_ERROR, msg);
-        return;
+        if (rq->planned) set_fencing(C, s, false); /* hand writes back to the old primary */
+        record(C, s, rq, old->name, NULL, C->prim.epoch, rq->planned ? "aborted" : "no-candidate",
+               why, candidates_json(obs, v, n), NULL, NULL, NULL, NULL, NULL);
+        return MOVE_FAILED;
     }
 
     /* 4. Promote: the desired state moves, guarded by our leadership and /primary's version. */
@@ -440,44 +544,123 @@ static void failover(coord_t *C, zsess_t *s, cnode_t *old, const char *reason, t
     rec.port = best->port;
     rec.epoch = C->prim.epoch + 1;
     rec.since_ms = wall_ms();
-    snprintf(rec.reason, sizeof(rec.reason), "failover");
+    snprintf(rec.reason, sizeof(rec.reason), "%s", rq->kind);
     int rc = write_primary(C, s, &rec);
     if (rc != ZOK) {
         log_error("coordinator: writing /primary failed (%s): not promoting; will re-evaluate",
                   zerror(rc));
-        return;
+        return MOVE_FAILED;
     }
-    log_notice("coordinator: failover: %s -> %s at epoch %llu (%s)", old->name, best->name,
-               (unsigned long long)rec.epoch, reason);
-    bool promoted = wait_for(C, s, cfg->catchup_timeout_ms + 5000, is_promoted, &rec);
+    log_notice("coordinator: %s: %s -> %s at epoch %llu (%s)", rq->kind, old->name, best->name,
+               (unsigned long long)rec.epoch, rq->reason);
+    bool promoted = wait_for(C, s, rq->catchup_ms + 5000, is_promoted, &rec);
     t->promote = mono_ms();
     bool repointed = promoted && wait_for(C, s, 10000, all_repointed, &rec);
     t->repoint = mono_ms();
 
     /* 5. Record: anti-flap, and a history record that names any lost transactions. */
-    C->ctl.last_failover_ms = wall_ms();
-    write_control(C, s);
-    char newpos[GTID_POS_STRLEN], oldpos[GTID_POS_STRLEN], lost[1024] = "";
+    char newpos[GTID_POS_STRLEN];
     gtid_pos_format(&obs[best_i].received, newpos, sizeof(newpos));
-    gtid_pos_format(&old_pos, oldpos, sizeof(oldpos));
-    gtid_pos_missing_format(&obs[best_i].received, &old_pos, lost, sizeof(lost));
-    json_t *h = json_pack(
-        "{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
-        "s:s, s:s, s:s, s:I}",
-        "type", "failover", "old", old->name, "new", best->name, "epoch", (json_int_t)rec.epoch,
-        "reason", reason, "at", (json_int_t)rec.since_ms, "outcome",
-        !promoted ? "promotion-unconfirmed" : repointed ? "success" : "success-repoint-incomplete",
-        "candidates", candidates_json(obs, v, n), "phases_ms", "detect",
-        (json_int_t)(t->confirm - t->detect), "confirm", (json_int_t)0, "fence",
-        (json_int_t)(t->fence - t->confirm), "catchup", (json_int_t)(t->catchup - t->fence),
-        "promote", (json_int_t)(t->promote - t->catchup), "repoint",
-        (json_int_t)(t->repoint - t->promote), "total", (json_int_t)(t->repoint - t->detect),
-        "old_primary_gtid", oldpos, "new_primary_gtid", newpos, "lost_gtids", lost, "lost_count",
-        (json_int_t)gtid_pos_missing_count(&obs[best_i].received, &old_pos));
-    write_history(C, s, h);
-    json_decref(h);
+    record(C, s, rq, old->name, best->name, rec.epoch,
+           !promoted ? "promotion-unconfirmed" : repointed ? "success" : "success-repoint-incomplete",
+           NULL, candidates_json(obs, v, n), t, oldpos, newpos, &obs[best_i].received, &old_pos);
     C->failures = 0;
     C->last_msg[0] = 0;
+    return MOVE_DONE;
+}
+
+/* ---- operator requests (failoverctl switchover / failover) ------------------------------ */
+
+static void clear_request(coord_t *C, zsess_t *s, bool failed_over)
+{
+    refresh(C, s);
+    C->ctl.request[0] = 0;
+    C->ctl.request_to[0] = 0;
+    C->ctl.request_force = false;
+    C->ctl.request_timeout_s = 0;
+    if (failed_over) C->ctl.last_failover_ms = wall_ms();
+    write_control(C, s);
+}
+
+static void refuse_request(coord_t *C, zsess_t *s, const move_req_t *rq, const char *why)
+{
+    log_warn("coordinator: %s refused: %s", rq->kind, why);
+    record(C, s, rq, C->prim.name, NULL, C->prim.epoch, "refused", why, NULL, NULL, NULL, NULL,
+           NULL, NULL);
+    clear_request(C, s, false);
+}
+
+static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
+{
+    const config_t *cfg = C->a->cfg;
+    const control_rec_t *c = &C->ctl;
+    bool sw = strcmp(c->request, "switchover") == 0;
+    move_req_t rq = {.kind = sw ? "switchover" : "manual-failover",
+                     .reason = sw ? "requested switchover" : "requested failover",
+                     .target = c->request_to[0] ? c->request_to : NULL,
+                     .planned = sw,
+                     .catchup_ms = c->request_timeout_s > 0 ? c->request_timeout_s * 1000
+                                                            : cfg->catchup_timeout_ms,
+                     .request_at = c->request_at_ms};
+    char why[256];
+    if (!sw && strcmp(c->request, "failover") != 0) {
+        snprintf(why, sizeof(why), "unknown request \"%.20s\"; allowed: switchover, failover",
+                 c->request);
+        refuse_request(C, s, &rq, why);
+        return cfg->check_interval_ms;
+    }
+    if (rq.target && strcmp(rq.target, "*") != 0) {
+        cnode_t *t = node_find(C, rq.target);
+        if (!t || !t->present) {
+            snprintf(why, sizeof(why), "node %s has no registered agent", rq.target);
+            refuse_request(C, s, &rq, why);
+            return cfg->check_interval_ms;
+        }
+        if (t == p) {
+            snprintf(why, sizeof(why), "%s is already the primary", rq.target);
+            refuse_request(C, s, &rq, why);
+            return cfg->check_interval_ms;
+        }
+    }
+    if (sw && C->ctl.paused) {
+        refuse_request(C, s, &rq, "the cluster is paused (failoverctl resume first)");
+        return cfg->check_interval_ms;
+    }
+    timings_t t = {0};
+    t.detect = t.confirm = mono_ms();
+    bool alive = probe_node(C, p);
+    if (sw && !alive) {
+        refuse_request(C, s, &rq, "the primary is down: use failoverctl failover --to NODE");
+        return cfg->check_interval_ms;
+    }
+    if (!sw && alive && !c->request_force) {
+        refuse_request(C, s, &rq, "the primary answers: use switchover, or failover --force");
+        return cfg->check_interval_ms;
+    }
+    if (!sw && !alive && !c->request_force) {
+        primary_obs_t o = {.consecutive_failures = cfg->failure_threshold};
+        for (size_t i = 0; i < C->n; i++) {
+            cnode_t *r = &C->nodes[i];
+            if (r == p || !r->present) continue;
+            o.replicas_known++;
+            if (!probe_node(C, r)) continue;
+            o.replicas_reachable++;
+            if (r->probe.is_replica && r->probe.io_running && r->probe.source_port == p->port &&
+                strcmp(r->probe.source_host, p->host) == 0)
+                o.replicas_io_connected++;
+        }
+        detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
+        if (d != DETECT_CONFIRMED_DEAD) {
+            snprintf(why, sizeof(why), "primary loss not confirmed (%s): use --force to skip "
+                     "this check", detect_name(d));
+            refuse_request(C, s, &rq, why);
+            return cfg->check_interval_ms;
+        }
+    }
+    move_result_t r = move_primary(C, s, p, &rq, &t);
+    if (r == MOVE_WAITING) return 100;
+    clear_request(C, s, r == MOVE_DONE && !sw);
+    return 100;
 }
 
 /* ---- watching the primary --------------------------------------------------------------- */
@@ -491,10 +674,14 @@ static int check_primary(coord_t *C, zsess_t *s)
         snprintf(p->host, sizeof(p->host), "%s", C->prim.host);
         p->port = C->prim.port;
     }
+    if (C->ctl.request[0]) return handle_request(C, s, p);
     if (probe_node(C, p)) {
         if (C->failures) log_notice("coordinator: primary %s answers again", p->name);
         C->failures = 0;
         C->last_msg[0] = 0;
+        /* A move that did not finish (we or a previous coordinator died, or the primary came
+         * back): the primary answers, so hand writes back to it. */
+        if (C->prim.fencing) set_fencing(C, s, false);
         return cfg->check_interval_ms;
     }
     timings_t t = {0};
@@ -535,7 +722,15 @@ static int check_primary(coord_t *C, zsess_t *s)
         say_once(C, LOG_LVL_ERROR, msg);
         return cfg->check_interval_ms;
     }
-    failover(C, s, p, "primary mysqld unreachable and no replica connected to it", &t);
+    move_req_t rq = {.kind = "failover",
+                     .reason = "primary mysqld unreachable and no replica connected to it",
+                     .catchup_ms = cfg->catchup_timeout_ms};
+    move_result_t r = move_primary(C, s, p, &rq, &t);
+    if (r == MOVE_DONE) {
+        refresh(C, s);
+        C->ctl.last_failover_ms = wall_ms();
+        write_control(C, s);
+    }
     return 100;
 }
 

@@ -428,10 +428,18 @@ static void reconcile(local_t *L, const db_probe_t *p)
     }
     bool me = strcmp(L->desired.name, cfg->node_name) == 0;
     pthread_mutex_lock(&a->mu);
-    a->is_desired_primary = me;
+    /* While the coordinator moves the primary away, the named node may not be writable. */
+    a->is_desired_primary = me && !L->desired.fencing;
     a->desired_epoch = L->desired.epoch;
     pthread_mutex_unlock(&a->mu);
 
+    if (me && L->desired.fencing) {
+        /* Our acknowledgement is what we publish next: read_only and fenced. */
+        if (!p->read_only) fence_local(a, L->db, "the coordinator is moving the primary away");
+        L->fenced = true;
+        L->epoch_acted = L->desired.epoch;
+        return;
+    }
     if (me) {
         L->diverged = false;
         const char *why = "";

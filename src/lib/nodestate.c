@@ -80,12 +80,16 @@ static const ns_field_t primary_fields[] = {
     F_INT("epoch", NF_U64, primary_rec_t, epoch, 0, INT64_MAX, NS_REQUIRED),
     F_INT("since", NF_I64, primary_rec_t, since_ms, 0, INT64_MAX, 0),
     F_STR("reason", primary_rec_t, reason, 0),
+    F_OF("fencing", NF_BOOL, primary_rec_t, fencing, 0),
 };
 
 static const ns_field_t control_fields[] = {
     F_OF("paused", NF_BOOL, control_rec_t, paused, 0),
-    F_OF("switchover_to", NF_TARGET, control_rec_t, switchover_to, 0),
-    F_INT("switchover_at", NF_I64, control_rec_t, switchover_at_ms, 0, INT64_MAX, 0),
+    F_STR("request", control_rec_t, request, 0),
+    F_OF("request_to", NF_TARGET, control_rec_t, request_to, 0),
+    F_OF("request_force", NF_BOOL, control_rec_t, request_force, 0),
+    F_INT("request_timeout_s", NF_INT, control_rec_t, request_timeout_s, 0, 86400, 0),
+    F_INT("request_at", NF_I64, control_rec_t, request_at_ms, 0, INT64_MAX, 0),
     F_INT("last_failover_at", NF_I64, control_rec_t, last_failover_ms, 0, INT64_MAX, 0),
 };
 

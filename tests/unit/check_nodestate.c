@@ -204,7 +204,7 @@ START_TEST(test_primary_round_trip)
     j = primary_rec_to_json(&in);
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(j, "{\"name\":\"db1\",\"host\":\"10.0.0.1\",\"port\":3307,\"epoch\":42,\"since\":1795462201123,"
-                        "\"reason\":\"switchover\"}");
+                        "\"reason\":\"switchover\",\"fencing\":false}");
     memset(&out, 0x5a, sizeof out);
     ck_assert_msg(primary_rec_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
     ck_assert_str_eq(out.name, "db1");
@@ -263,32 +263,33 @@ START_TEST(test_control_round_trip)
     char *j;
     memset(&in, 0, sizeof in);
     in.paused = true;
-    snprintf(in.switchover_to, sizeof in.switchover_to, "db3");
-    in.switchover_at_ms = 17;
+    snprintf(in.request_to, sizeof in.request_to, "db3");
+    in.request_at_ms = 17;
     in.last_failover_ms = 1795462201123LL;
     j = control_rec_to_json(&in);
     ck_assert_ptr_nonnull(j);
-    ck_assert_str_eq(j, "{\"paused\":true,\"switchover_to\":\"db3\",\"switchover_at\":17,"
+    ck_assert_str_eq(j, "{\"paused\":true,\"request\":\"\",\"request_to\":\"db3\",\"request_force\":false,"
+                        "\"request_timeout_s\":0,\"request_at\":17,"
                         "\"last_failover_at\":1795462201123}");
     memset(&out, 0x5a, sizeof out);
     ck_assert_msg(control_rec_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
     ck_assert(out.paused);
-    ck_assert_str_eq(out.switchover_to, "db3");
-    ck_assert_int_eq(out.switchover_at_ms, 17);
+    ck_assert_str_eq(out.request_to, "db3");
+    ck_assert_int_eq(out.request_at_ms, 17);
     ck_assert_int_eq(out.last_failover_ms, in.last_failover_ms);
     free(j);
 
     /* "" is no request (null on the wire); "*" is any candidate */
-    in.switchover_to[0] = '\0';
+    in.request_to[0] = '\0';
     j = control_rec_to_json(&in);
-    ck_assert_ptr_nonnull(strstr(j, "\"switchover_to\":null"));
+    ck_assert_ptr_nonnull(strstr(j, "\"request_to\":null"));
     ck_assert_int_eq(control_rec_from_json(&out, j, strlen(j), err, sizeof err), 0);
-    ck_assert_str_eq(out.switchover_to, "");
+    ck_assert_str_eq(out.request_to, "");
     free(j);
-    snprintf(in.switchover_to, sizeof in.switchover_to, "*");
+    snprintf(in.request_to, sizeof in.request_to, "*");
     j = control_rec_to_json(&in);
     ck_assert_int_eq(control_rec_from_json(&out, j, strlen(j), err, sizeof err), 0);
-    ck_assert_str_eq(out.switchover_to, "*");
+    ck_assert_str_eq(out.request_to, "*");
     free(j);
 }
 END_TEST
@@ -300,15 +301,15 @@ START_TEST(test_control_defaults_and_rejects)
     memset(&c, 0x5a, sizeof c);
     ck_assert_int_eq(control_rec_from_json(&c, "{}", 2, err, sizeof err), 0);
     ck_assert(!c.paused);
-    ck_assert_str_eq(c.switchover_to, "");
-    ck_assert_int_eq(c.switchover_at_ms, 0);
+    ck_assert_str_eq(c.request_to, "");
+    ck_assert_int_eq(c.request_at_ms, 0);
     ck_assert_int_eq(c.last_failover_ms, 0);
 
     ck_assert_int_eq(control_rec_from_json(&c, "{\"paused\":\"yes\"}", 16, err, sizeof err), -1);
     ck_assert_str_eq(err, "field \"paused\": expected true or false, got \"yes\"");
-    ck_assert_int_eq(control_rec_from_json(&c, "{\"switchover_to\":\"**\"}", 22, err, sizeof err),
+    ck_assert_int_eq(control_rec_from_json(&c, "{\"request_to\":\"**\"}", 19, err, sizeof err),
                      -1);
-    ck_assert_str_eq(err, "field \"switchover_to\": expected a name [A-Za-z0-9_.-]{1,64}, \"*\" or "
+    ck_assert_str_eq(err, "field \"request_to\": expected a name [A-Za-z0-9_.-]{1,64}, \"*\" or "
                           "null, got \"**\"");
     ck_assert_int_eq(control_rec_from_json(&c, "[]", 2, err, sizeof err), -1);
     ck_assert_str_eq(err, "expected a JSON object, got array");
