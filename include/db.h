@@ -53,6 +53,8 @@ typedef struct db_probe {
     char gtid_binlog_pos[GTID_POS_STRLEN]; /* own binlog */
     char gtid_current_pos[GTID_POS_STRLEN];
     int replicas_connected; /* Binlog Dump threads */
+    int semi_sync_master;   /* rpl_semi_sync_master_enabled: 1, 0, or -1 when unknown */
+    int semi_sync_replica;  /* rpl_semi_sync_slave_enabled: 1, 0, or -1 when unknown */
 } db_probe_t;
 
 /* One round of status queries. 0 ok, -1 error (message in err; the connection may be dead). */
@@ -77,6 +79,13 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
                const char *repl_password, bool reset_slave_pos, char *err, size_t errlen);
 
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
+
+/* Semi-sync by role: a primary waits for replica acks (master side on), a replica acks (slave
+ * side on) and must not wait for acks itself: with log_slave_updates its applier would stall
+ * for rpl_semi_sync_master_timeout on every commit. Restarts the IO thread when the replica
+ * side changes, since it only takes effect on connect. */
+int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, char *err,
+                          size_t errlen);
 int db_start_replication(db_conn_t *c, char *err, size_t errlen);
 
 /* Wait until pos has been applied. 0 reached, 1 timed out, -1 error. cancel (may be NULL) is

@@ -460,6 +460,8 @@ static void reconcile(local_t *L, const db_probe_t *p)
             log_notice("promote: applied everything up to %s and detached from %s:%d", pos,
                        p->source_host, p->source_port);
         }
+        if (cfg->semi_sync && db_set_semi_sync_role(L->db, true, p, err, sizeof(err)) != 0)
+            log_error("semi-sync: cannot switch to the primary role: %s", err);
         pthread_mutex_lock(&a->ro_mu);
         write_decision_t d = decide_write(a, true, false, &why);
         if (d == WRITE_ALLOW && p->read_only) {
@@ -479,6 +481,8 @@ static void reconcile(local_t *L, const db_probe_t *p)
     /* Not the desired primary: read-only, and replicating from the one that is. */
     if (!p->read_only) fence_local(a, L->db, "this node is not the desired primary");
     L->fenced = true;
+    if (cfg->semi_sync && db_set_semi_sync_role(L->db, false, p, err, sizeof(err)) != 0)
+        log_error("semi-sync: cannot switch to the replica role: %s", err);
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
                    p->source_port == L->desired.port;
     if (pointed) {

@@ -169,15 +169,16 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
 {
     const char *q = c->flavor == FLAVOR_MARIADB
                         ? "SELECT @@server_id, @@version, @@read_only, @@gtid_binlog_pos, "
-                          "@@gtid_slave_pos, @@gtid_current_pos"
+                          "@@gtid_slave_pos, @@gtid_current_pos, "
+                          "@@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled"
                         : "SELECT @@server_id, @@version, @@super_read_only OR @@read_only, "
-                          "@@gtid_executed, @@gtid_executed, @@gtid_executed";
+                          "@@gtid_executed, @@gtid_executed, @@gtid_executed, NULL, NULL";
     MYSQL_RES *r = db_query(c, q, err, errlen);
     if (!r) return -1;
     MYSQL_ROW row = mysql_fetch_row(r);
     int rc = -1;
     long v;
-    if (!row || mysql_num_fields(r) != 6) {
+    if (!row || mysql_num_fields(r) != 8) {
         snprintf(err, errlen, "%s: unexpected answer to the variables query", c->addr);
         goto out;
     }
@@ -192,6 +193,8 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
     copy_str(p->gtid_binlog_pos, sizeof(p->gtid_binlog_pos), row[3]);
     copy_str(p->gtid_slave_pos, sizeof(p->gtid_slave_pos), row[4]);
     copy_str(p->gtid_current_pos, sizeof(p->gtid_current_pos), row[5]);
+    p->semi_sync_master = row[6] ? strcmp(row[6], "0") != 0 : -1;
+    p->semi_sync_replica = row[7] ? strcmp(row[7], "0") != 0 : -1;
     rc = 0;
 out:
     mysql_free_result(r);
@@ -312,6 +315,29 @@ int db_detach_replication(db_conn_t *c, char *err, size_t errlen)
     const flavor_sql_t *s = sql_for(c->flavor);
     if (db_exec(c, s->stop_replication, err, errlen) != 0) return -1;
     return db_exec(c, s->reset_replication_all, err, errlen);
+}
+
+int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, char *err,
+                          size_t errlen)
+{
+    if (c->flavor != FLAVOR_MARIADB) return 0; /* MySQL: plugin-based, names differ; not yet */
+    int want_master = primary ? 1 : 0, want_replica = primary ? 0 : 1;
+    if (now->semi_sync_master != want_master &&
+        db_exec(c, primary ? "SET GLOBAL rpl_semi_sync_master_enabled=ON"
+                           : "SET GLOBAL rpl_semi_sync_master_enabled=OFF",
+                err, errlen) != 0)
+        return -1;
+    if (now->semi_sync_replica != want_replica) {
+        if (db_exec(c, primary ? "SET GLOBAL rpl_semi_sync_slave_enabled=OFF"
+                               : "SET GLOBAL rpl_semi_sync_slave_enabled=ON",
+                    err, errlen) != 0)
+            return -1;
+        if (!primary && now->is_replica && (now->io_running || now->io_connecting) &&
+            (db_exec(c, "STOP SLAVE IO_THREAD", err, errlen) != 0 ||
+             db_exec(c, "START SLAVE IO_THREAD", err, errlen) != 0))
+            return -1;
+    }
+    return 0;
 }
 
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
