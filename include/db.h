@@ -47,6 +47,7 @@ typedef struct db_probe {
     bool sql_running;
     double lag_s;          /* Seconds_Behind_Master, -1 when NULL */
     char last_io_error[256];
+    int last_io_errno;     /* 1236: the source's binlog does not have our position (diverged) */
     char last_sql_error[256];
     char gtid_io_pos[GTID_POS_STRLEN];     /* received */
     char gtid_slave_pos[GTID_POS_STRLEN];  /* applied by replication */

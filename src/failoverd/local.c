@@ -11,6 +11,9 @@
 #include "gtid.h"
 #include "log.h"
 
+/* MySQL/MariaDB error 1236, ER_MASTER_FATAL_ERROR_READING_BINLOG: the source refused our position. */
+#define ER_SOURCE_FATAL_ERROR_READING_BINLOG 1236
+
 typedef struct local {
     agent_t *a;
     db_conn_t *db;
@@ -486,6 +489,14 @@ static void reconcile(local_t *L, const db_probe_t *p)
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
                    p->source_port == L->desired.port;
     if (pointed) {
+        /* Sequence numbers alone cannot tell our unreplicated 0-1-105 from the primary's
+         * 0-2-105; the primary's strict GTID check can, and refuses us with error 1236. */
+        bool div = p->last_io_errno == ER_SOURCE_FATAL_ERROR_READING_BINLOG;
+        if (div && !L->diverged)
+            log_error("rejoin refused by %s: %s; this node has transactions the primary never "
+                      "had: keeping it read-only (diverged). Rebuild it or remove them by hand.",
+                      L->desired.name, p->last_io_error);
+        L->diverged = div;
         L->epoch_acted = L->desired.epoch;
         return;
     }

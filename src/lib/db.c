@@ -224,6 +224,8 @@ static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
         const char *lag = row_get(row, r, my ? "Seconds_Behind_Source" : "Seconds_Behind_Master");
         p->lag_s = parse_long(lag, 0, 100000000L, &v) == 0 ? (double)v : -1;
         copy_str(p->last_io_error, sizeof(p->last_io_error), row_get(row, r, "Last_IO_Error"));
+        p->last_io_errno =
+            parse_long(row_get(row, r, "Last_IO_Errno"), 0, 100000, &v) == 0 ? (int)v : 0;
         copy_str(p->last_sql_error, sizeof(p->last_sql_error), row_get(row, r, "Last_SQL_Error"));
         copy_str(p->gtid_io_pos, sizeof(p->gtid_io_pos),
                  row_get(row, r, my ? "Retrieved_Gtid_Set" : "Gtid_IO_Pos"));

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A returning old primary that holds transactions no replica received (asynchronous replication,
+# replicas' IO threads stopped before the writes) must not rejoin: it stays read-only and is
+# reported as diverged, even after the new primary's own writes have overtaken its sequence
+# numbers (so only the GTIDs' server ids tell them apart).
+source "$(dirname "$0")/lib.sh"
+
+sb_up --replicas 2
+wait_for 40 "bootstrap settled" cluster_settled
+app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
+for n in node2 node3; do wait_for 10 "table on $n" sql_is "$n" "SELECT COUNT(*) FROM app.t" 0; done
+for n in node2 node3; do sql "$n" "STOP SLAVE IO_THREAD" || fail "stop IO on $n"; done
+for i in 1 2 3; do app_sql node1 "INSERT INTO t (id) VALUES ($i)" || fail "insert $i on node1"; done
+orphan=$(sql node1 "SELECT @@gtid_binlog_pos")
+log "node1 holds $orphan, which no replica received"
+sleep 1
+"$SANDBOX" kill-mysqld "$SB" node1 KILL
+wait_for 30 "a new primary at epoch 2" epoch_is 2
+new=$(st .primary)
+wait_for 15 "$new writable" state_is "$new" writable
+expect_eq "rows on $new (the three were never replicated)" 0 "$(sql "$new" 'SELECT COUNT(*) FROM app.t')"
+# Overtake node1's sequence numbers with the new primary's own writes.
+for i in $(seq 10 20); do app_sql "$new" "INSERT INTO t (id) VALUES ($i)" || fail "insert $i on $new"; done
+log "new primary at $(sql "$new" 'SELECT @@gtid_binlog_pos')"
+
+"$SANDBOX" start-mysqld "$SB" node1 || fail "start-mysqld node1"
+wait_for 30 "node1 reported diverged" state_is node1 diverged
+expect_eq "read_only on diverged node1" 1 "$(read_only_of node1)"
+expect_eq "node1 rows (its own three, nothing from $new)" 3 "$(sql node1 'SELECT COUNT(*) FROM app.t')"
+sleep 3
+expect_eq "read_only on node1 later" 1 "$(read_only_of node1)"
+expect_eq "node1 still diverged" diverged "$(node_field node1 state)"
+expect_eq "primary" "$new" "$(st .primary)"
+log "PASS"
