@@ -51,8 +51,10 @@ int ctl_read_view(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, char *e
             if (seq < 0 || (best >= 0 && seq >= best)) continue;
             char p[ZK_PATH_MAX];
             snprintf(p, sizeof(p), "%s/%s", path, kids.data[i]);
-            if (zk_get_alloc(zh, p, false, &buf, &len, NULL) == ZOK) {
-                if (name_is_valid(buf)) {
+            struct Stat est;
+            if (zk_get_alloc(zh, p, false, &buf, &len, &est) == ZOK) {
+                /* Same rule as the agents' election: only live (ephemeral) candidates count. */
+                if (name_is_valid(buf) && est.ephemeralOwner != 0) {
                     best = seq;
                     snprintf(v->coordinator, sizeof(v->coordinator), "%s", buf);
                 }
@@ -73,9 +75,15 @@ int ctl_read_view(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, char *e
         char p[ZK_PATH_MAX];
         snprintf(p, sizeof(p), "%s/%s", path, kids.data[i]);
         if (zk_get_alloc(zh, p, false, &buf, &len, NULL) != ZOK) continue;
-        if (node_state_from_json(&v->nodes[v->n], buf, (size_t)len, perr, sizeof(perr)) == 0)
+        if (node_state_from_json(&v->nodes[v->n], buf, (size_t)len, perr, sizeof(perr)) != 0) {
+            /* perr says why */
+        } else if (strcmp(v->nodes[v->n].name, kids.data[i]) != 0) {
+            snprintf(perr, sizeof(perr), "names itself \"%s\"", v->nodes[v->n].name);
+        } else {
             v->n++;
-        else if (v->nbad < CTL_MAX_NODES)
+            perr[0] = 0;
+        }
+        if (perr[0] && v->nbad < CTL_MAX_NODES)
             snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "nodes/%.64s: %s", kids.data[i], perr);
         free(buf);
     }

@@ -165,7 +165,11 @@ static int refresh(coord_t *C, zsess_t *s)
     rc = read_json(s, path, true, &buf, &len, &st);
     if (rc == ZOK) {
         if (control_rec_from_json(&C->ctl, buf, (size_t)len, err, sizeof(err)) != 0) {
-            log_error("coordinator: /control is malformed (%s); treating the cluster as paused", err);
+            char msg[400];
+            snprintf(msg, sizeof(msg), "/control is malformed (%s); treating the cluster as "
+                     "paused until it is fixed", err);
+            say_once(C, LOG_LVL_ERROR, msg);
+            memset(&C->ctl, 0, sizeof(C->ctl));
             C->ctl.paused = true;
         }
         C->ctl_version = st.version;

@@ -28,6 +28,7 @@ typedef struct local {
     bool fenced;
     uint64_t epoch_acted;
     int nodes_registered;
+    char ignored_child[ZK_PATH_MAX];
 } local_t;
 
 const char *agent_mysql_password(const agent_t *a)
@@ -194,6 +195,45 @@ static int cmp_seq(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* A live candidate: "n_<name>_<10 digits>" and ephemeral. Anything else under election/ (a
+ * persistent or malformed child left by a person or a bug) would otherwise sort first and leave
+ * the cluster without a coordinator. */
+static bool is_candidate(zsess_t *s, const char *dir, const char *child)
+{
+    size_t l = strlen(child);
+    if (l < 14 || strncmp(child, "n_", 2) != 0 || child[l - 11] != '_' || zk_seq_of(child) < 0)
+        return false;
+    char name[NAME_MAX_LEN + 1];
+    size_t nl = l - 13;
+    if (nl > NAME_MAX_LEN) return false;
+    memcpy(name, child + 2, nl);
+    name[nl] = 0;
+    if (!name_is_valid(name)) return false;
+    char p[ZK_PATH_MAX];
+    struct Stat st;
+    snprintf(p, sizeof(p), "%s/%s", dir, child);
+    return zoo_exists(s->zh, p, 0, &st) == ZOK && st.ephemeralOwner != 0;
+}
+
+/* Drop children that are not live candidates (logged once per name). */
+static void filter_candidates(local_t *L, zsess_t *s, const char *dir, struct String_vector *kids)
+{
+    int k = 0;
+    for (int i = 0; i < kids->count; i++) {
+        if (is_candidate(s, dir, kids->data[i])) {
+            kids->data[k++] = kids->data[i];
+            continue;
+        }
+        if (strcmp(L->ignored_child, kids->data[i]) != 0) {
+            log_warn("election: ignoring %s/%.64s: not a live candidate (malformed or persistent)",
+                     dir, kids->data[i]);
+            snprintf(L->ignored_child, sizeof(L->ignored_child), "%s", kids->data[i]);
+        }
+        free(kids->data[i]);
+    }
+    kids->count = k;
+}
+
 static void set_leader(local_t *L, bool leader, uint64_t gen)
 {
     agent_t *a = L->a;
@@ -254,6 +294,7 @@ static void run_election(local_t *L, zsess_t *s)
             }
             L->elect_gen = s->gen;
         }
+        filter_candidates(L, s, dir, &kids);
         qsort(kids.data, (size_t)kids.count, sizeof(char *), cmp_seq);
         const char *mine = strrchr(L->elect_path, '/') + 1;
         int idx = -1;
