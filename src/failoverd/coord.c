@@ -37,6 +37,8 @@ typedef struct coord {
     int ctl_version; /* -1: no /control znode */
     int failures;
     int64_t first_failure_ms;
+    uint64_t read_gen;      /* session in which we last read the cluster state */
+    int64_t last_read_ms;
     char last_msg[512];
 } coord_t;
 
@@ -754,6 +756,7 @@ void *coord_main(void *arg)
         pthread_mutex_lock(&a->mu);
         while (!a->kick_coord && !a->stopping)
             if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;
+        bool kicked = a->kick_coord;
         a->kick_coord = false;
         bool stop = a->stopping;
         bool leader = a->is_coordinator;
@@ -765,7 +768,13 @@ void *coord_main(void *arg)
         if (!s) continue;
         char elect[ZK_PATH_MAX];
         if (still_leader(C, s, elect, sizeof(elect))) {
-            int rc = refresh(C, s);
+            /* Watches report changes; otherwise re-read every 5 s, or after a gap in leadership. */
+            int rc = ZOK;
+            if (kicked || C->read_gen != s->gen || mono_ms() - C->last_read_ms > 5000) {
+                rc = refresh(C, s);
+                C->read_gen = s->gen;
+                C->last_read_ms = mono_ms();
+            }
             if (rc != ZOK) {
                 log_debug("coordinator: cannot read cluster state: %s", zerror(rc));
             } else if (!C->have_prim) {

@@ -29,6 +29,9 @@ typedef struct local {
     uint64_t epoch_acted;
     int nodes_registered;
     char ignored_child[ZK_PATH_MAX];
+    bool kicked;               /* a watch fired (or a session event) since the last iteration */
+    uint64_t read_gen;         /* session in which we last read ZooKeeper */
+    int64_t last_read_ms;
 } local_t;
 
 const char *agent_mysql_password(const agent_t *a)
@@ -51,8 +54,8 @@ static db_conn_t *local_connect(const config_t *cfg, char *err, size_t errlen)
     return db_connect(&t, err, errlen);
 }
 
-/* Sleep until kicked or timeout; returns false when the agent is stopping. */
-static bool wait_kick(agent_t *a, bool *flag, int timeout_ms)
+/* Sleep until kicked or timeout; returns false when the agent is stopping. *kicked says which. */
+static bool wait_kick(agent_t *a, bool *flag, int timeout_ms, bool *kicked)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -65,6 +68,7 @@ static bool wait_kick(agent_t *a, bool *flag, int timeout_ms)
     pthread_mutex_lock(&a->mu);
     while (!*flag && !a->stopping)
         if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;
+    *kicked = *flag;
     *flag = false;
     bool run = !a->stopping;
     pthread_mutex_unlock(&a->mu);
@@ -583,10 +587,15 @@ static void local_iteration(local_t *L)
     update_evidence(L, &p, healthy);
 
     zsess_t *s = session_get(a);
-    if (s) {
+    /* Watches tell us about changes; re-read only then, on a new session, or every 5 s in case a
+     * notification was lost with a connection. A plain tick just probes and publishes. */
+    bool reread = s && (L->kicked || L->read_gen != s->gen || mono_ms() - L->last_read_ms > 5000);
+    if (reread) {
         ensure_base(L, s);
         read_desired(L, s);
         count_nodes(L, s);
+        L->read_gen = s->gen;
+        L->last_read_ms = mono_ms();
     }
     if (healthy) {
         reconcile(L, &p);
@@ -609,7 +618,7 @@ static void local_iteration(local_t *L)
             L->last_json = NULL;
         }
         publish(L, s, &ns);
-        run_election(L, s);
+        if (reread || L->elect_gen != s->gen) run_election(L, s);
         session_put(a, s);
     }
 }
@@ -621,7 +630,7 @@ void *local_main(void *arg)
     zk_cluster_path(a->cfg, L.node_path, sizeof(L.node_path), "/nodes/%s", a->cfg->node_name);
     do {
         local_iteration(&L);
-    } while (wait_kick(a, &a->kick_local, a->cfg->check_interval_ms));
+    } while (wait_kick(a, &a->kick_local, a->cfg->check_interval_ms, &L.kicked));
     db_close(L.db);
     free(L.last_json);
     return NULL;
