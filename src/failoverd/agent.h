@@ -94,6 +94,19 @@ void *fencer_main(void *arg);
 /* coord.c */
 void *coord_main(void *arg);
 
+/* hooks.c */
+typedef struct hook_env {
+    const char *old_primary, *new_primary, *new_host, *reason;
+    int new_port;
+    uint64_t epoch;
+    const char *role; /* role-change hooks: "primary" | "replica" */
+} hook_env_t;
+
+/* Run a user hook (no shell; its own process group; killed after hook_timeout_ms; output
+ * logged). Returns its exit status, 0 when path is empty, -1 when it could not run or was
+ * killed. Blocks: call from a worker thread. */
+int hook_run(const config_t *cfg, const char *which, const char *path, const hook_env_t *e);
+
 /* shared helpers (local.c) */
 const char *agent_mysql_password(const agent_t *a);
 

@@ -37,6 +37,7 @@ typedef struct coord {
     int ctl_version; /* -1: no /control znode */
     int failures;
     int64_t first_failure_ms;
+    int64_t backoff_until_ms; /* after a failed automatic move: don't retry (and re-record) */
     uint64_t read_gen;      /* session in which we last read the cluster state */
     int64_t last_read_ms;
     char last_msg[512];
@@ -551,6 +552,18 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     rec.epoch = C->prim.epoch + 1;
     rec.since_ms = wall_ms();
     snprintf(rec.reason, sizeof(rec.reason), "%s", rq->kind);
+    hook_env_t he = {.old_primary = old->name, .new_primary = best->name, .new_host = best->host,
+                     .new_port = best->port, .epoch = rec.epoch, .reason = rq->kind};
+    int hrc = hook_run(cfg, "pre_failover", cfg->hook_pre_failover, &he);
+    if (hrc != 0 && cfg->hook_pre_failover_abort) {
+        snprintf(msg, sizeof(msg), "hook_pre_failover failed (%s %d) and "
+                 "hook_pre_failover_abort is on", hrc < 0 ? "killed or not run," : "exit", hrc);
+        log_error("coordinator: %s of %s aborted: %s", rq->kind, old->name, msg);
+        if (rq->planned) set_fencing(C, s, false);
+        record(C, s, rq, old->name, NULL, C->prim.epoch, "aborted", msg,
+               candidates_json(obs, v, n), NULL, NULL, NULL, NULL, NULL);
+        return MOVE_FAILED;
+    }
     int rc = write_primary(C, s, &rec);
     if (rc != ZOK) {
         log_error("coordinator: writing /primary failed (%s): not promoting; will re-evaluate",
@@ -570,6 +583,7 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     record(C, s, rq, old->name, best->name, rec.epoch,
            !promoted ? "promotion-unconfirmed" : repointed ? "success" : "success-repoint-incomplete",
            NULL, candidates_json(obs, v, n), t, oldpos, newpos, &obs[best_i].received, &old_pos);
+    hook_run(cfg, "post_failover", cfg->hook_post_failover, &he);
     C->failures = 0;
     C->last_msg[0] = 0;
     return MOVE_DONE;
@@ -728,10 +742,16 @@ static int check_primary(coord_t *C, zsess_t *s)
         say_once(C, LOG_LVL_ERROR, msg);
         return cfg->check_interval_ms;
     }
+    if (mono_ms() < C->backoff_until_ms) return cfg->check_interval_ms;
     move_req_t rq = {.kind = "failover",
                      .reason = "primary mysqld unreachable and no replica connected to it",
                      .catchup_ms = cfg->catchup_timeout_ms};
     move_result_t r = move_primary(C, s, p, &rq, &t);
+    if (r == MOVE_FAILED) {
+        /* Nothing changes in a tenth of a second: look again later, record once per attempt. */
+        int64_t wait = 10 * (int64_t)cfg->check_interval_ms;
+        C->backoff_until_ms = mono_ms() + (wait < 5000 ? 5000 : wait);
+    }
     if (r == MOVE_DONE) {
         refresh(C, s);
         C->ctl.last_failover_ms = wall_ms();

@@ -27,6 +27,7 @@ typedef struct local {
     bool diverged;
     bool fenced;
     uint64_t epoch_acted;
+    role_t hooked_role;        /* the role the last role_change hook announced */
     int nodes_registered;
     char ignored_child[ZK_PATH_MAX];
     bool kicked;               /* a watch fired (or a session event) since the last iteration */
@@ -464,6 +465,19 @@ static int check_subset_of_primary(local_t *L, const db_probe_t *p)
     return 1;
 }
 
+/* Tell the user's role_change hook when this node starts or stops being the writable primary. */
+static void announce_role(local_t *L, role_t role)
+{
+    if (L->hooked_role == role) return;
+    bool first = L->hooked_role == ROLE_UNKNOWN;
+    L->hooked_role = role;
+    if (first && role == ROLE_REPLICA) return; /* nothing changed as far as a VIP is concerned */
+    hook_env_t e = {.new_primary = L->desired.name, .new_host = L->desired.host,
+                    .new_port = L->desired.port, .epoch = L->desired.epoch,
+                    .reason = L->desired.reason, .role = role_name(role)};
+    hook_run(L->a->cfg, "role_change", L->a->cfg->hook_role_change, &e);
+}
+
 static void reconcile(local_t *L, const db_probe_t *p)
 {
     agent_t *a = L->a;
@@ -522,6 +536,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
         pthread_mutex_unlock(&a->ro_mu);
         if (d == WRITE_FENCE && !p->read_only) fence_local(a, L->db, why);
         L->fenced = d != WRITE_ALLOW;
+        if (d == WRITE_ALLOW) announce_role(L, ROLE_PRIMARY);
         L->epoch_acted = L->desired.epoch;
         return;
     }
@@ -529,6 +544,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
     /* Not the desired primary: read-only, and replicating from the one that is. */
     if (!p->read_only) fence_local(a, L->db, "this node is not the desired primary");
     L->fenced = true;
+    announce_role(L, ROLE_REPLICA);
     if (cfg->semi_sync && db_set_semi_sync_role(L->db, false, p, err, sizeof(err)) != 0)
         log_error("semi-sync: cannot switch to the replica role: %s", err);
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
@@ -597,6 +613,8 @@ static void local_iteration(local_t *L)
         L->read_gen = s->gen;
         L->last_read_ms = mono_ms();
     }
+    if (!healthy && L->have_desired && strcmp(L->desired.name, a->cfg->node_name) != 0)
+        announce_role(L, ROLE_REPLICA); /* our mysqld is down and the cluster moved on */
     if (healthy) {
         reconcile(L, &p);
         /* Publish what is true after our actions, not before them. */

@@ -7,6 +7,7 @@ CTL="$ROOT/failoverctl"
 export FAILOVERD="$ROOT/failoverd"
 SB=""
 WRITER_PID=""
+CLEANUP_PATHS=() # more directories a test made, removed at exit
 
 log() { echo "[$(date +%T.%3N)] $*"; }
 
@@ -30,6 +31,7 @@ sb_cleanup() {
         "$SANDBOX" down "$SB" >/dev/null 2>&1
         rm -rf "$SB"
     fi
+    [ ${#CLEANUP_PATHS[@]} -gt 0 ] && rm -rf "${CLEANUP_PATHS[@]}"
     exit $rc
 }
 
