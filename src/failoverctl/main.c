@@ -1,5 +1,6 @@
 /* main.c -- failoverctl: parses the command line and hands each subcommand to its implementation.
  * Nothing here decides anything; exit codes are in exitcodes.h and documented in failoverctl(8). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,57 +11,236 @@
 
 #define DEFAULT_CONFIG "/etc/failoverd/failoverd.conf"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH]] COMMAND [ARGS]\n"
-            "commands:\n"
-            "  status [--json] [--watch]   cluster, primary, epoch, coordinator and every node\n"
-            "options:\n"
-            "  -c, --config FILE   read ZooKeeper and cluster settings from FILE (default %s)\n"
-            "  --zk HOSTS          ZooKeeper hosts, e.g. 127.0.0.1:2181 (instead of -c)\n"
-            "  --cluster NAME      cluster name (with --zk)\n"
-            "  --zk-root PATH      ZooKeeper root (default /mysql-failover)\n"
-            "  -h, --help          this text; COMMAND --help for a command's own\n",
-            DEFAULT_CONFIG);
-}
-
-static int cmd_status(const config_t *cfg, int argc, char **argv)
-{
-    bool json = false, watch = false;
-    static const struct option o[] = {{"json", no_argument, NULL, 'j'},
-                                      {"watch", no_argument, NULL, 'w'},
-                                      {"help", no_argument, NULL, 'h'},
-                                      {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "jwh", o, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'w': watch = true; break;
-        case 'h':
-            printf("usage: failoverctl status [--json] [--watch]\n");
-            return EXIT_OK;
-        default:
-            fprintf(stderr, "failoverctl status: allowed options: --json, --watch\n");
-            return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "failoverctl status: unexpected argument \"%s\"\n", argv[optind]);
-        return EXIT_USAGE;
-    }
-    return ctl_status(cfg, json, watch);
-}
+enum {
+    CMD_CLUSTER = 1 << 0,   /* needs -c FILE or --zk/--cluster */
+    CMD_CONFIG_FILE = 1 << 1, /* needs the [mysql] account of a config file */
+    CMD_OWN_CONFIG = 1 << 2,  /* loads the config itself (check-config) */
+};
 
 typedef struct command {
     const char *name;
-    int (*run)(const config_t *cfg, int argc, char **argv);
+    const char *args;    /* synopsis after the name */
+    const char *summary; /* one line for the command list */
+    const char *help;    /* the options, for COMMAND --help */
+    const char *shorts;  /* getopt short options */
+    const struct option *longs;
+    int max_positional;
+    unsigned flags;
+    int (*run)(ctl_t *c, const ctl_opts_t *o);
 } command_t;
 
+#define OPT_HELP {"help", no_argument, NULL, 'h'}
+#define OPT_END {NULL, 0, NULL, 0}
+
+static const struct option status_opts[] = {
+    {"json", no_argument, NULL, 'j'}, {"watch", no_argument, NULL, 'w'}, OPT_HELP, OPT_END};
+static const struct option switchover_opts[] = {{"to", required_argument, NULL, 't'},
+                                                {"timeout", required_argument, NULL, 'T'},
+                                                OPT_HELP, OPT_END};
+static const struct option failover_opts[] = {{"to", required_argument, NULL, 't'},
+                                              {"force", no_argument, NULL, 'f'},
+                                              {"timeout", required_argument, NULL, 'T'},
+                                              OPT_HELP, OPT_END};
+static const struct option plain_opts[] = {OPT_HELP, OPT_END};
+static const struct option history_opts[] = {
+    {"json", no_argument, NULL, 'j'}, {"count", required_argument, NULL, 'n'}, OPT_HELP, OPT_END};
+static const struct option explain_opts[] = {{"json", no_argument, NULL, 'j'}, OPT_HELP, OPT_END};
+
 static const command_t commands[] = {
-    {"status", cmd_status},
+    {"status", "[--json] [--watch]", "cluster, primary, epoch, pause state and every node",
+     "  --json    one JSON object (stable fields, see failoverctl(8))\n"
+     "  --watch   redraw every second until Ctrl-C (with --json: one object per line)\n",
+     "jwh", status_opts, 0, CMD_CLUSTER, ctl_status},
+    {"switchover", "[--to NODE] [--timeout S]",
+     "planned move of the primary: fence, catch up, promote, repoint; no loss",
+     "  --to NODE     the replica to promote (default: the best ranked, see explain)\n"
+     "  --timeout S   how long the candidate may take to apply everything (default: the\n"
+     "                config's catchup_timeout_ms); a candidate further behind is refused\n",
+     "t:T:h", switchover_opts, 0, CMD_CLUSTER, ctl_switchover},
+    {"failover", "--to NODE [--force] [--timeout S]",
+     "manual failover to NODE when the primary is dead",
+     "  --to NODE     the replica to promote (required)\n"
+     "  --force       skip the holistic check that the primary is down, and the check that\n"
+     "                NODE received as much as every other replica; fencing is never skipped\n"
+     "  --timeout S   how long NODE may take to apply what it received\n",
+     "t:fT:h", failover_opts, 0, CMD_CLUSTER, ctl_failover},
+    {"pause", "", "maintenance: no automatic failover until resume",
+     "  (agents keep publishing and fencing; switchover is refused, failover --to still works)\n",
+     "h", plain_opts, 0, CMD_CLUSTER, ctl_pause},
+    {"resume", "", "end maintenance: automatic failover again", "", "h", plain_opts, 0,
+     CMD_CLUSTER, ctl_resume},
+    {"history", "[--json] [-n N]", "failover records, newest first, with timings and data loss",
+     "  --json             one JSON object with the records (see failoverctl(8))\n"
+     "  -n, --count N      the newest N records (default 20; 0 = all)\n",
+     "jn:h", history_opts, 0, CMD_CLUSTER, ctl_history},
+    {"explain", "[--json]",
+     "what a failover would do now: ranked candidates and the exact SQL; changes nothing",
+     "  --json    the same as one JSON object\n"
+     "  (needs -c FILE: it probes every mysqld with the config's [mysql] account)\n",
+     "jh", explain_opts, 0, CMD_CLUSTER | CMD_CONFIG_FILE, ctl_explain},
+    {"check-config", "[FILE]",
+     "validate a config file, then reach ZooKeeper and the local mysqld with it",
+     "  FILE      the config to check (default: -c FILE, else " DEFAULT_CONFIG ")\n", "h",
+     plain_opts, 1, CMD_OWN_CONFIG, ctl_check_config},
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH]] COMMAND "
+               "[ARGS]\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char syn[64];
+        snprintf(syn, sizeof(syn), "%s %s", commands[i].name, commands[i].args);
+        fprintf(f, "  %-36s %s\n", syn, commands[i].summary);
+    }
+    fprintf(f,
+            "options:\n"
+            "  -c, --config FILE   read ZooKeeper, cluster and [mysql] settings from FILE\n"
+            "                      (default %s)\n"
+            "  --zk HOSTS          ZooKeeper hosts, e.g. 127.0.0.1:2181 (instead of -c)\n"
+            "  --cluster NAME      cluster name (with --zk)\n"
+            "  --zk-root PATH      ZooKeeper root (default /mysql-failover)\n"
+            "  -V, --version       print the version\n"
+            "  -h, --help          this text; COMMAND --help for a command's own\n"
+            "exit status: 0 ok, 1 failed, 2 usage, 3 config, 4 ZooKeeper, 5 mysqld, 6 refused "
+            "(nothing changed),\n  7 unknown node or cluster, 8 timed out (see failoverctl(8))\n",
+            DEFAULT_CONFIG);
+}
+
+static void command_help(const command_t *cmd)
+{
+    printf("usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME] %s %s\n%s\n%s", cmd->name,
+           cmd->args, cmd->summary, cmd->help);
+    printf("  -h, --help    this text\n");
+}
+
+static void list_options(const command_t *cmd, char *buf, size_t len)
+{
+    size_t pos = 0;
+    buf[0] = 0;
+    for (const struct option *o = cmd->longs; o->name && pos < len - 1; o++) {
+        int w = snprintf(buf + pos, len - pos, "%s--%s%s", pos ? ", " : "", o->name,
+                         o->has_arg == required_argument ? " X" : "");
+        if (w < 0) break;
+        pos += (size_t)w;
+    }
+}
+
+/* The text of the option getopt just rejected. */
+static const char *bad_option(char **argv, int opt)
+{
+    static char s[8];
+    if (opt > 0 && opt < 128) {
+        snprintf(s, sizeof(s), "-%c", opt);
+        return s;
+    }
+    return argv[optind - 1];
+}
+
+static bool is_global_option(const char *a)
+{
+    static const char *const g[] = {"-c", "--config", "--zk", "--cluster", "--zk-root"};
+    for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+        size_t l = strlen(g[i]);
+        if (strncmp(a, g[i], l) == 0 && (a[l] == 0 || a[l] == '=' || (l == 2 && a[1] == 'c')))
+            return true;
+    }
+    return false;
+}
+
+static int parse_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "failoverctl %s: %s \"%s\": allowed: a whole number %d..%d\n", cmd, opt, s,
+                lo, hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Returns -1 to go on, or an exit code (help printed, or a usage error reported). */
+static int parse_command(const command_t *cmd, int argc, char **argv, ctl_opts_t *o)
+{
+    char allowed[256];
+    int c;
+    optind = 1;
+    opterr = 0;
+    char shorts[32];
+    snprintf(shorts, sizeof(shorts), ":%s", cmd->shorts);
+    while ((c = getopt_long(argc, argv, shorts, cmd->longs, NULL)) != -1) {
+        switch (c) {
+        case 'j': o->json = true; break;
+        case 'w': o->watch = true; break;
+        case 'f': o->force = true; break;
+        case 't': o->to = optarg; break;
+        case 'T':
+            if (parse_int(cmd->name, "--timeout", optarg, 1, 86400, &o->timeout_s) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'n':
+            if (parse_int(cmd->name, "-n", optarg, 0, 1000000, &o->count) != 0) return EXIT_USAGE;
+            break;
+        case 'h': command_help(cmd); return EXIT_OK;
+        case ':':
+            fprintf(stderr, "failoverctl %s: %s needs a value; see failoverctl %s --help\n",
+                    cmd->name, bad_option(argv, optopt), cmd->name);
+            return EXIT_USAGE;
+        default: {
+            const char *bad = bad_option(argv, optopt);
+            list_options(cmd, allowed, sizeof(allowed));
+            if (is_global_option(bad))
+                fprintf(stderr, "failoverctl %s: %s is a global option: put it before the "
+                        "command (failoverctl %s ... %s)\n", cmd->name, bad, bad, cmd->name);
+            else
+                fprintf(stderr, "failoverctl %s: unknown option \"%s\"; allowed: %s\n", cmd->name,
+                        bad, allowed);
+            return EXIT_USAGE;
+        }
+        }
+    }
+    int npos = argc - optind;
+    if (npos > cmd->max_positional) {
+        fprintf(stderr, "failoverctl %s: unexpected argument \"%s\"; usage: failoverctl %s %s\n",
+                cmd->name, argv[optind + cmd->max_positional], cmd->name, cmd->args);
+        return EXIT_USAGE;
+    }
+    if (npos == 1) o->file = argv[optind];
+    return -1;
+}
+
+static bool has_control_chars(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == ';' || *s == '#') return true;
+    return false;
+}
+
+/* --zk/--cluster/--zk-root go through the config parser, so they are checked like the file. */
+static int config_from_flags(config_t *cfg, const char *zk, const char *cluster, const char *root)
+{
+    char text[2048], err[1024];
+    if (has_control_chars(zk) || has_control_chars(cluster) || (root && has_control_chars(root))) {
+        fprintf(stderr, "failoverctl: --zk, --cluster and --zk-root must not hold control "
+                "characters, ';' or '#'\n");
+        return EXIT_USAGE;
+    }
+    int n = snprintf(text, sizeof(text), "[cluster]\nname = %s\nzk_hosts = %s\n%s%s%s", cluster, zk,
+                     root ? "zk_root = " : "", root ? root : "", root ? "\n" : "");
+    if (n < 0 || (size_t)n >= sizeof(text)) {
+        fprintf(stderr, "failoverctl: --zk, --cluster or --zk-root too long\n");
+        return EXIT_USAGE;
+    }
+    if (config_load_string(cfg, "command line", text, err, sizeof(err)) != 0) {
+        fprintf(stderr, "failoverctl: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -69,68 +249,109 @@ int main(int argc, char **argv)
                                       {"zk", required_argument, NULL, 'z'},
                                       {"cluster", required_argument, NULL, 'n'},
                                       {"zk-root", required_argument, NULL, 'r'},
+                                      {"version", no_argument, NULL, 'V'},
                                       {"help", no_argument, NULL, 'h'},
                                       {NULL, 0, NULL, 0}};
     int c;
+    opterr = 0;
     /* "+": stop at the command name so each command parses its own options. */
-    while ((c = getopt_long(argc, argv, "+c:h", o, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:Vh", o, NULL)) != -1) {
         switch (c) {
         case 'c': cfg_path = optarg; break;
         case 'z': zk = optarg; break;
         case 'n': cluster = optarg; break;
         case 'r': root = optarg; break;
+        case 'V': printf("failoverctl %s\n", FO_VERSION); return EXIT_OK;
         case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        case ':':
+            fprintf(stderr, "failoverctl: %s needs a value; see failoverctl --help\n",
+                    bad_option(argv, optopt));
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "failoverctl: unknown option \"%s\"; allowed before the command: -c "
+                    "FILE, --zk HOSTS, --cluster NAME, --zk-root PATH, --help, --version\n",
+                    bad_option(argv, optopt));
+            return EXIT_USAGE;
         }
     }
+    char names[256] = "";
+    for (size_t i = 0, pos = 0; i < NCOMMANDS; i++)
+        pos += (size_t)snprintf(names + pos, sizeof(names) - pos, "%s%s", i ? ", " : "",
+                                commands[i].name);
     if (optind >= argc) {
-        fprintf(stderr, "failoverctl: no command given; allowed: status (see failoverctl --help)\n");
+        fprintf(stderr, "failoverctl: no command given; allowed: %s (see failoverctl --help)\n",
+                names);
         return EXIT_USAGE;
     }
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
+        for (size_t i = 0; optind + 1 < argc && i < NCOMMANDS; i++)
+            if (strcmp(argv[optind + 1], commands[i].name) == 0) {
+                command_help(&commands[i]);
+                return EXIT_OK;
+            }
+        usage(stdout);
+        return EXIT_OK;
+    }
     const command_t *cmd = NULL;
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[optind], commands[i].name) == 0) cmd = &commands[i];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0) cmd = &commands[i];
     if (!cmd) {
-        fprintf(stderr, "failoverctl: unknown command \"%s\"; allowed: status\n", argv[optind]);
+        fprintf(stderr, "failoverctl: unknown command \"%s\"; allowed: %s\n", name, names);
+        return EXIT_USAGE;
+    }
+    ctl_opts_t opts = {.count = 20};
+    int rc = parse_command(cmd, argc - optind, argv + optind, &opts);
+    if (rc >= 0) return rc;
+
+    if ((zk || cluster) && (!zk || !cluster || cfg_path)) {
+        fprintf(stderr, "failoverctl: use either -c FILE, or both --zk HOSTS and --cluster NAME\n");
+        return EXIT_USAGE;
+    }
+    ctl_t ctl = {.cmd = cmd->name, .cfg_path = cfg_path};
+    if (cmd->flags & CMD_OWN_CONFIG) {
+        if (!opts.file) opts.file = cfg_path ? cfg_path : DEFAULT_CONFIG;
+        return cmd->run(&ctl, &opts);
+    }
+    if ((cmd->flags & CMD_CONFIG_FILE) && zk) {
+        fprintf(stderr, "failoverctl %s: needs a config file: it connects to every mysqld with its "
+                "[mysql] account; use -c FILE instead of --zk/--cluster\n", cmd->name);
         return EXIT_USAGE;
     }
 
     char err[1024];
-    config_t *cfg = config_alloc();
-    if (zk || cluster) {
-        if (!zk || !cluster || cfg_path) {
-            fprintf(stderr, "failoverctl: use either -c FILE or both --zk and --cluster\n");
-            config_free(cfg);
-            return EXIT_USAGE;
-        }
-        free(cfg->zk_hosts);
-        cfg->zk_hosts = strdup(zk);
-        free(cfg->cluster_name);
-        cfg->cluster_name = strdup(cluster);
-        if (!name_is_valid(cluster)) {
-            fprintf(stderr, "failoverctl: bad cluster name \"%s\"; allowed: [A-Za-z0-9_.-]{1,64}\n", cluster);
-            config_free(cfg);
-            return EXIT_USAGE;
+    ctl.cfg = config_alloc();
+    if (zk) {
+        rc = config_from_flags(ctl.cfg, zk, cluster, root);
+        if (rc != EXIT_OK) {
+            config_free(ctl.cfg);
+            return rc;
         }
     } else {
-        if (!cfg_path) cfg_path = DEFAULT_CONFIG;
-        if (config_load(cfg, cfg_path, err, sizeof(err)) != 0) {
-            fprintf(stderr, "failoverctl: %s\n", err);
-            config_free(cfg);
+        bool defaulted = !cfg_path;
+        if (defaulted) cfg_path = DEFAULT_CONFIG;
+        ctl.cfg_path = cfg_path;
+        /* config_validate also loads password and zk_auth files, which the commands need. */
+        if (config_load(ctl.cfg, cfg_path, err, sizeof(err)) != 0 ||
+            config_validate(ctl.cfg, false, err, sizeof(err)) != 0) {
+            fprintf(stderr, "failoverctl: %s%s\n", err,
+                    defaulted ? " (give -c FILE, or --zk HOSTS --cluster NAME)" : "");
+            config_free(ctl.cfg);
             return EXIT_CONFIG;
         }
-        if (!cfg->cluster_name || !cfg->zk_hosts) {
-            fprintf(stderr, "failoverctl: %s: [cluster] name and zk_hosts are required\n", cfg_path);
-            config_free(cfg);
-            return EXIT_CONFIG;
+        if (root) {
+            if (root[0] != '/' || (root[1] && root[strlen(root) - 1] == '/')) {
+                fprintf(stderr, "failoverctl: --zk-root \"%s\": allowed: an absolute ZooKeeper "
+                        "path without a trailing '/'\n", root);
+                config_free(ctl.cfg);
+                return EXIT_USAGE;
+            }
+            free(ctl.cfg->zk_root);
+            ctl.cfg->zk_root = strdup(root);
         }
     }
-    if (root) {
-        free(cfg->zk_root);
-        cfg->zk_root = strdup(root);
-    }
-    int argc2 = argc - optind;
-    int rc = cmd->run(cfg, argc2, argv + optind);
-    config_free(cfg);
+    rc = cmd->run(&ctl, &opts);
+    ctl_disconnect(&ctl);
+    config_free(ctl.cfg);
     return rc;
 }

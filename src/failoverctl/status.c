@@ -1,108 +1,52 @@
 /* status.c -- failoverctl status: one snapshot of the cluster from ZooKeeper, as an aligned table
- * for people or as stable JSON (documented in failoverctl(8)) for scripts. */
+ * for people (redrawn in place with --watch) or as stable JSON (failoverctl(8)) for scripts. */
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clockutil.h"
 #include "ctl.h"
 #include "exitcodes.h"
-#include "zkutil.h"
 
-static int cmp_node(const void *x, const void *y)
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
 {
-    return strcmp(((const node_state_t *)x)->name, ((const node_state_t *)y)->name);
+    (void)sig;
+    interrupted = 1;
 }
 
-int ctl_read_view(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, char *err, size_t errlen)
+static bool is_desired(const cluster_view_t *v, const node_state_t *n)
 {
-    char path[ZK_PATH_MAX], perr[256];
-    char *buf;
-    int len, rc;
-    memset(v, 0, sizeof(*v));
-
-    zk_cluster_path(cfg, path, sizeof(path), "/primary");
-    rc = zk_get_alloc(zh, path, false, &buf, &len, NULL);
-    if (rc == ZOK) {
-        if (primary_rec_from_json(&v->primary, buf, (size_t)len, perr, sizeof(perr)) == 0)
-            v->have_primary = true;
-        else
-            snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "/primary: %s", perr);
-        free(buf);
-    } else if (rc != ZNONODE) {
-        snprintf(err, errlen, "cannot read %s: %s", path, zerror(rc));
-        return EXIT_ZK;
-    }
-    zk_cluster_path(cfg, path, sizeof(path), "/control");
-    if (zk_get_alloc(zh, path, false, &buf, &len, NULL) == ZOK) {
-        if (control_rec_from_json(&v->control, buf, (size_t)len, perr, sizeof(perr)) != 0)
-            snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "/control: %s", perr);
-        free(buf);
-    }
-
-    struct String_vector kids = {0, NULL};
-    zk_cluster_path(cfg, path, sizeof(path), "/election");
-    if (zoo_get_children(zh, path, 0, &kids) == ZOK) {
-        long best = -1;
-        for (int i = 0; i < kids.count; i++) {
-            long seq = zk_seq_of(kids.data[i]);
-            if (seq < 0 || (best >= 0 && seq >= best)) continue;
-            char p[ZK_PATH_MAX];
-            snprintf(p, sizeof(p), "%s/%s", path, kids.data[i]);
-            struct Stat est;
-            if (zk_get_alloc(zh, p, false, &buf, &len, &est) == ZOK) {
-                /* Same rule as the agents' election: only live (ephemeral) candidates count. */
-                if (name_is_valid(buf) && est.ephemeralOwner != 0) {
-                    best = seq;
-                    snprintf(v->coordinator, sizeof(v->coordinator), "%s", buf);
-                }
-                free(buf);
-            }
-        }
-        deallocate_String_vector(&kids);
-    }
-
-    zk_cluster_path(cfg, path, sizeof(path), "/nodes");
-    rc = zoo_get_children(zh, path, 0, &kids);
-    if (rc == ZNONODE) return EXIT_OK;
-    if (rc != ZOK) {
-        snprintf(err, errlen, "cannot list %s: %s", path, zerror(rc));
-        return EXIT_ZK;
-    }
-    for (int i = 0; i < kids.count && v->n < CTL_MAX_NODES; i++) {
-        char p[ZK_PATH_MAX];
-        snprintf(p, sizeof(p), "%s/%s", path, kids.data[i]);
-        if (zk_get_alloc(zh, p, false, &buf, &len, NULL) != ZOK) continue;
-        if (node_state_from_json(&v->nodes[v->n], buf, (size_t)len, perr, sizeof(perr)) != 0) {
-            /* perr says why */
-        } else if (strcmp(v->nodes[v->n].name, kids.data[i]) != 0) {
-            snprintf(perr, sizeof(perr), "names itself \"%s\"", v->nodes[v->n].name);
-        } else {
-            v->n++;
-            perr[0] = 0;
-        }
-        if (perr[0] && v->nbad < CTL_MAX_NODES)
-            snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "nodes/%.64s: %s", kids.data[i], perr);
-        free(buf);
-    }
-    deallocate_String_vector(&kids);
-    qsort(v->nodes, v->n, sizeof(v->nodes[0]), cmp_node);
-    return EXIT_OK;
+    return v->have_primary && strcmp(v->primary.name, n->name) == 0;
 }
 
 static const char *node_state_word(const cluster_view_t *v, const node_state_t *n)
 {
     if (!n->healthy) return "down";
     if (n->diverged) return "diverged";
-    bool desired = v->have_primary && strcmp(v->primary.name, n->name) == 0;
-    if (desired) return n->read_only ? "fenced" : "writable";
+    if (is_desired(v, n)) {
+        if (v->primary.fencing && !n->read_only) return "fencing";
+        return n->read_only ? "fenced" : "writable";
+    }
     if (n->role == ROLE_REPLICA) {
         if (n->io_running && n->sql_running) return "streaming";
         return n->error[0] ? "broken" : "stopped";
     }
     return n->read_only ? "read-only" : "WRITABLE!";
+}
+
+static json_t *request_json(const cluster_view_t *v)
+{
+    const control_rec_t *c = &v->control;
+    if (!c->request[0]) return json_null();
+    return json_pack("{s:s, s:s, s:b, s:i, s:I}", "type", c->request, "to",
+                     c->request_to[0] ? c->request_to : "*", "force", c->request_force,
+                     "timeout_s", c->request_timeout_s, "at", (json_int_t)c->request_at_ms);
 }
 
 static json_t *view_json(const config_t *cfg, const cluster_view_t *v)
@@ -122,83 +66,222 @@ static json_t *view_json(const config_t *cfg, const cluster_view_t *v)
             "diverged", n->diverged, "epoch", (json_int_t)n->epoch, "updated_at",
             (json_int_t)n->updated_ms);
         json_object_set_new(o, "replicas_connected", json_integer(n->replicas_connected));
+        json_object_set_new(o, "gtid_binlog", json_string(n->gtid_binlog));
+        json_object_set_new(o, "io_running", json_boolean(n->io_running));
+        json_object_set_new(o, "sql_running", json_boolean(n->sql_running));
+        json_object_set_new(o, "server_id", json_integer(n->server_id));
+        json_object_set_new(o, "version", json_string(n->version));
+        json_object_set_new(o, "agent_version", json_string(n->agent_version));
+        json_object_set_new(o, "error", n->error[0] ? json_string(n->error) : json_null());
+        json_object_set_new(o, "coordinator", json_boolean(strcmp(n->name, v->coordinator) == 0));
         json_array_append_new(nodes, o);
     }
     json_t *bad = json_array();
     for (size_t i = 0; i < v->nbad; i++) json_array_append_new(bad, json_string(v->bad[i]));
-    return json_pack("{s:s, s:o, s:I, s:o, s:b, s:o, s:o}", "cluster", cfg->cluster_name,
-                     "primary", v->have_primary ? json_string(v->primary.name) : json_null(),
-                     "epoch", (json_int_t)(v->have_primary ? v->primary.epoch : 0),
-                     "coordinator", v->coordinator[0] ? json_string(v->coordinator) : json_null(),
-                     "paused", v->control.paused, "nodes", nodes, "problems", bad);
+    json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:b, s:o, s:o}", "cluster", cfg->cluster_name,
+                          "primary", v->have_primary ? json_string(v->primary.name) : json_null(),
+                          "epoch", (json_int_t)(v->have_primary ? v->primary.epoch : 0),
+                          "coordinator",
+                          v->coordinator[0] ? json_string(v->coordinator) : json_null(), "paused",
+                          v->control.paused, "nodes", nodes, "problems", bad);
+    json_object_set_new(o, "fencing", json_boolean(v->have_primary && v->primary.fencing));
+    json_object_set_new(o, "request", request_json(v));
+    json_object_set_new(o, "primary_since",
+                        v->have_primary ? json_integer(v->primary.since_ms) : json_null());
+    json_object_set_new(o, "primary_reason",
+                        v->have_primary ? json_string(v->primary.reason) : json_null());
+    json_object_set_new(o, "last_failover_at",
+                        v->control.last_failover_ms ? json_integer(v->control.last_failover_ms)
+                                                    : json_null());
+    return o;
 }
 
-static void print_table(const config_t *cfg, const cluster_view_t *v)
+/* ---- the table ---------------------------------------------------------------------------- */
+
+enum { COL_MARK, COL_NODE, COL_ROLE, COL_STATE, COL_RO, COL_RECV, COL_APPL, COL_LAG, COL_SRC, NCOL };
+static const char *const col_title[NCOL] = {"", "NODE", "ROLE", "STATE", "RO", "RECEIVED",
+                                            "APPLIED", "LAG", "SOURCE"};
+
+typedef struct cell_row {
+    char c[NCOL][GTID_POS_STRLEN];
+} cell_row_t;
+
+static void node_cells(const cluster_view_t *v, const node_state_t *n, cell_row_t *r)
 {
-    printf("Cluster: %s   Primary: %s   Epoch: %llu   Coordinator: %s%s\n", cfg->cluster_name,
-           v->have_primary ? v->primary.name : "(none yet)",
-           (unsigned long long)(v->have_primary ? v->primary.epoch : 0),
-           v->coordinator[0] ? v->coordinator : "(none)",
-           v->control.paused ? "   *** PAUSED: no automatic failover ***" : "");
-    printf("%-2s %-12s %-8s %-10s %-3s %-22s %-22s %-6s %s\n", "", "NODE", "ROLE", "STATE", "RO",
-           "RECEIVED", "APPLIED", "LAG", "SOURCE");
+    snprintf(r->c[COL_MARK], sizeof(r->c[0]), "%s", strcmp(n->name, v->coordinator) == 0 ? "*" : "");
+    snprintf(r->c[COL_NODE], sizeof(r->c[0]), "%s", n->name);
+    snprintf(r->c[COL_ROLE], sizeof(r->c[0]), "%s", role_name(n->role));
+    snprintf(r->c[COL_STATE], sizeof(r->c[0]), "%s", node_state_word(v, n));
+    snprintf(r->c[COL_RO], sizeof(r->c[0]), "%s", n->healthy ? (n->read_only ? "on" : "off") : "-");
+    snprintf(r->c[COL_RECV], sizeof(r->c[0]), "%s", n->gtid_received[0] ? n->gtid_received : "-");
+    snprintf(r->c[COL_APPL], sizeof(r->c[0]), "%s", n->gtid_applied[0] ? n->gtid_applied : "-");
+    if (n->role != ROLE_REPLICA || n->lag_s < 0)
+        snprintf(r->c[COL_LAG], sizeof(r->c[0]), "-");
+    else
+        snprintf(r->c[COL_LAG], sizeof(r->c[0]), "%.0fs", n->lag_s);
+    if (n->source_host[0]) {
+        const node_state_t *s = ctl_view_node_at(v, n->source_host, n->source_port);
+        if (s)
+            snprintf(r->c[COL_SRC], sizeof(r->c[0]), "%s%s", s->name,
+                     n->io_running ? "" : " (not connected)");
+        else
+            snprintf(r->c[COL_SRC], sizeof(r->c[0]), "%s:%d%s", n->source_host, n->source_port,
+                     n->io_running ? "" : " (not connected)");
+    } else {
+        snprintf(r->c[COL_SRC], sizeof(r->c[0]), "-");
+    }
+}
+
+static void print_header(FILE *f, const config_t *cfg, const cluster_view_t *v, int64_t now)
+{
+    char since[64], ago[32];
+    if (v->have_primary) {
+        ctl_fmt_time(v->primary.since_ms, since, sizeof(since));
+        fprintf(f, "Cluster: %s   Primary: %s   Epoch: %llu   Coordinator: %s\n", cfg->cluster_name,
+                v->primary.name, (unsigned long long)v->primary.epoch,
+                v->coordinator[0] ? v->coordinator : "(none: no agent running?)");
+        fprintf(f, "Primary since %s (%s)\n", since,
+                v->primary.reason[0] ? v->primary.reason : "-");
+    } else {
+        fprintf(f, "Cluster: %s   Primary: (none yet: bootstrap pending)   Coordinator: %s\n",
+                cfg->cluster_name, v->coordinator[0] ? v->coordinator : "(none: no agent running?)");
+    }
+    if (v->control.paused)
+        fprintf(f, "*** PAUSED: no automatic failover until `failoverctl resume` "
+                   "(agents still publish and fence) ***\n");
+    if (v->have_primary && v->primary.fencing)
+        fprintf(f, "*** FENCING %s: the coordinator is moving the primary away; it must stay "
+                   "read-only ***\n", v->primary.name);
+    if (v->control.request[0]) {
+        ctl_fmt_ms(now - v->control.request_at_ms, ago, sizeof(ago));
+        fprintf(f, "Pending request: %s%s to %s, requested %s ago\n", v->control.request,
+                v->control.request_force ? " --force" : "",
+                v->control.request_to[0] && strcmp(v->control.request_to, "*") != 0
+                    ? v->control.request_to
+                    : "the best candidate",
+                ago);
+    }
+}
+
+static void print_table(FILE *f, const config_t *cfg, const cluster_view_t *v)
+{
+    int64_t now = wall_ms();
+    print_header(f, cfg, v, now);
+    fputc('\n', f);
+
+    cell_row_t *rows = calloc(v->n + 1, sizeof(*rows));
+    if (!rows) abort();
+    size_t w[NCOL];
+    for (int c = 0; c < NCOL; c++) {
+        snprintf(rows[0].c[c], sizeof(rows[0].c[0]), "%s", col_title[c]);
+        w[c] = strlen(col_title[c]);
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        node_cells(v, &v->nodes[i], &rows[i + 1]);
+        for (int c = 0; c < NCOL; c++) {
+            size_t l = strlen(rows[i + 1].c[c]);
+            if (l > w[c]) w[c] = l;
+        }
+    }
+    for (size_t i = 0; i <= v->n; i++) {
+        for (int c = 0; c < NCOL; c++) {
+            if (c == NCOL - 1)
+                fprintf(f, "%s", rows[i].c[c]);
+            else
+                fprintf(f, "%-*s  ", (int)w[c], rows[i].c[c]);
+        }
+        fputc('\n', f);
+    }
+    free(rows);
+
+    /* Notes: what the table cannot say in one word. */
+    if (v->have_primary && !ctl_view_node(v, v->primary.name))
+        fprintf(f, "note: primary %s (%s:%d) has no registered agent: host or agent down?\n",
+                v->primary.name, v->primary.host, v->primary.port);
     for (size_t i = 0; i < v->n; i++) {
         const node_state_t *n = &v->nodes[i];
-        char lag[16], src[HOST_MAX_LEN + 16];
-        if (n->lag_s < 0)
-            snprintf(lag, sizeof(lag), "-");
-        else
-            snprintf(lag, sizeof(lag), "%.0fs", n->lag_s);
-        if (n->source_host[0])
-            snprintf(src, sizeof(src), "%s:%d", n->source_host, n->source_port);
-        else
-            snprintf(src, sizeof(src), "-");
-        printf("%-2s %-12s %-8s %-10s %-3s %-22s %-22s %-6s %s\n",
-               strcmp(n->name, v->coordinator) == 0 ? "*" : "", n->name, role_name(n->role),
-               node_state_word(v, n), n->read_only ? "on" : "off",
-               n->gtid_received[0] ? n->gtid_received : "-",
-               n->gtid_applied[0] ? n->gtid_applied : "-", lag, src);
+        if (n->error[0]) fprintf(f, "note: %s: %s\n", n->name, n->error);
+        if (n->diverged)
+            fprintf(f, "note: %s has transactions the primary never had: kept read-only; rebuild "
+                       "it or remove them by hand\n", n->name);
+        if (n->promotion == PROMOTION_NEVER && n->role == ROLE_REPLICA)
+            fprintf(f, "note: %s has promotion=never\n", n->name);
     }
-    if (v->have_primary) {
-        bool seen = false;
-        for (size_t i = 0; i < v->n; i++) seen |= strcmp(v->nodes[i].name, v->primary.name) == 0;
-        if (!seen) printf("   %-12s (no agent registered: host or agent down?)\n", v->primary.name);
-    }
-    for (size_t i = 0; i < v->nbad; i++) printf("warning: ignored malformed %s\n", v->bad[i]);
-    printf("(* = coordinator)\n");
+    for (size_t i = 0; i < v->nbad; i++) fprintf(f, "warning: ignored malformed %s\n", v->bad[i]);
+    if (v->coordinator[0]) fprintf(f, "(* = coordinator)\n");
 }
 
-int ctl_status(const config_t *cfg, bool json, bool watch)
+/* Draw a frame over the previous one: home, each line cleared to its end, the rest erased. */
+static void redraw(const char *frame, size_t len)
 {
-    char err[512];
-    zhandle_t *zh = zk_connect_wait(cfg, cfg->zk_session_timeout_ms, err, sizeof(err));
-    if (!zh) {
-        fprintf(stderr, "failoverctl: %s; check zk_hosts and that ZooKeeper runs\n", err);
-        return EXIT_ZK;
+    fputs("\033[H", stdout);
+    const char *p = frame, *end = frame + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        fwrite(p, 1, l, stdout);
+        fputs("\033[K\n", stdout);
+        p += l + 1;
     }
-    cluster_view_t *v = malloc(sizeof(*v));
-    if (!v) abort();
-    int rc;
+    fputs("\033[J", stdout);
+}
+
+int ctl_status(ctl_t *c, const ctl_opts_t *o)
+{
+    int rc = ctl_connect(c);
+    if (rc != EXIT_OK) return rc;
+    if (o->watch) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
+    bool tty = isatty(STDOUT_FILENO);
+    if (o->watch && tty && !o->json) fputs("\033[H\033[2J", stdout);
+    cluster_view_t *v = ctl_view_alloc();
+    char err[512];
     do {
-        rc = ctl_read_view(zh, cfg, v, err, sizeof(err));
-        if (rc != EXIT_OK) {
-            fprintf(stderr, "failoverctl: %s\n", err);
+        rc = ctl_read_view(c->zh, c->cfg, v, err, sizeof(err));
+        if (rc != EXIT_OK && !o->watch) {
+            ctl_fail(c, rc, "%s", err);
             break;
         }
-        if (json) {
-            json_t *o = view_json(cfg, v);
-            char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-            printf("%s\n", s);
+        char *frame = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&frame, &len);
+        if (!f) abort();
+        if (rc != EXIT_OK) {
+            fprintf(f, "%s (retrying every second)\n", err);
+        } else if (o->json) {
+            json_t *j = view_json(c->cfg, v);
+            char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+            fprintf(f, "%s\n", s);
             free(s);
-            json_decref(o);
+            json_decref(j);
         } else {
-            if (watch) printf("\033[H\033[J");
-            print_table(cfg, v);
+            print_table(f, c->cfg, v);
+            if (o->watch) {
+                char now[64];
+                ctl_fmt_time(wall_ms(), now, sizeof(now));
+                fprintf(f, "\n%s; every 1 s, Ctrl-C to stop\n", now);
+            }
         }
+        fclose(f);
+        if (o->watch && tty && !o->json)
+            redraw(frame, len);
+        else if (o->watch && !o->json)
+            printf("%s\n", frame); /* not a terminal: one snapshot after another */
+        else
+            fputs(frame, stdout);
+        free(frame);
         fflush(stdout);
-        if (watch) sleep(1);
-    } while (watch);
+        /* Sleep in slices so Ctrl-C ends the watch at once. */
+        for (int i = 0; o->watch && i < 10 && !interrupted; i++) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    } while (o->watch && !interrupted);
     free(v);
-    zookeeper_close(zh);
-    return rc;
+    return o->watch ? EXIT_OK : rc;
 }

@@ -1,0 +1,327 @@
+/* checkconfig.c -- failoverctl check-config: validate a config file as failoverd would, then reach
+ * ZooKeeper and the local mysqld with it and check the accounts' privileges. One line per check. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clockutil.h"
+#include "ctl.h"
+#include "exitcodes.h"
+#include "zkutil.h"
+
+typedef struct checks {
+    int failed, code; /* code: the first failure's exit code */
+} checks_t;
+
+static void result(checks_t *k, const char *verdict, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void result(checks_t *k, const char *verdict, int code, const char *fmt, ...)
+{
+    va_list ap;
+    printf("%-5s", verdict);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+    if (strcmp(verdict, "FAIL") == 0) {
+        k->failed++;
+        if (k->code == EXIT_OK) k->code = code;
+    }
+}
+
+/* ---- privileges --------------------------------------------------------------------------- */
+
+typedef struct priv_need {
+    const char *name;
+    const char *why;
+    bool super_covers; /* SUPER still implies it (READ_ONLY ADMIN left SUPER in MariaDB 10.11) */
+} priv_need_t;
+
+static const priv_need_t agent_privs[] = {
+    {"READ_ONLY ADMIN", "set read_only (fence, promote)", false},
+    {"REPLICATION SLAVE ADMIN", "CHANGE MASTER, START/STOP SLAVE", true},
+    {"SLAVE MONITOR", "SHOW SLAVE STATUS", true},
+    {"CONNECTION ADMIN", "KILL other accounts' sessions when fencing", true},
+    {"PROCESS", "see every session and replica connection", true},
+    {"RELOAD", "RESET SLAVE ALL on promotion", true},
+};
+
+static const priv_need_t repl_privs[] = {
+    {"REPLICATION SLAVE", "replicas read the binlog", false},
+};
+
+#define MAX_GRANTED 64
+
+typedef struct grants {
+    char have[MAX_GRANTED][48];
+    size_t n;
+    bool roles;   /* a role is granted: its privileges are not expanded here */
+    char user[200];
+} grants_t;
+
+static void trim_upper(char *s)
+{
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
+    for (; *s; s++) *s = (char)toupper((unsigned char)*s);
+}
+
+/* "GRANT A, B, C ON *.* TO `u`@`h` ..." -> A, B, C (global privileges only). */
+static int grant_row(char **row, unsigned ncols, void *arg)
+{
+    grants_t *g = arg;
+    if (ncols < 1 || !row[0]) return 0;
+    const char *line = row[0];
+    if (strncmp(line, "GRANT ", 6) != 0) return 0;
+    const char *on = strstr(line, " ON *.* TO ");
+    if (!on) {
+        if (!strstr(line, " ON ")) g->roles = true;
+        return 0;
+    }
+    char list[1024];
+    snprintf(list, sizeof(list), "%.*s", (int)(on - line - 6), line + 6);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t && g->n < MAX_GRANTED;
+         t = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*t)) t++;
+        snprintf(g->have[g->n], sizeof(g->have[0]), "%s", t);
+        trim_upper(g->have[g->n]);
+        g->n++;
+    }
+    return 0;
+}
+
+static bool granted(const grants_t *g, const char *p)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->have[i], p) == 0) return true;
+    return false;
+}
+
+static void check_privs(checks_t *k, const char *what, const db_target_t *t,
+                        const priv_need_t *need, size_t nneed)
+{
+    grants_t g;
+    char err[512], missing[600] = "", whys[900] = "";
+    memset(&g, 0, sizeof(g));
+    if (ctl_sql_rows(t, "SHOW GRANTS", grant_row, &g, err, sizeof(err)) != 0) {
+        result(k, "FAIL", EXIT_MYSQL, "privileges of %s: cannot read SHOW GRANTS: %s", what, err);
+        return;
+    }
+    bool all = granted(&g, "ALL PRIVILEGES") || granted(&g, "ALL");
+    bool super = granted(&g, "SUPER");
+    size_t pos = 0, wpos = 0;
+    for (size_t i = 0; i < nneed; i++) {
+        if (all || granted(&g, need[i].name) || (super && need[i].super_covers)) continue;
+        int w = snprintf(missing + pos, sizeof(missing) - pos, "%s%s", pos ? ", " : "",
+                         need[i].name);
+        if (w > 0 && (size_t)w < sizeof(missing) - pos) pos += (size_t)w;
+        w = snprintf(whys + wpos, sizeof(whys) - wpos, "%s%s: %s", wpos ? "; " : "", need[i].name,
+                     need[i].why);
+        if (w > 0 && (size_t)w < sizeof(whys) - wpos) wpos += (size_t)w;
+    }
+    if (missing[0]) {
+        result(k, "FAIL", EXIT_MYSQL, "privileges of %s: missing %s (%s)%s; run on the primary: "
+               "GRANT %s ON *.* TO '%s'@'%%'", what, missing, whys,
+               g.roles ? "; privileges granted through roles are not counted here" : "", missing,
+               t->user);
+        return;
+    }
+    char have[600] = "";
+    pos = 0;
+    for (size_t i = 0; i < nneed; i++) {
+        int w = snprintf(have + pos, sizeof(have) - pos, "%s%s", pos ? ", " : "", need[i].name);
+        if (w > 0 && (size_t)w < sizeof(have) - pos) pos += (size_t)w;
+    }
+    result(k, "OK", EXIT_OK, "privileges of %s: %s%s", what, all ? "ALL PRIVILEGES" : have,
+           all || super ? " (more than needed: an account that writes through read_only)" : "");
+}
+
+/* ---- server settings (advice, never a failure) -------------------------------------------- */
+
+typedef struct vars {
+    char v[4][64];
+    bool got;
+} vars_t;
+
+static int vars_row(char **row, unsigned ncols, void *arg)
+{
+    vars_t *x = arg;
+    for (unsigned i = 0; i < ncols && i < 4; i++)
+        snprintf(x->v[i], sizeof(x->v[0]), "%s", row[i] ? row[i] : "NULL");
+    x->got = true;
+    return 1;
+}
+
+static void check_settings(checks_t *k, const db_target_t *t)
+{
+    vars_t x;
+    char err[512];
+    memset(&x, 0, sizeof(x));
+    if (ctl_sql_rows(t, "SELECT @@log_bin, @@log_slave_updates, @@gtid_strict_mode, @@read_only",
+                     vars_row, &x, err, sizeof(err)) != 0 || !x.got) {
+        result(k, "WARN", EXIT_OK, "server settings: cannot read them: %s", err);
+        return;
+    }
+    static const char *const names[] = {"log_bin", "log_slave_updates", "gtid_strict_mode"};
+    char bad[300] = "";
+    size_t pos = 0;
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(x.v[i], "1") == 0) continue;
+        int w = snprintf(bad + pos, sizeof(bad) - pos, "%s%s=%s", pos ? ", " : "", names[i], x.v[i]);
+        if (w > 0 && (size_t)w < sizeof(bad) - pos) pos += (size_t)w;
+    }
+    if (bad[0])
+        result(k, "WARN", EXIT_OK, "server settings: %s; failover needs log_bin, "
+               "log_slave_updates and gtid_strict_mode ON in my.cnf on every node", bad);
+    else
+        result(k, "OK", EXIT_OK, "server settings: log_bin, log_slave_updates, gtid_strict_mode "
+               "on; read_only=%s now", strcmp(x.v[3], "1") == 0 ? "ON" : "OFF");
+}
+
+/* ---- the checks --------------------------------------------------------------------------- */
+
+static void check_zk(checks_t *k, const config_t *cfg)
+{
+    char err[512], path[ZK_PATH_MAX];
+    int64_t t0 = mono_ms();
+    ctl_quiet_zk();
+    zhandle_t *zh = zk_connect_wait(cfg, cfg->zk_session_timeout_ms, err, sizeof(err));
+    if (!zh) {
+        result(k, "FAIL", EXIT_ZK, "ZooKeeper %s: %s; check zk_hosts and that ZooKeeper runs",
+               cfg->zk_hosts, err);
+        return;
+    }
+    int64_t ms = mono_ms() - t0;
+    zk_cluster_path(cfg, path, sizeof(path), "%s", "");
+    struct Stat st;
+    int rc = zoo_exists(zh, path, 0, &st);
+    if (rc == ZNONODE) {
+        result(k, "OK", EXIT_OK, "ZooKeeper %s: connected in %lld ms; %s does not exist yet (the "
+               "first agent creates it)", cfg->zk_hosts, (long long)ms, path);
+    } else if (rc != ZOK) {
+        result(k, "FAIL", EXIT_ZK, "ZooKeeper %s: connected, but cannot read %s: %s%s",
+               cfg->zk_hosts, path, zerror(rc),
+               rc == ZNOAUTH ? " (check [cluster] zk_auth_file)" : "");
+    } else {
+        cluster_view_t *v = ctl_view_alloc();
+        char names[512] = "";
+        rc = ctl_read_view(zh, cfg, v, err, sizeof(err));
+        if (rc != EXIT_OK) {
+            result(k, "FAIL", EXIT_ZK, "ZooKeeper %s: connected, but %s%s", cfg->zk_hosts, err,
+                   strstr(err, "authentication") ? " (check [cluster] zk_auth_file)" : "");
+        } else {
+            ctl_view_names(v, names, sizeof(names));
+            result(k, "OK", EXIT_OK, "ZooKeeper %s: connected in %lld ms; cluster %s: primary "
+                   "%s, agents registered: %s%s", cfg->zk_hosts, (long long)ms,
+                   cfg->cluster_name, v->have_primary ? v->primary.name : "(none yet)", names,
+                   ctl_view_node(v, cfg->node_name) ? "" : " (this node not among them)");
+        }
+        free(v);
+    }
+    zookeeper_close(zh);
+}
+
+/* Connect and probe; returns true and a one-line description when it answers. */
+static bool reach(checks_t *k, const char *what, const db_target_t *t, bool report_ok)
+{
+    char err[512];
+    db_conn_t *db = db_connect(t, err, sizeof(err));
+    if (!db) {
+        result(k, "FAIL", EXIT_MYSQL, "%s: %s; check that mysqld runs there and the [mysql] "
+               "account and password", what, err);
+        return false;
+    }
+    db_probe_t p;
+    int rc = db_probe(db, &p, err, sizeof(err));
+    db_close(db);
+    if (rc != 0) {
+        result(k, "FAIL", EXIT_MYSQL, "%s: connected as %s but the status queries failed: %s",
+               what, t->user, err);
+        return false;
+    }
+    if (report_ok) {
+        char role[300];
+        if (p.is_replica)
+            snprintf(role, sizeof(role), "replica of %s:%d", p.source_host, p.source_port);
+        else
+            snprintf(role, sizeof(role), "not a replica");
+        result(k, "OK", EXIT_OK, "%s: connected as %s; %s, server_id %u, read_only %s, %s", what,
+               t->user, p.version, p.server_id, p.read_only ? "ON" : "OFF", role);
+    }
+    return true;
+}
+
+static void check_mysql(checks_t *k, const config_t *cfg)
+{
+    char what[600];
+    bool sock = cfg->node_socket && cfg->node_socket[0];
+    /* The agent itself: over the socket when one is set. */
+    db_target_t local = ctl_target(cfg, cfg->node_host, cfg->node_port, cfg->node_socket);
+    if (sock)
+        snprintf(what, sizeof(what), "mysqld %s via %s (the agent's own connection)",
+                 cfg->node_name, cfg->node_socket);
+    else
+        snprintf(what, sizeof(what), "mysqld %s at %s:%d", cfg->node_name, cfg->node_host,
+                 cfg->node_port);
+    bool ok = reach(k, what, &local, true);
+    /* The coordinator and the replicas come over TCP to host:port. */
+    db_target_t tcp = ctl_target(cfg, cfg->node_host, cfg->node_port, NULL);
+    if (sock) {
+        snprintf(what, sizeof(what), "mysqld %s at %s:%d (how the coordinator and replicas reach "
+                 "it)", cfg->node_name, cfg->node_host, cfg->node_port);
+        if (reach(k, what, &tcp, false))
+            result(k, "OK", EXIT_OK, "%s: connected as %s", what, tcp.user);
+    }
+    if (!ok) return;
+    snprintf(what, sizeof(what), "[mysql] user %s", cfg->mysql_user);
+    check_privs(k, what, &local, agent_privs, sizeof(agent_privs) / sizeof(agent_privs[0]));
+    check_settings(k, &local);
+
+    db_target_t repl = tcp;
+    repl.user = cfg->repl_user;
+    repl.password = config_repl_password(cfg);
+    snprintf(what, sizeof(what), "[mysql] repl_user %s at %s:%d", cfg->repl_user, cfg->node_host,
+             cfg->node_port);
+    char err[512];
+    db_conn_t *db = db_connect(&repl, err, sizeof(err));
+    if (!db) {
+        result(k, "FAIL", EXIT_MYSQL, "%s: cannot log in: %s; replicas use this account with "
+               "repl_password", what, err);
+        return;
+    }
+    db_close(db);
+    check_privs(k, what, &repl, repl_privs, sizeof(repl_privs) / sizeof(repl_privs[0]));
+}
+
+int ctl_check_config(ctl_t *c, const ctl_opts_t *o)
+{
+    checks_t k = {0, EXIT_OK};
+    char err[1024];
+    config_t *cfg = config_alloc();
+    if (config_load(cfg, o->file, err, sizeof(err)) != 0) {
+        result(&k, "FAIL", EXIT_CONFIG, "config %s", err);
+        goto out;
+    }
+    if (config_validate(cfg, true, err, sizeof(err)) != 0) {
+        result(&k, "FAIL", EXIT_CONFIG, "config %s", err);
+        goto out;
+    }
+    result(&k, "OK", EXIT_OK, "config %s: cluster %s, node %s (%s:%d, promotion %s), ZooKeeper %s%s",
+           o->file, cfg->cluster_name, cfg->node_name, cfg->node_host, cfg->node_port,
+           promotion_name(cfg->promotion), cfg->zk_hosts, cfg->zk_root);
+    c->cfg = cfg;
+    check_zk(&k, cfg);
+    check_mysql(&k, cfg);
+out:
+    if (k.failed)
+        fprintf(stderr, "failoverctl check-config: %d check(s) failed (see FAIL above)\n", k.failed);
+    else
+        printf("all checks passed\n");
+    c->cfg = NULL;
+    config_free(cfg);
+    return k.code;
+}

@@ -1,0 +1,146 @@
+/* history.c -- failoverctl history: the coordinator's records (/history/e_*), newest first, with
+ * phase timings and the data-loss accounting; --json passes the records through, stably wrapped. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "exitcodes.h"
+
+const char *ctl_json_str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static bool json_ms(const json_t *o, const char *key, long long *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) return false;
+    *out = (long long)json_integer_value(v);
+    return true;
+}
+
+void ctl_hist_phases(const json_t *rec, char *buf, size_t len)
+{
+    static const struct {
+        const char *key, *label;
+    } ph[] = {{"detect", "detect"},   {"fence", "fence"},     {"catchup", "catch-up"},
+              {"promote", "promote"}, {"repoint", "repoint"}, {"total", "total"}};
+    const json_t *p = json_object_get(rec, "phases_ms");
+    size_t pos = 0;
+    buf[0] = 0;
+    if (!json_is_object(p)) return;
+    for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]) && pos < len - 1; i++) {
+        long long ms;
+        char d[32];
+        if (!json_ms(p, ph[i].key, &ms)) continue;
+        ctl_fmt_ms(ms, d, sizeof(d));
+        int w = snprintf(buf + pos, len - pos, "%s%s %s", pos ? ", " : "", ph[i].label, d);
+        if (w < 0) break;
+        pos += (size_t)w;
+    }
+}
+
+void ctl_hist_loss(const json_t *rec, char *buf, size_t len)
+{
+    long long lost = 0;
+    buf[0] = 0;
+    if (!json_object_get(rec, "old_primary_gtid")) return;
+    const char *oldp = ctl_json_str(rec, "old_primary_gtid");
+    const char *newp = ctl_json_str(rec, "new_primary_gtid");
+    json_ms(rec, "lost_count", &lost);
+    if (lost == 0)
+        snprintf(buf, len, "no transaction lost (old primary %s at %s, %s promoted at %s)",
+                 ctl_json_str(rec, "old"), oldp[0] ? oldp : "nothing", ctl_json_str(rec, "new"),
+                 newp[0] ? newp : "nothing");
+    else
+        snprintf(buf, len, "LOST %lld transaction(s) the old primary %s had: %s (old primary at "
+                 "%s, %s promoted at %s)", lost, ctl_json_str(rec, "old"),
+                 ctl_json_str(rec, "lost_gtids"), oldp, ctl_json_str(rec, "new"), newp);
+}
+
+void ctl_hist_print(FILE *f, const ctl_hist_t *h)
+{
+    char at[64], line[1024];
+    long long ms;
+    if (!h->obj) {
+        fprintf(f, "#%ld  (%s: %s)\n", h->seq, h->id, h->error);
+        return;
+    }
+    const json_t *r = h->obj;
+    ctl_fmt_time(json_ms(r, "at", &ms) ? ms : 0, at, sizeof(at));
+    const char *old = ctl_json_str(r, "old"), *new_ = ctl_json_str(r, "new");
+    long long epoch = json_ms(r, "epoch", &ms) ? ms : -1;
+    fprintf(f, "#%ld  %s  %-15s %s -> %s  epoch %lld  %s\n", h->seq, at, ctl_json_str(r, "type"),
+            old[0] ? old : "-", new_[0] ? new_ : "-", epoch, ctl_json_str(r, "outcome"));
+    if (json_ms(r, "request_at", &ms)) {
+        ctl_fmt_time(ms, at, sizeof(at));
+        fprintf(f, "    requested: %s\n", at);
+    }
+    if (ctl_json_str(r, "reason")[0]) fprintf(f, "    reason: %s\n", ctl_json_str(r, "reason"));
+    if (ctl_json_str(r, "detail")[0]) fprintf(f, "    detail: %s\n", ctl_json_str(r, "detail"));
+    ctl_hist_phases(r, line, sizeof(line));
+    if (line[0]) fprintf(f, "    phases: %s\n", line);
+    ctl_hist_loss(r, line, sizeof(line));
+    if (line[0]) fprintf(f, "    data: %s\n", line);
+    const json_t *cands = json_object_get(r, "candidates");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cands, i, c)
+    {
+        long long rank = 0;
+        json_ms(c, "rank", &rank);
+        bool ok = json_is_true(json_object_get(c, "eligible"));
+        if (ok)
+            fprintf(f, "    candidate %s: #%lld, %s\n", ctl_json_str(c, "name"), rank,
+                    ctl_json_str(c, "reason"));
+        else
+            fprintf(f, "    candidate %s: not eligible: %s\n", ctl_json_str(c, "name"),
+                    ctl_json_str(c, "reason"));
+    }
+}
+
+int ctl_history(ctl_t *c, const ctl_opts_t *o)
+{
+    int rc = ctl_connect(c);
+    if (rc != EXIT_OK) return rc;
+    ctl_hist_t *h = NULL;
+    size_t total = 0;
+    char err[512];
+    long n = ctl_hist_load(c->zh, c->cfg, -1, (size_t)o->count, false, &h, &total, err, sizeof(err));
+    if (n < 0) return ctl_fail(c, EXIT_ZK, "%s", err);
+    if (o->json) {
+        json_t *recs = json_array(), *bad = json_array();
+        for (long i = 0; i < n; i++) {
+            if (!h[i].obj) {
+                json_array_append_new(bad, json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)h[i].seq,
+                                                     "id", h[i].id, "error", h[i].error));
+                continue;
+            }
+            json_t *r = json_deep_copy(h[i].obj);
+            json_object_set_new(r, "seq", json_integer(h[i].seq));
+            json_object_set_new(r, "id", json_string(h[i].id));
+            json_array_append_new(recs, r);
+        }
+        json_t *out = json_pack("{s:s, s:I, s:o, s:o}", "cluster", c->cfg->cluster_name, "total",
+                                (json_int_t)total, "records", recs, "problems", bad);
+        char *s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+        printf("%s\n", s);
+        free(s);
+        json_decref(out);
+    } else if (n == 0) {
+        printf("cluster %s: no history records yet (the first is written when the coordinator "
+               "adopts the topology)\n", c->cfg->cluster_name);
+    } else {
+        printf("cluster %s: %ld of %zu record(s), newest first\n", c->cfg->cluster_name, n, total);
+        for (long i = 0; i < n; i++) {
+            if (i) putchar('\n');
+            ctl_hist_print(stdout, &h[i]);
+        }
+        if ((size_t)n < total) printf("\n(%zu older record(s) not shown: -n 0 for all)\n", total - (size_t)n);
+    }
+    ctl_hist_free(h, n);
+    return EXIT_OK;
+}
