@@ -23,7 +23,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE -DTHREADED $(MYSQL_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) -pthread $(CFLAGS)
-LIBS         := -lzookeeper_mt $(MYSQL_LIBS) -lev -ljansson -linih -lsystemd -lpthread -lm
+LIBS         := -lzookeeper_mt $(MYSQL_LIBS) -lev -ljansson -linih -lsystemd -lmicrohttpd -lpthread -lm
 
 LIB_SRC   := $(sort $(wildcard src/lib/*.c))
 AGENT_SRC := $(sort $(wildcard src/failoverd/*.c))

@@ -72,6 +72,8 @@ typedef struct agent {
     uint64_t desired_epoch;
     bool fenced;
 
+    node_state_t snap;         /* the local worker's latest view, for the HTTP endpoints */
+    bool snap_valid;
     _Atomic bool quit;         /* set once at shutdown: long waits look at it */
 
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
@@ -106,6 +108,10 @@ typedef struct hook_env {
  * logged). Returns its exit status, 0 when path is empty, -1 when it could not run or was
  * killed. Blocks: call from a worker thread. */
 int hook_run(const config_t *cfg, const char *which, const char *path, const hook_env_t *e);
+
+/* http.c: NULL when [http] listen is empty or the port cannot be bound (logged). */
+void *http_start(agent_t *a);
+void http_stop(void *daemon);
 
 /* shared helpers (local.c) */
 const char *agent_mysql_password(const agent_t *a);

@@ -625,6 +625,8 @@ static void local_iteration(local_t *L)
     ns.diverged = L->diverged;
     pthread_mutex_lock(&a->mu);
     a->fenced = ns.fenced;
+    a->snap = ns;
+    a->snap_valid = true;
     pthread_mutex_unlock(&a->mu);
     if (s) {
         if (L->reg_gen != s->gen) {

@@ -158,6 +158,7 @@ int main(int argc, char **argv)
     pthread_create(&a->t_local, NULL, local_main, a);
     pthread_create(&a->t_coord, NULL, coord_main, a);
     pthread_create(&a->t_fencer, NULL, fencer_main, a);
+    void *http = http_start(a);
     sd_notify(0, "READY=1");
 
     ev_run(a->loop, 0);
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
     pthread_join(a->t_local, NULL);
     pthread_join(a->t_coord, NULL);
     pthread_join(a->t_fencer, NULL);
+    http_stop(http);
     session_stop(a);
     log_notice("stopped");
     if (cfg->pid_file && cfg->pid_file[0]) unlink(cfg->pid_file);

@@ -8,6 +8,10 @@ export FAILOVERD="$ROOT/failoverd"
 SB=""
 WRITER_PID=""
 CLEANUP_PATHS=() # more directories a test made, removed at exit
+CLEANUP_CMDS=()  # commands run at exit before the sandbox goes down (use on_exit)
+
+# on_exit "COMMAND": run at exit (before the sandbox is torn down), keeping the exit status.
+on_exit() { CLEANUP_CMDS+=("$1"); }
 
 log() { echo "[$(date +%T.%3N)] $*"; }
 
@@ -17,7 +21,8 @@ fail() {
 }
 
 sb_cleanup() {
-    local rc=$?
+    local rc=$? c
+    for c in "${CLEANUP_CMDS[@]+"${CLEANUP_CMDS[@]}"}"; do eval "$c" >/dev/null 2>&1; done
     [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null
     if [ -n "$SB" ] && [ -d "$SB" ]; then
         if [ $rc != 0 ]; then
