@@ -73,11 +73,6 @@ void ctl_disconnect(ctl_t *c)
     c->zh = NULL;
 }
 
-static int cmp_node(const void *x, const void *y)
-{
-    return strcmp(((const node_state_t *)x)->name, ((const node_state_t *)y)->name);
-}
-
 cluster_view_t *ctl_view_alloc(void)
 {
     cluster_view_t *v = malloc(sizeof(*v));
@@ -99,9 +94,11 @@ int ctl_read_view_watch(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, b
     int len, rc;
     memset(v, 0, sizeof(*v));
 
+    struct Stat st;
     zk_cluster_path(cfg, path, sizeof(path), "/primary");
-    rc = zk_get_alloc(zh, path, watch, &buf, &len, NULL);
+    rc = zk_get_alloc(zh, path, watch, &buf, &len, &st);
     if (rc == ZOK) {
+        v->primary_mtime = st.mtime;
         if (primary_rec_from_json(&v->primary, buf, (size_t)len, perr, sizeof(perr)) == 0)
             v->have_primary = true;
         else
@@ -112,10 +109,11 @@ int ctl_read_view_watch(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, b
         return EXIT_ZK;
     }
     zk_cluster_path(cfg, path, sizeof(path), "/control");
-    rc = zk_get_alloc(zh, path, watch, &buf, &len, NULL);
+    rc = zk_get_alloc(zh, path, watch, &buf, &len, &st);
     if (rc == ZNONODE && watch) zoo_exists(zh, path, 1, NULL);
     if (rc == ZOK) {
         v->have_control = true;
+        v->control_mtime = st.mtime;
         if (control_rec_from_json(&v->control, buf, (size_t)len, perr, sizeof(perr)) != 0) {
             snprintf(v->bad[v->nbad++], sizeof(v->bad[0]),
                      "/control: %s (the coordinator treats the cluster as paused)", perr);
@@ -157,26 +155,33 @@ int ctl_read_view_watch(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, b
     }
     for (int i = 0; i < kids.count && v->n < CTL_MAX_NODES; i++) {
         char p[ZK_PATH_MAX];
+        node_state_t ns;
         snprintf(p, sizeof(p), "%s/%s", path, kids.data[i]);
-        if (zk_get_alloc(zh, p, watch, &buf, &len, NULL) != ZOK) continue;
-        if (node_state_from_json(&v->nodes[v->n], buf, (size_t)len, perr, sizeof(perr)) != 0) {
+        if (zk_get_alloc(zh, p, watch, &buf, &len, &st) != ZOK) continue;
+        if (node_state_from_json(&ns, buf, (size_t)len, perr, sizeof(perr)) != 0) {
             if (v->nbad < CTL_MAX_NODES)
                 snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "nodes/%.64s: %s", kids.data[i],
                          perr);
-        } else if (strcmp(v->nodes[v->n].name, kids.data[i]) != 0) {
+        } else if (strcmp(ns.name, kids.data[i]) != 0) {
             /* The coordinator ignores such a registration; so do we. */
-            char self[NAME_MAX_LEN + 1];
-            snprintf(self, sizeof(self), "%s", v->nodes[v->n].name);
             if (v->nbad < CTL_MAX_NODES)
                 snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "nodes/%.64s: names itself \"%s\"",
-                         kids.data[i], self);
+                         kids.data[i], ns.name);
         } else {
+            /* Insert in name order, keeping each node's mtime beside it. */
+            size_t at = v->n;
+            while (at > 0 && strcmp(v->nodes[at - 1].name, ns.name) > 0) {
+                v->nodes[at] = v->nodes[at - 1];
+                v->node_mtime[at] = v->node_mtime[at - 1];
+                at--;
+            }
+            v->nodes[at] = ns;
+            v->node_mtime[at] = st.mtime;
             v->n++;
         }
         free(buf);
     }
     deallocate_String_vector(&kids);
-    qsort(v->nodes, v->n, sizeof(v->nodes[0]), cmp_node);
     return EXIT_OK;
 }
 
@@ -228,7 +233,7 @@ int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t er
     return 0;
 }
 
-int ctl_control_update(ctl_t *c, ctl_control_edit_fn edit, void *arg)
+int ctl_control_update(ctl_t *c, ctl_control_edit_fn edit, void *arg, int64_t *mtime)
 {
     char path[ZK_PATH_MAX], perr[256];
     zk_cluster_path(c->cfg, path, sizeof(path), "/control");
@@ -254,12 +259,17 @@ int ctl_control_update(ctl_t *c, ctl_control_edit_fn edit, void *arg)
         if (e != EXIT_OK) return e;
         char *json = control_rec_to_json(&rec);
         if (!json) abort();
+        struct Stat ws;
+        memset(&ws, 0, sizeof(ws));
         if (version < 0)
-            rc = zoo_create(c->zh, path, json, (int)strlen(json), zk_acl(c->cfg), 0, NULL, 0);
+            rc = zoo_create2(c->zh, path, json, (int)strlen(json), zk_acl(c->cfg), 0, NULL, 0, &ws);
         else
-            rc = zoo_set(c->zh, path, json, (int)strlen(json), version);
+            rc = zoo_set2(c->zh, path, json, (int)strlen(json), version, &ws);
         free(json);
-        if (rc == ZOK) return EXIT_OK;
+        if (rc == ZOK) {
+            if (mtime) *mtime = ws.mtime;
+            return EXIT_OK;
+        }
         if (rc != ZBADVERSION && rc != ZNODEEXISTS)
             return ctl_fail(c, EXIT_ZK, "cannot write %s: %s%s", path, zerror(rc),
                             rc == ZNOAUTH ? " (check [cluster] zk_auth_file)" : "");

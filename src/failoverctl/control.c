@@ -27,7 +27,7 @@ static int set_paused(ctl_t *c, bool want)
     int rc = ctl_connect(c);
     if (rc != EXIT_OK) return rc;
     pause_arg_t p = {.want = want};
-    rc = ctl_control_update(c, edit_paused, &p);
+    rc = ctl_control_update(c, edit_paused, &p, NULL);
     if (rc != EXIT_OK) return rc;
     if (p.malformed)
         printf("note: /control was malformed and has been rewritten (any pending request there "

@@ -42,7 +42,10 @@ typedef struct cluster_view {
     control_rec_t control;
     char coordinator[NAME_MAX_LEN + 1];
     size_t n;
-    node_state_t nodes[CTL_MAX_NODES];
+    node_state_t nodes[CTL_MAX_NODES]; /* sorted by name */
+    /* When ZooKeeper last changed each (its own clock, ms): true event times, whenever we look. */
+    int64_t primary_mtime, control_mtime;
+    int64_t node_mtime[CTL_MAX_NODES];
     char bad[CTL_MAX_NODES][300]; /* malformed registrations, reported not fatal */
     size_t nbad;
 } cluster_view_t;
@@ -74,9 +77,10 @@ void ctl_view_names(const cluster_view_t *v, char *buf, size_t len);
 int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t errlen);
 
 /* Read-modify-write of /control guarded by its version; creates it when missing. edit returns
- * EXIT_OK to write, or an exit code (with its message already printed) to stop. */
+ * EXIT_OK to write, or an exit code (with its message already printed) to stop. mtime (may be
+ * NULL) gets ZooKeeper's time of the write. */
 typedef int (*ctl_control_edit_fn)(const ctl_t *c, control_rec_t *ctl, bool malformed, void *arg);
-int ctl_control_update(ctl_t *c, ctl_control_edit_fn edit, void *arg);
+int ctl_control_update(ctl_t *c, ctl_control_edit_fn edit, void *arg, int64_t *mtime);
 
 /* History records: children of /history, newest first, parsed. */
 typedef struct ctl_hist {

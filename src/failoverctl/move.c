@@ -74,6 +74,7 @@ typedef struct move {
     int timeout_s;      /* effective catch-up bound, for checks and our deadline */
     int candidates;     /* eligible ones the coordinator may try in turn ("*") */
     int64_t req_at;
+    int64_t req_mtime;  /* ZooKeeper's time of our write to /control */
 } move_t;
 
 /* ---- local checks ------------------------------------------------------------------------- */
@@ -369,10 +370,13 @@ static int edit_withdraw(const ctl_t *c, control_rec_t *rec, bool malformed, voi
 
 /* ---- following the coordinator ------------------------------------------------------------ */
 
+/* Every time here is ZooKeeper's own clock (the mtime of the znode whose change we report), so
+ * the steps are timed by when they happened, not by when we happened to look. */
 typedef struct follow {
-    int64_t t0, t_fence, t_ack, t_promoted, t_writable;
+    int64_t t0;                  /* when our request was written */
+    int64_t t_fence, t_ack, t_promoted;
     bool fence_seen, ack_seen, promoted, writable, unfenced, cleared;
-    int64_t cleared_at;
+    int64_t cleared_at;          /* monotonic */
     char old_final[GTID_POS_STRLEN]; /* the old primary's position once fenced */
     char new_name[NAME_MAX_LEN + 1], new_host[HOST_MAX_LEN + 1];
     int new_port;
@@ -380,18 +384,42 @@ typedef struct follow {
     char done[CTL_MAX_NODES][NAME_MAX_LEN + 1]; /* nodes seen following the new primary */
     size_t ndone;
     bool old_diverged;
+    /* Steps found in one look, printed in the order they happened. */
+    struct {
+        int64_t at;
+        char text[2600];
+    } ev[CTL_MAX_NODES + 8];
+    size_t nev;
 } follow_t;
 
-static void step(const follow_t *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(follow_t *f, int64_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void step(const follow_t *f, const char *fmt, ...)
+static void step(follow_t *f, int64_t at, const char *fmt, ...)
 {
+    if (f->nev >= sizeof(f->ev) / sizeof(f->ev[0])) return;
     va_list ap;
-    printf("  +%7.3fs  ", (double)(mono_ms() - f->t0) / 1000.0);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(f->ev[f->nev].text, sizeof(f->ev[0].text), fmt, ap);
     va_end(ap);
-    putchar('\n');
+    f->ev[f->nev++].at = at;
+}
+
+static void print_steps(follow_t *f)
+{
+    /* Stable by time: a handful of entries, insertion order breaks ties. */
+    for (size_t i = 0; i < f->nev; i++) {
+        size_t best = i;
+        for (size_t j = i + 1; j < f->nev; j++)
+            if (f->ev[j].at < f->ev[best].at) best = j;
+        if (best != i) {
+            typeof(f->ev[0]) tmp = f->ev[best];
+            memmove(&f->ev[i + 1], &f->ev[i], (best - i) * sizeof(f->ev[0]));
+            f->ev[i] = tmp;
+        }
+        int64_t at = f->ev[i].at;
+        printf("  +%7.3fs  %s\n", (double)(at > f->t0 ? at - f->t0 : 0) / 1000.0, f->ev[i].text);
+    }
+    f->nev = 0;
     fflush(stdout);
 }
 
@@ -402,63 +430,85 @@ static bool was_done(const follow_t *f, const char *name)
     return false;
 }
 
+static int64_t node_mtime(const cluster_view_t *v, const node_state_t *n)
+{
+    return n ? v->node_mtime[n - v->nodes] : 0;
+}
+
+/* "41 ms" between two ZooKeeper times (never negative). */
+static const char *took(int64_t from, int64_t to, char *buf, size_t len)
+{
+    ctl_fmt_ms(to > from ? to - from : 0, buf, len);
+    return buf;
+}
+
 /* Print what changed since the last look. */
 static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
 {
     char d[32];
-    int64_t now = mono_ms();
     const node_state_t *old = ctl_view_node(v, m->old);
     bool moved = v->have_primary && v->primary.epoch > m->epoch0;
 
     if (!f->fence_seen && v->have_primary &&
         ((v->primary.fencing && strcmp(v->primary.name, m->old) == 0) || moved)) {
         f->fence_seen = true;
-        f->t_fence = now;
-        step(f, "fencing %s: the coordinator (%s) marked /primary fencing; its agent must make "
-             "it read-only and cut client sessions", m->old, v->coordinator[0] ? v->coordinator : "?");
+        /* Seen only after the move: the fence happened, but its time is gone with it. */
+        f->t_fence = moved ? 0 : v->primary_mtime;
+        step(f, moved ? v->primary_mtime : f->t_fence,
+             "fencing %s: the coordinator (%s) marked /primary fencing; its agent must make it "
+             "read-only and cut client sessions", m->old, v->coordinator[0] ? v->coordinator : "?");
     }
     if (f->fence_seen && !f->ack_seen) {
         const char *how = NULL;
-        if (!old)
+        int64_t at = node_mtime(v, old);
+        if (!old) {
             how = "its agent is gone (ZooKeeper session ended)";
-        else if (!old->healthy)
+            at = v->primary_mtime;
+        } else if (!old->healthy) {
             how = "its agent reports its mysqld down";
-        else if (old->read_only && old->fenced)
+        } else if (old->read_only && old->fenced) {
             how = "read-only, client sessions cut";
-        else if (moved)
+        } else if (moved) {
             how = "acknowledged";
+            at = v->primary_mtime;
+        }
         if (how) {
             if (old && old->healthy && m->planned)
                 snprintf(f->old_final, sizeof(f->old_final), "%s", old->gtid_binlog);
             f->ack_seen = true;
-            f->t_ack = now;
-            ctl_fmt_ms(now - f->t_fence, d, sizeof(d));
-            step(f, "%s fenced: %s (acknowledged in %s)", m->old, how, d);
+            if (f->t_fence && at < f->t_fence) at = f->t_fence; /* it was so before the fence */
+            f->t_ack = at;
+            if (f->t_fence)
+                step(f, at, "%s fenced: %s (acknowledged in %s)", m->old, how,
+                     took(f->t_fence, at, d, sizeof(d)));
+            else
+                step(f, at, "%s fenced: %s", m->old, how);
         }
     }
     if (!f->promoted && moved) {
         f->promoted = true;
-        f->t_promoted = now;
+        f->t_promoted = v->primary_mtime;
         snprintf(f->new_name, sizeof(f->new_name), "%s", v->primary.name);
         snprintf(f->new_host, sizeof(f->new_host), "%s", v->primary.host);
         f->new_port = v->primary.port;
         f->new_epoch = v->primary.epoch;
-        ctl_fmt_ms(now - (f->ack_seen ? f->t_ack : f->t0), d, sizeof(d));
-        step(f, "%s caught up%s%s and was named primary at epoch %llu (%s)", f->new_name,
-             f->old_final[0] ? " to " : "", f->old_final, (unsigned long long)f->new_epoch, d);
+        step(f, f->t_promoted, "%s caught up%s%s and was named primary at epoch %llu (%s)",
+             f->new_name, f->old_final[0] ? " to " : "", f->old_final,
+             (unsigned long long)f->new_epoch,
+             took(f->t_ack ? f->t_ack : f->t0, f->t_promoted, d, sizeof(d)));
     }
     if (f->fence_seen && !f->promoted && !f->unfenced && v->have_primary && !v->primary.fencing &&
         v->primary.epoch == m->epoch0) {
         f->unfenced = true;
-        step(f, "the coordinator lifted the fence: %s stays primary", m->old);
+        step(f, v->primary_mtime, "the coordinator lifted the fence: %s stays primary", m->old);
     }
     if (f->promoted && !f->writable) {
         const node_state_t *n = ctl_view_node(v, f->new_name);
         if (n && n->healthy && n->role == ROLE_PRIMARY && !n->read_only && n->epoch == f->new_epoch) {
             f->writable = true;
-            f->t_writable = now;
-            ctl_fmt_ms(now - f->t_promoted, d, sizeof(d));
-            step(f, "%s applied its relay log, detached and is writable (%s)", f->new_name, d);
+            int64_t at = node_mtime(v, n);
+            step(f, at, "%s applied its relay log, detached and is writable (%s)", f->new_name,
+                 took(f->t_promoted, at, d, sizeof(d)));
         }
     }
     if (!f->promoted) return;
@@ -466,9 +516,10 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
         const node_state_t *n = &v->nodes[i];
         if (strcmp(n->name, f->new_name) == 0 || was_done(f, n->name)) continue;
         bool is_old = strcmp(n->name, m->old) == 0;
+        int64_t at = v->node_mtime[i];
         if (is_old && n->diverged && !f->old_diverged) {
             f->old_diverged = true;
-            step(f, "%s has transactions %s never had: kept read-only (diverged), not rejoined",
+            step(f, at, "%s has transactions %s never had: kept read-only (diverged), not rejoined",
                  m->old, f->new_name);
             continue;
         }
@@ -476,12 +527,19 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
             strcmp(n->source_host, f->new_host) != 0)
             continue;
         snprintf(f->done[f->ndone++], sizeof(f->done[0]), "%s", n->name);
-        ctl_fmt_ms(now - f->t_promoted, d, sizeof(d));
         if (is_old)
-            step(f, "%s is now a replica of %s (%s)", n->name, f->new_name, d);
+            step(f, at, "%s is now a replica of %s (%s)", n->name, f->new_name,
+                 took(f->t_promoted, at, d, sizeof(d)));
         else
-            step(f, "%s replicating from %s (%s)", n->name, f->new_name, d);
+            step(f, at, "%s replicating from %s (%s)", n->name, f->new_name,
+                 took(f->t_promoted, at, d, sizeof(d)));
     }
+}
+
+static void observe_print(const move_t *m, follow_t *f, const cluster_view_t *v)
+{
+    observe(m, f, v);
+    print_steps(f);
 }
 
 /* After the record: say which nodes have not followed yet. */
@@ -574,15 +632,16 @@ static int report(const move_t *m, const follow_t *f, json_t *rec, const cluster
 
 static int follow(move_t *m)
 {
-    follow_t f;
-    memset(&f, 0, sizeof(f));
-    f.t0 = mono_ms();
-    long after = ctl_hist_last_seq(m->c->zh, m->c->cfg);
-    int64_t deadline = f.t0 + ((int64_t)m->timeout_s * (m->candidates > 0 ? m->candidates : 1) +
-                               MOVE_GRACE_S) * 1000;
+    follow_t *f = calloc(1, sizeof(*f));
     cluster_view_t *v = ctl_view_alloc();
+    if (!f) abort();
+    f->t0 = m->req_mtime;
+    int64_t start = mono_ms();
+    long after = ctl_hist_last_seq(m->c->zh, m->c->cfg);
+    int64_t deadline = start + ((int64_t)m->timeout_s * (m->candidates > 0 ? m->candidates : 1) +
+                               MOVE_GRACE_S) * 1000;
     char err[512];
-    int rc = EXIT_TIMEOUT;
+    int rc = -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -590,44 +649,46 @@ static int follow(move_t *m)
     sigaction(SIGTERM, &sa, NULL);
     zoo_set_watcher(m->c->zh, on_watch);
 
-    while (!interrupted && mono_ms() < deadline) {
+    while (rc < 0 && !interrupted && mono_ms() < deadline) {
         json_t *rec = find_record(m, &after);
         if (ctl_read_view_watch(m->c->zh, m->c->cfg, v, true, err, sizeof(err)) == EXIT_OK) {
-            observe(m, &f, v);
-            if (!rec && !f.cleared && v->control.request_at_ms != m->req_at) {
-                f.cleared = true;
-                f.cleared_at = mono_ms();
+            observe_print(m, f, v);
+            if (!rec && !f->cleared && v->control.request_at_ms != m->req_at) {
+                f->cleared = true;
+                f->cleared_at = mono_ms();
             }
         }
         if (rec) {
-            rc = report(m, &f, rec, v);
+            rc = report(m, f, rec, v);
             json_decref(rec);
-            free(v);
-            return rc;
-        }
-        /* Cleared without a record: give a late record (or view) a moment, then say so. */
-        if (f.cleared && mono_ms() - f.cleared_at > 3000) {
+        } else if (f->cleared && mono_ms() - f->cleared_at > 3000) {
+            /* Cleared without a record: a late record had its moment; say so. */
             rc = ctl_fail(m->c, EXIT_FAILURE_GENERIC, "the request left /control without a "
                           "history record: the coordinator dropped it (see its log) or someone "
                           "rewrote /control; primary is now %s at epoch %llu",
                           v->have_primary ? v->primary.name : "?",
                           (unsigned long long)v->primary.epoch);
-            free(v);
-            return rc;
+        } else {
+            wait_change(POLL_MS);
         }
-        wait_change(POLL_MS);
+    }
+    if (rc >= 0) {
+        /* done */
+    } else if (interrupted) {
+        rc = ctl_fail(m->c, EXIT_FAILURE_GENERIC, "interrupted: the request stays with the "
+                      "coordinator; follow it with failoverctl status and failoverctl history");
+    } else if (!f->fence_seen && ctl_control_update(m->c, edit_withdraw, m, NULL) == EXIT_OK) {
+        rc = ctl_fail(m->c, EXIT_TIMEOUT, "no coordinator acted on the request within %d s; "
+                      "withdrew it (nothing changed); check the coordinator's log",
+                      (int)((deadline - start) / 1000));
+    } else {
+        rc = ctl_fail(m->c, EXIT_TIMEOUT, "no outcome recorded within %d s; the coordinator may "
+                      "still be working on it: follow with failoverctl status and failoverctl "
+                      "history", (int)((deadline - start) / 1000));
     }
     free(v);
-    if (interrupted)
-        return ctl_fail(m->c, EXIT_FAILURE_GENERIC, "interrupted: the request stays with the "
-                        "coordinator; follow it with failoverctl status and failoverctl history");
-    if (!f.fence_seen && ctl_control_update(m->c, edit_withdraw, m) == EXIT_OK)
-        return ctl_fail(m->c, EXIT_TIMEOUT, "no coordinator acted on the request within %d s; "
-                        "withdrew it (nothing changed); check the coordinator's log",
-                        (int)((deadline - f.t0) / 1000));
-    return ctl_fail(m->c, EXIT_TIMEOUT, "no outcome recorded within %d s; the coordinator may "
-                    "still be working on it: follow with failoverctl status and failoverctl "
-                    "history", (int)((deadline - f.t0) / 1000));
+    free(f);
+    return rc;
 }
 
 static int run_move(ctl_t *c, const ctl_opts_t *o, bool planned)
@@ -654,7 +715,7 @@ static int run_move(ctl_t *c, const ctl_opts_t *o, bool planned)
         return ctl_fail(c, rc, "%s", err);
     }
     rc = checks(&m);
-    if (rc == EXIT_OK) rc = ctl_control_update(c, edit_request, &m);
+    if (rc == EXIT_OK) rc = ctl_control_update(c, edit_request, &m, &m.req_mtime);
     if (rc != EXIT_OK) {
         free(m.v);
         return rc;
