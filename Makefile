@@ -86,6 +86,8 @@ install: all
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDDIR)
 	install -m 755 scripts/mysqld-start-hook $(DESTDIR)$(LIBEXECDIR)/mysqld-start-hook
 	install -m 644 scripts/systemd/failoverd@.service $(DESTDIR)$(SYSTEMDDIR)/failoverd@.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/init.d
+	install -m 755 scripts/init.d/failoverd $(DESTDIR)$(SYSCONFDIR)/init.d/failoverd
 	install -d $(DESTDIR)$(SYSCONFDIR)/failoverd
 	[ -f $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.conf.example ] || install -m 600 etc/failoverd.conf $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.conf.example
 

@@ -50,6 +50,9 @@ sb_up() {
     source "$SB/sandbox.env"
 }
 
+# alive PID: running (a zombie awaiting its reaper counts as dead; kill -0 would say alive).
+alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
 port_of() { local v="${1^^}_PORT"; echo "${!v}"; }
 sql() { "$SANDBOX" sql "$SB" "$@"; }
 app_sql() { "$SANDBOX" app-sql "$SB" "$1" "USE app; $2"; }
