@@ -303,13 +303,13 @@ static int checks(move_t *m)
     snprintf(m->target, sizeof(m->target), "%s", o->to);
     snprintf(m->expect, sizeof(m->expect), "%s", o->to);
     m->candidates = 1;
+    if (!o->force && m->prim && m->prim->healthy)
+        return ctl_fail(m->c, EXIT_REFUSED, "the primary %s is alive (its agent reports its mysqld "
+                        "healthy): use failoverctl switchover --to %s, or failover --force to "
+                        "skip this check", m->old, o->to);
     if (candidate_problem(m, t, why, sizeof(why)))
         return ctl_fail(m->c, EXIT_REFUSED, "refused: %s", why);
     if (!o->force) {
-        if (m->prim && m->prim->healthy)
-            return ctl_fail(m->c, EXIT_REFUSED, "the primary %s is alive (its agent reports its "
-                            "mysqld healthy): use failoverctl switchover --to %s, or failover "
-                            "--force to skip this check", m->old, o->to);
         if (behind_others(m, t, why, sizeof(why)))
             return ctl_fail(m->c, EXIT_REFUSED, "refused: %s", why);
     } else {
