@@ -50,6 +50,10 @@ $(BUILD)/libfo.a: $(LIB_OBJ)
 failoverd: $(AGENT_OBJ) $(BUILD)/libfo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The agent built into BUILD too, so a sanitized one can sit beside the normal one.
+$(BUILD)/failoverd: $(AGENT_OBJ) $(BUILD)/libfo.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 failoverctl: $(CTL_OBJ) $(BUILD)/libfo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -66,10 +70,11 @@ unit: $(UNIT_BIN)
 # The whole suite: unit tests (also under ASan/UBSan), then integration tests on real servers.
 check: deps
 	$(MAKE) all unit
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit build-asan/failoverd
 	tests/run $(BUILD) build-asan
 
 integration: all
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/failoverd
 	tests/run --integration-only $(BUILD)
 
 demo: deps

@@ -20,6 +20,7 @@ typedef struct zsess {
     uint64_t gen;        /* bumps with every new session: beliefs tied to an old gen are void */
     int refs;            /* under agent.mu */
     int64_t client_id;   /* ZooKeeper session id, once connected */
+    void *watch_ctx;     /* the watcher's context: freed after zookeeper_close, never before */
 } zsess_t;
 
 typedef enum {

@@ -71,7 +71,8 @@ static void sess_release(agent_t *a, zsess_t *s)
     pthread_mutex_unlock(&a->mu);
     if (last) {
         /* The old session is dead: closing it sends nothing the server still needs. */
-        zookeeper_close(s->zh);
+        if (s->zh) zookeeper_close(s->zh); /* no watcher call can follow this */
+        free(s->watch_ctx);
         free(s);
     }
 }
@@ -108,8 +109,9 @@ static void new_session(agent_t *a)
 {
     zsess_t *s = calloc(1, sizeof(*s));
     if (!s) abort();
-    watch_ctx_t *w = calloc(1, sizeof(*w)); /* lives as long as the handle; freed never (tiny) */
+    watch_ctx_t *w = calloc(1, sizeof(*w)); /* lives as long as the handle */
     if (!w) abort();
+    s->watch_ctx = w;
     pthread_mutex_lock(&a->mu);
     s->gen = ++a->gen;
     s->refs = 1; /* the loop's own reference */

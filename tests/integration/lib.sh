@@ -4,7 +4,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SANDBOX="$ROOT/scripts/sandbox"
 CTL="$ROOT/failoverctl"
-export FAILOVERD="$ROOT/failoverd"
+export FAILOVERD="${FAILOVERD:-$ROOT/failoverd}"
 SB=""
 WRITER_PID=""
 CLEANUP_PATHS=() # more directories a test made, removed at exit
