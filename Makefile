@@ -69,7 +69,8 @@ unit: $(UNIT_BIN)
 
 # The whole suite: unit tests (also under ASan/UBSan), then integration tests on real servers.
 check: deps
-	$(MAKE) all unit
+	$(MAKE) all unit lint
+	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit build-asan/failoverd
 	tests/run $(BUILD) build-asan
 
@@ -104,4 +105,4 @@ format:
 	clang-format -i src/*/*.c include/*.h tests/unit/*.c
 
 clean:
-	rm -rf build build-asan failoverd failoverctl
+	rm -rf build build-asan build-clang failoverd failoverctl
