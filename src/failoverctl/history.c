@@ -51,7 +51,11 @@ void ctl_hist_loss(const json_t *rec, char *buf, size_t len)
     const char *oldp = ctl_json_str(rec, "old_primary_gtid");
     const char *newp = ctl_json_str(rec, "new_primary_gtid");
     json_ms(rec, "lost_count", &lost);
-    if (lost == 0)
+    if (!oldp[0])
+        snprintf(buf, len, "the old primary %s's last position was not known to the coordinator: "
+                 "lost transactions cannot be counted (%s promoted at %s)",
+                 ctl_json_str(rec, "old"), ctl_json_str(rec, "new"), newp[0] ? newp : "nothing");
+    else if (lost == 0)
         snprintf(buf, len, "no transaction lost (old primary %s at %s, %s promoted at %s)",
                  ctl_json_str(rec, "old"), oldp[0] ? oldp : "nothing", ctl_json_str(rec, "new"),
                  newp[0] ? newp : "nothing");
