@@ -310,7 +310,7 @@ int ctl_check_config(ctl_t *c, const ctl_opts_t *o)
         result(&k, "FAIL", EXIT_CONFIG, "config %s", err);
         goto out;
     }
-    result(&k, "OK", EXIT_OK, "config %s: cluster %s, node %s (%s:%d, promotion %s), ZooKeeper %s%s",
+    result(&k, "OK", EXIT_OK, "config %s: cluster %s, node %s (%s:%d, promotion %s), ZooKeeper %s, zk_root %s",
            o->file, cfg->cluster_name, cfg->node_name, cfg->node_host, cfg->node_port,
            promotion_name(cfg->promotion), cfg->zk_hosts, cfg->zk_root);
     c->cfg = cfg;

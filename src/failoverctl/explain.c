@@ -398,7 +398,13 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
         json_array_foreach(json_object_get(p, "sql"), k, s)
         {
             const char *t = json_string_value(s);
-            printf("    %s%s\n", t, strncmp(t, "--", 2) == 0 ? "" : ";");
+            const char *note = strstr(t, "  -- ");
+            if (strncmp(t, "--", 2) == 0)
+                printf("    %s\n", t);
+            else if (note) /* the statement, then its annotation */
+                printf("    %.*s;%s\n", (int)(note - t), t, note);
+            else
+                printf("    %s;\n", t);
         }
     }
 }
