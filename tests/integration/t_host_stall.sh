@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Host stall: the primary's mysqld and agent are both SIGSTOPped (a frozen VM). Nothing resets
+# the sockets, so replicas notice only by their heartbeat timeout and the agent's session must
+# expire before a promotion. Resumed, the old agent fences its mysqld at once (its deadline long
+# passed) and either rejoins the new primary or, when it finished an in-flight commit on resuming
+# (the known window of a stalled host: mysqld runs again before its agent), is kept read-only as
+# diverged; what it holds beyond the new primary must never have been acknowledged to a client.
+source "$(dirname "$0")/lib.sh"
+
+sb_up --replicas 2
+wait_for 40 "bootstrap settled" cluster_settled
+app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
+start_writer node1 "$SB/acked"
+sleep 2
+log "SIGSTOP node1's mysqld and agent"
+"$SANDBOX" kill-mysqld "$SB" node1 STOP
+"$SANDBOX" kill-agent "$SB" node1 STOP
+wait_for 40 "a new primary at epoch 2" epoch_is 2
+new=$(st .primary)
+stop_writer
+wait_for 15 "$new writable" state_is "$new" writable
+every_acked_row_on "$new" "$SB/acked"
+log "SIGCONT node1: it must fence and rejoin"
+"$SANDBOX" kill-mysqld "$SB" node1 CONT
+"$SANDBOX" kill-agent "$SB" node1 CONT
+wait_for 10 "node1 read-only after resuming" sql_is node1 "SELECT @@read_only" 1
+settled_old() { replicates_from node1 "$new" || state_is node1 diverged; }
+wait_for 30 "node1 rejoined $new or reported diverged" settled_old
+expect_eq "read_only on node1" 1 "$(read_only_of node1)"
+if state_is node1 diverged; then
+    sql node1 "SELECT id FROM app.t ORDER BY id" | sort >"$SB/rows.node1"
+    sql "$new" "SELECT id FROM app.t ORDER BY id" | sort >"$SB/rows.new"
+    extra=$(comm -23 "$SB/rows.node1" "$SB/rows.new")
+    [ -n "$extra" ] || fail "node1 reported diverged but holds no row the new primary lacks"
+    acked_extra=$(comm -12 <(echo "$extra") <(sort "$SB/acked" | uniq))
+    [ -z "$acked_extra" ] || fail "node1 holds acknowledged rows the new primary lacks: $acked_extra"
+    log "node1 diverged by unacknowledged row(s): $(echo $extra)"
+fi
+expect_eq "epoch" 2 "$(st .epoch)"
+log "PASS"
