@@ -127,6 +127,8 @@ int ctl_failover(ctl_t *c, const ctl_opts_t *o);
 int ctl_history(ctl_t *c, const ctl_opts_t *o);
 /* One record as the human block history prints (also the end of a switchover). */
 void ctl_hist_print(FILE *f, const ctl_hist_t *h);
+/* A record's candidates, best rank first, then the ineligible with their reason. */
+void ctl_hist_candidates(FILE *f, const char *indent, const json_t *cands);
 /* "fence 15 ms, catch-up 2 ms, ..., total 388 ms", or "" when the record has no timings. */
 void ctl_hist_phases(const json_t *rec, char *buf, size_t len);
 /* "no transaction lost" or "LOST 3 transaction(s): 0-1-55..0-1-57", or "" without accounting. */

@@ -89,20 +89,29 @@ void ctl_hist_print(FILE *f, const ctl_hist_t *h)
     if (line[0]) fprintf(f, "    phases: %s\n", line);
     ctl_hist_loss(r, line, sizeof(line));
     if (line[0]) fprintf(f, "    data: %s\n", line);
-    const json_t *cands = json_object_get(r, "candidates");
-    size_t i;
-    json_t *c;
-    json_array_foreach(cands, i, c)
-    {
-        long long rank = 0;
-        json_ms(c, "rank", &rank);
-        bool ok = json_is_true(json_object_get(c, "eligible"));
-        if (ok)
-            fprintf(f, "    candidate %s: #%lld, %s\n", ctl_json_str(c, "name"), rank,
-                    ctl_json_str(c, "reason"));
-        else
-            fprintf(f, "    candidate %s: not eligible: %s\n", ctl_json_str(c, "name"),
-                    ctl_json_str(c, "reason"));
+    ctl_hist_candidates(f, "    ", json_object_get(r, "candidates"));
+}
+
+void ctl_hist_candidates(FILE *f, const char *indent, const json_t *cands)
+{
+    /* Best rank first, then the ones that were not eligible, in the record's order. */
+    size_t n = json_array_size(cands);
+    for (long long want = 1; want <= (long long)n + 1; want++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(cands, i, c)
+        {
+            long long rank = 0;
+            json_ms(c, "rank", &rank);
+            bool ok = json_is_true(json_object_get(c, "eligible")) && rank > 0;
+            if (want <= (long long)n ? !ok || rank != want : ok) continue;
+            if (ok)
+                fprintf(f, "%scandidate %s: #%lld, %s\n", indent, ctl_json_str(c, "name"), rank,
+                        ctl_json_str(c, "reason"));
+            else
+                fprintf(f, "%scandidate %s: not eligible: %s\n", indent, ctl_json_str(c, "name"),
+                        ctl_json_str(c, "reason"));
+        }
     }
 }
 

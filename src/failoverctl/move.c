@@ -605,13 +605,7 @@ static int report(const move_t *m, const follow_t *f, json_t *rec, const cluster
         return EXIT_OK;
     }
     /* Name the candidates' verdicts: that is usually the why. */
-    json_t *cands = json_object_get(rec, "candidates");
-    size_t i;
-    json_t *cv;
-    json_array_foreach(cands, i, cv)
-    {
-        printf("  candidate %s: %s\n", ctl_json_str(cv, "name"), ctl_json_str(cv, "reason"));
-    }
+    ctl_hist_candidates(stdout, "  ", json_object_get(rec, "candidates"));
     if (strcmp(outcome, "refused") == 0 || strcmp(outcome, "aborted") == 0 ||
         strcmp(outcome, "no-candidate") == 0) {
         char still[128] = "";
