@@ -236,6 +236,19 @@ static int config_from_flags(config_t *cfg, const char *zk, const char *cluster,
         return EXIT_USAGE;
     }
     if (config_load_string(cfg, "command line", text, err, sizeof(err)) != 0) {
+        /* "command line:2: [cluster] name: ..." -> "--cluster: ..." */
+        static const struct {
+            const char *key, *opt;
+        } map[] = {{"[cluster] name:", "--cluster"},
+                   {"[cluster] zk_hosts:", "--zk"},
+                   {"[cluster] zk_root:", "--zk-root"}};
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+            const char *at = strstr(err, map[i].key);
+            if (at) {
+                fprintf(stderr, "failoverctl: %s%s\n", map[i].opt, at + strlen(map[i].key) - 1);
+                return EXIT_USAGE;
+            }
+        }
         fprintf(stderr, "failoverctl: %s\n", err);
         return EXIT_USAGE;
     }
