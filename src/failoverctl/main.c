@@ -120,8 +120,11 @@ static void list_options(const command_t *cmd, char *buf, size_t len)
     size_t pos = 0;
     buf[0] = 0;
     for (const struct option *o = cmd->longs; o->name && pos < len - 1; o++) {
-        int w = snprintf(buf + pos, len - pos, "%s--%s%s", pos ? ", " : "", o->name,
-                         o->has_arg == required_argument ? " X" : "");
+        const char *meta = strcmp(o->name, "to") == 0        ? " NODE"
+                           : strcmp(o->name, "timeout") == 0 ? " S"
+                           : strcmp(o->name, "count") == 0   ? " N"
+                                                             : "";
+        int w = snprintf(buf + pos, len - pos, "%s--%s%s", pos ? ", " : "", o->name, meta);
         if (w < 0) break;
         pos += (size_t)w;
     }
