@@ -46,6 +46,8 @@ typedef struct node_state {
     int replicas_connected; /* Binlog Dump threads on this server */
     uint64_t epoch;         /* the /primary epoch this agent has acted on */
     bool fenced;            /* the agent holds it read-only because it must */
+    bool fence_ack;         /* read-only because /primary names it with fencing=true: the
+                               acknowledgement the coordinator waits for before promoting */
     bool diverged;          /* has GTIDs the primary never had: kept read-only */
     char agent_version[32];
     int64_t updated_ms;     /* wall clock, ms since the epoch */

@@ -318,7 +318,7 @@ static bool fenced_ack(coord_t *C, void *arg)
     (void)C;
     const cnode_t *p = arg;
     if (!p->present) return true;
-    return !p->st.healthy || (p->st.read_only && p->st.fenced);
+    return !p->st.healthy || (p->st.read_only && p->st.fence_ack);
 }
 
 static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *),
@@ -511,6 +511,15 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     for (size_t k = 0; k < eligible && !best; k++) {
         size_t i = order[k];
         if (!any && strcmp(who[i]->name, rq->target) != 0) continue;
+        if (cfg->semi_sync &&
+            gtid_pos_compare(&obs[i].received, &obs[order[0]].received) == GTID_CMP_BEHIND) {
+            /* An acknowledged write may be only on the most advanced replica: never promote one
+             * that received less (invariant 3). */
+            v[i].eligible = false;
+            snprintf(v[i].reason, sizeof(v[i].reason), "received less than %s; semi_sync forbids "
+                     "promoting it", who[order[0]]->name);
+            continue;
+        }
         gtid_pos_t goal = obs[i].received;
         if (rq->planned) gtid_pos_merge_max(&goal, &old_pos);
         char pos[GTID_POS_STRLEN];

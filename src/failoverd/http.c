@@ -41,9 +41,11 @@ static view_t snapshot(agent_t *a)
 }
 
 /* Writable primary: what HAProxy's "option httpchk GET /primary" should send writes to. */
-static bool is_writable_primary(const view_t *v)
+static bool is_writable_primary(const view_t *v, bool failsafe)
 {
-    return v->valid && v->healthy && v->desired_me && !v->read_only && v->role == ROLE_PRIMARY;
+    /* The session check answers 503 at once when the fencer acts, before the next snapshot. */
+    return v->valid && v->healthy && v->desired_me && !v->read_only && v->role == ROLE_PRIMARY &&
+           (v->session_alive || failsafe);
 }
 
 static bool is_good_replica(const view_t *v, int max_lag_s)
@@ -79,7 +81,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     view_t v = snapshot(a);
     char body[2048];
     if (strcmp(url, "/primary") == 0) {
-        bool ok = is_writable_primary(&v);
+        bool ok = is_writable_primary(&v, a->cfg->failsafe);
         return reply(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
                      ok ? "writable primary\n" : "not the writable primary\n");
     }
@@ -94,7 +96,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                  "\"writable_primary\":%s,\"zk_session_alive\":%s,\"coordinator\":%s,"
                  "\"epoch\":%llu}\n",
                  a->cfg->node_name, v.healthy ? "true" : "false", role_name(v.role),
-                 v.read_only ? "true" : "false", is_writable_primary(&v) ? "true" : "false",
+                 v.read_only ? "true" : "false", is_writable_primary(&v, a->cfg->failsafe) ? "true" : "false",
                  v.session_alive ? "true" : "false", v.coordinator ? "true" : "false",
                  (unsigned long long)v.epoch);
         return reply(c, v.valid && v.healthy ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -122,7 +124,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                  "# TYPE failoverd_coordinator gauge\nfailoverd_coordinator{node=\"%s\"} %d\n"
                  "# HELP failoverd_epoch The /primary epoch this agent last acted on.\n"
                  "# TYPE failoverd_epoch gauge\nfailoverd_epoch{node=\"%s\"} %llu\n",
-                 n, v.healthy, n, is_writable_primary(&v), n, v.read_only, n, v.fenced, n,
+                 n, v.healthy, n, is_writable_primary(&v, a->cfg->failsafe), n, v.read_only, n, v.fenced, n,
                  v.lag_s < 0 ? -1.0 : v.lag_s, n, v.replicas_connected, n, v.session_alive, n,
                  v.coordinator, n, (unsigned long long)v.epoch);
         return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body);

@@ -26,6 +26,8 @@ typedef struct local {
     primary_rec_t desired;
     bool diverged;
     bool fenced;
+    bool fence_ack;            /* we hold it read-only for a coordinator's fencing=true */
+    node_state_t last_pub;     /* what we last published, to publish state changes at once */
     uint64_t epoch_acted;
     role_t hooked_role;        /* the role the last role_change hook announced */
     int nodes_registered;
@@ -371,8 +373,15 @@ static void publish(local_t *L, zsess_t *s, node_state_t *ns)
     if (!cmp) abort();
     int64_t now = mono_ms();
     bool changed = !L->last_json || strcmp(cmp, L->last_json) != 0;
-    /* Bounded rate: at most two writes per check interval, and none when nothing changed. */
-    if (!changed || (L->reg_gen == s->gen && now - L->last_publish_ms < L->a->cfg->check_interval_ms / 2)) {
+    /* What the coordinator and load balancers act on goes out at once; the rest (positions,
+     * lag) at most twice per check interval; nothing when nothing changed. */
+    const node_state_t *o = &L->last_pub;
+    bool urgent = !L->last_json || o->healthy != ns->healthy || o->read_only != ns->read_only ||
+                  o->fenced != ns->fenced || o->fence_ack != ns->fence_ack ||
+                  o->role != ns->role || o->epoch != ns->epoch || o->diverged != ns->diverged ||
+                  o->io_running != ns->io_running || o->source_port != ns->source_port;
+    if (!changed || (!urgent && L->reg_gen == s->gen &&
+                     now - L->last_publish_ms < L->a->cfg->check_interval_ms / 2)) {
         free(cmp);
         return;
     }
@@ -391,6 +400,7 @@ static void publish(local_t *L, zsess_t *s, node_state_t *ns)
         free(L->last_json);
         L->last_json = cmp;
         L->last_publish_ms = now;
+        L->last_pub = *ns;
     } else {
         free(cmp);
     }
@@ -403,14 +413,20 @@ static void fence_local(agent_t *a, db_conn_t *db, const char *why)
 {
     char err[512];
     pthread_mutex_lock(&a->ro_mu);
+    /* Kill first: SET GLOBAL read_only waits for running writes to finish, which could outlast
+     * the fencing deadline; killed sessions roll back at once. Kill again after, for sessions
+     * that connected in between (READ ONLY ADMIN holders write through read_only). */
+    int n1 = db_kill_client_sessions(db, a->cfg->mysql_user, err, sizeof(err));
+    if (n1 < 0) log_warn("fence: killing sessions before read_only failed: %s", err);
     if (db_set_read_only(db, true, err, sizeof(err)) != 0) {
         log_error("fence: SET read_only failed: %s", err);
     } else {
-        int n = db_kill_client_sessions(db, a->cfg->mysql_user, err, sizeof(err));
-        if (n < 0)
+        int n2 = db_kill_client_sessions(db, a->cfg->mysql_user, err, sizeof(err));
+        if (n2 < 0)
             log_error("fence: read_only is on but killing sessions failed: %s", err);
         else
-            log_notice("fence: mysqld set read-only and %d client session(s) cut off: %s", n, why);
+            log_notice("fence: mysqld set read-only and %d client session(s) cut off: %s",
+                       (n1 > 0 ? n1 : 0) + n2, why);
     }
     pthread_mutex_unlock(&a->ro_mu);
 }
@@ -495,10 +511,12 @@ static void reconcile(local_t *L, const db_probe_t *p)
     a->desired_epoch = L->desired.epoch;
     pthread_mutex_unlock(&a->mu);
 
+    L->fence_ack = false;
     if (me && L->desired.fencing) {
-        /* Our acknowledgement is what we publish next: read_only and fenced. */
+        /* Our acknowledgement is what we publish next: fence_ack, tied to this request. */
         if (!p->read_only) fence_local(a, L->db, "the coordinator is moving the primary away");
         L->fenced = true;
+        L->fence_ack = true;
         L->epoch_acted = L->desired.epoch;
         return;
     }
@@ -607,6 +625,7 @@ static void local_iteration(local_t *L)
      * notification was lost with a connection. A plain tick just probes and publishes. */
     bool reread = s && (L->kicked || L->read_gen != s->gen || mono_ms() - L->last_read_ms > 5000);
     if (reread) {
+        if (L->read_gen != s->gen) L->have_desired = false; /* beliefs end with the session */
         ensure_base(L, s);
         read_desired(L, s);
         count_nodes(L, s);
@@ -622,6 +641,7 @@ static void local_iteration(local_t *L)
     }
     ns.epoch = L->epoch_acted;
     ns.fenced = healthy && p.read_only && L->fenced;
+    ns.fence_ack = ns.fenced && L->fence_ack;
     ns.diverged = L->diverged;
     pthread_mutex_lock(&a->mu);
     a->fenced = ns.fenced;

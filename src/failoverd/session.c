@@ -123,6 +123,10 @@ static void new_session(agent_t *a)
     w->gen = s->gen;
     s->zh = zookeeper_init(a->cfg->zk_hosts, on_zk_event, a->cfg->zk_session_timeout_ms, NULL, w,
                            0);
+    char aerr[256];
+    /* Before the session exists, so no znode of ours is ever created without our identity; the
+     * client resends it on every reconnect. */
+    if (s->zh && zk_add_auth(s->zh, a->cfg, aerr, sizeof(aerr)) != 0) log_error("zookeeper: %s", aerr);
     if (!s->zh) {
         /* Only bad arguments or out of memory get here; config validation rules out the first. */
         log_error("zookeeper_init(%s) failed; retrying at the next heartbeat", a->cfg->zk_hosts);
@@ -199,8 +203,6 @@ static void handle_session_event(agent_t *a, const zev_t *e)
         a->kick_local = a->kick_coord = true;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
-        char err[256];
-        if (zk_add_auth(s->zh, a->cfg, err, sizeof(err)) != 0) log_error("zookeeper: %s", err);
         log_info("zookeeper: connected, session 0x%llx, timeout %d ms",
                  (unsigned long long)s->client_id, a->session_timeout_ms);
     } else if (e->state == ZOO_CONNECTING_STATE || e->state == ZOO_ASSOCIATING_STATE) {
@@ -289,6 +291,10 @@ void session_start(agent_t *a)
     ev_async_start(a->loop, &a->wake);
     ev_init(&a->fence_timer, on_fence_timer);
     a->fence_timer.data = a;
+    /* An agent that never reaches ZooKeeper must not leave its mysqld writable: the first
+     * deadline runs from startup, and every answered heartbeat pushes it further. */
+    ev_timer_set(&a->fence_timer, a->cfg->zk_session_timeout_ms / 2000.0, 0.);
+    ev_timer_start(a->loop, &a->fence_timer);
     /* Several heartbeats per half-timeout, so one lost answer does not trigger fencing. */
     int hb = a->cfg->zk_session_timeout_ms / 8;
     if (hb > a->cfg->check_interval_ms) hb = a->cfg->check_interval_ms;
