@@ -21,6 +21,9 @@ typedef struct cnode {
     bool present;       /* its agent's znode exists now */
     bool have_state;    /* st holds its last published state (kept after it vanishes) */
     node_state_t st;
+    char last_binlog[GTID_POS_STRLEN]; /* its binlog position when it last answered: a dead
+                                          mysqld's agent publishes none, and the history record
+                                          needs it to name lost transactions */
     db_conn_t *db;      /* the coordinator's own connection, for direct probes */
     bool probed_ok;
     db_probe_t probe;
@@ -38,6 +41,8 @@ typedef struct coord {
     int failures;
     int64_t first_failure_ms;
     int64_t backoff_until_ms; /* after a failed automatic move: don't retry (and re-record) */
+    int64_t move_started_ms;  /* when the move in progress was decided (0 = none): its phase
+                                 timings survive the coordinator waiting for a fence ack */
     uint64_t read_gen;      /* session in which we last read the cluster state */
     int64_t last_read_ms;
     char last_msg[512];
@@ -92,6 +97,8 @@ static bool probe_node(coord_t *C, cnode_t *n)
         return false;
     }
     n->probed_ok = true;
+    if (n->probe.gtid_binlog_pos[0])
+        snprintf(n->last_binlog, sizeof(n->last_binlog), "%s", n->probe.gtid_binlog_pos);
     return true;
 }
 
@@ -133,6 +140,8 @@ static int refresh(coord_t *C, zsess_t *s)
                 }
                 n->st = st;
                 n->have_state = true;
+                if (st.healthy && st.gtid_binlog[0])
+                    snprintf(n->last_binlog, sizeof(n->last_binlog), "%s", st.gtid_binlog);
                 n->present = true;
                 snprintf(n->host, sizeof(n->host), "%s", st.host);
                 n->port = st.port;
@@ -218,7 +227,7 @@ static int write_primary(coord_t *C, zsess_t *s, const primary_rec_t *p)
     return rc;
 }
 
-static void write_control(coord_t *C, zsess_t *s)
+static int write_control(coord_t *C, zsess_t *s)
 {
     char path[ZK_PATH_MAX];
     zk_cluster_path(C->a->cfg, path, sizeof(path), "/control");
@@ -227,8 +236,9 @@ static void write_control(coord_t *C, zsess_t *s)
     int rc = C->ctl_version < 0
                  ? zoo_create(s->zh, path, json, (int)strlen(json), zk_acl(C->a->cfg), 0, NULL, 0)
                  : zoo_set(s->zh, path, json, (int)strlen(json), C->ctl_version);
-    if (rc != ZOK) log_warn("coordinator: cannot update /control: %s", zerror(rc));
+    if (rc != ZOK && rc != ZBADVERSION) log_warn("coordinator: cannot update /control: %s", zerror(rc));
     free(json);
+    return rc;
 }
 
 static void write_history(coord_t *C, zsess_t *s, json_t *rec)
@@ -426,7 +436,12 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
 
     /* 1. Fence: tell the old primary's agent, then wait for its acknowledgement or its session
      * to end. Never skipped, not even with --force. */
-    if (!C->prim.fencing && set_fencing(C, s, true) != ZOK) return MOVE_FAILED;
+    if (!C->prim.fencing && set_fencing(C, s, true) != ZOK) {
+        record(C, s, rq, old->name, NULL, C->prim.epoch, "aborted",
+               "could not set fencing on /primary (lost leadership or ZooKeeper trouble)", NULL,
+               NULL, NULL, NULL, NULL, NULL);
+        return MOVE_FAILED;
+    }
     if (!fenced_ack(C, old)) {
         if (!rq->planned) {
             snprintf(msg, sizeof(msg), "primary %s lost; waiting for its agent to fence it or for "
@@ -464,8 +479,8 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     char oldpos[GTID_POS_STRLEN] = "";
     if (probe_node(C, old))
         snprintf(oldpos, sizeof(oldpos), "%s", old->probe.gtid_binlog_pos);
-    else if (old->have_state)
-        snprintf(oldpos, sizeof(oldpos), "%s", old->st.gtid_binlog);
+    else if (old->last_binlog[0])
+        snprintf(oldpos, sizeof(oldpos), "%s", old->last_binlog);
     if (gtid_pos_parse(&old_pos, oldpos, err, sizeof(err)) != 0) {
         log_error("coordinator: old primary's GTID position unusable: %s", err);
         memset(&old_pos, 0, sizeof(old_pos));
@@ -577,6 +592,9 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     if (rc != ZOK) {
         log_error("coordinator: writing /primary failed (%s): not promoting; will re-evaluate",
                   zerror(rc));
+        snprintf(msg, sizeof(msg), "writing /primary failed: %s", zerror(rc));
+        record(C, s, rq, old->name, NULL, C->prim.epoch, "aborted", msg,
+               candidates_json(obs, v, n), NULL, NULL, NULL, NULL, NULL);
         return MOVE_FAILED;
     }
     log_notice("coordinator: %s: %s -> %s at epoch %llu (%s)", rq->kind, old->name, best->name,
@@ -600,23 +618,30 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
 
 /* ---- operator requests (failoverctl switchover / failover) ------------------------------ */
 
-static void clear_request(coord_t *C, zsess_t *s, bool failed_over)
+/* Clear the request we served, with a read-modify-write that retries when someone (pause,
+ * resume) wrote /control in between: a request left behind would be served twice. */
+static void clear_request(coord_t *C, zsess_t *s, int64_t request_at, bool failed_over)
 {
-    refresh(C, s);
-    C->ctl.request[0] = 0;
-    C->ctl.request_to[0] = 0;
-    C->ctl.request_force = false;
-    C->ctl.request_timeout_s = 0;
-    if (failed_over) C->ctl.last_failover_ms = wall_ms();
-    write_control(C, s);
+    for (int tries = 0; tries < 20; tries++) {
+        if (refresh(C, s) != ZOK) continue;
+        if (C->ctl.request_at_ms != request_at || !C->ctl.request[0]) return; /* not ours now */
+        C->ctl.request[0] = 0;
+        C->ctl.request_to[0] = 0;
+        C->ctl.request_force = false;
+        C->ctl.request_timeout_s = 0;
+        if (failed_over) C->ctl.last_failover_ms = wall_ms();
+        if (write_control(C, s) != ZBADVERSION) return;
+    }
+    log_error("coordinator: could not clear the served request from /control");
 }
 
 static void refuse_request(coord_t *C, zsess_t *s, const move_req_t *rq, const char *why)
 {
+    C->move_started_ms = 0;
     log_warn("coordinator: %s refused: %s", rq->kind, why);
     record(C, s, rq, C->prim.name, NULL, C->prim.epoch, "refused", why, NULL, NULL, NULL, NULL,
            NULL, NULL);
-    clear_request(C, s, false);
+    clear_request(C, s, rq->request_at, false);
 }
 
 static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
@@ -656,7 +681,8 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
         return cfg->check_interval_ms;
     }
     timings_t t = {0};
-    t.detect = t.confirm = mono_ms();
+    if (!C->move_started_ms) C->move_started_ms = mono_ms();
+    t.detect = t.confirm = C->move_started_ms;
     bool alive = probe_node(C, p);
     if (sw && !alive) {
         refuse_request(C, s, &rq, "the primary is down: use failoverctl failover --to NODE");
@@ -688,7 +714,8 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
     }
     move_result_t r = move_primary(C, s, p, &rq, &t);
     if (r == MOVE_WAITING) return 100;
-    clear_request(C, s, r == MOVE_DONE && !sw);
+    C->move_started_ms = 0;
+    clear_request(C, s, rq.request_at, r == MOVE_DONE && !sw);
     return 100;
 }
 
@@ -707,6 +734,7 @@ static int check_primary(coord_t *C, zsess_t *s)
     if (probe_node(C, p)) {
         if (C->failures) log_notice("coordinator: primary %s answers again", p->name);
         C->failures = 0;
+        C->move_started_ms = 0;
         C->last_msg[0] = 0;
         /* A move that did not finish (we or a previous coordinator died, or the primary came
          * back): the primary answers, so hand writes back to it. */
@@ -738,8 +766,11 @@ static int check_primary(coord_t *C, zsess_t *s)
         /* Look again soon: detection speed is set by this, not by check_interval_ms. */
         return d == DETECT_SUSPECT ? 100 : cfg->check_interval_ms;
     }
-    t.confirm = mono_ms();
+    if (!C->move_started_ms) C->move_started_ms = mono_ms(); /* confirmed once, kept while waiting */
+    t.confirm = C->move_started_ms;
     if (C->ctl.paused) {
+        /* Time spent paused is not detection time: count again from the resume. */
+        C->first_failure_ms = C->move_started_ms = mono_ms();
         snprintf(msg, sizeof(msg), "primary %s is lost but the cluster is paused: no automatic "
                  "failover (failoverctl resume)", p->name);
         say_once(C, LOG_LVL_WARNING, msg);
@@ -749,6 +780,7 @@ static int check_primary(coord_t *C, zsess_t *s)
         snprintf(msg, sizeof(msg), "primary %s is lost but the last failover was less than "
                  "anti_flap_s=%d ago: use failoverctl failover", p->name, cfg->anti_flap_s);
         say_once(C, LOG_LVL_ERROR, msg);
+        C->first_failure_ms = C->move_started_ms = mono_ms();
         return cfg->check_interval_ms;
     }
     if (mono_ms() < C->backoff_until_ms) return cfg->check_interval_ms;
@@ -756,6 +788,7 @@ static int check_primary(coord_t *C, zsess_t *s)
                      .reason = "primary mysqld unreachable and no replica connected to it",
                      .catchup_ms = cfg->catchup_timeout_ms};
     move_result_t r = move_primary(C, s, p, &rq, &t);
+    if (r != MOVE_WAITING) C->move_started_ms = 0;
     if (r == MOVE_FAILED) {
         /* Nothing changes in a tenth of a second: look again later, record once per attempt. */
         int64_t wait = 10 * (int64_t)cfg->check_interval_ms;

@@ -31,4 +31,9 @@ sleep 3
 expect_eq "read_only on node1 later" 1 "$(read_only_of node1)"
 expect_eq "node1 still diverged" diverged "$(node_field node1 state)"
 expect_eq "primary" "$new" "$(st .primary)"
+# Data-loss accounting: the failover's history record names the three lost transactions.
+rec=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history --json | jq -c '[.records[] | select(.type=="failover")][0]')
+expect_eq "history: old primary's position" "$orphan" "$(echo "$rec" | jq -r .old_primary_gtid)"
+expect_eq "history: lost transaction count" 3 "$(echo "$rec" | jq -r .lost_count)"
+expect_eq "history: lost transactions named" "0-1-$(( ${orphan##*-} - 2 ))..$orphan" "$(echo "$rec" | jq -r .lost_gtids)"
 log "PASS"
