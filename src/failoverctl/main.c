@@ -1,15 +1,38 @@
 /* main.c -- failoverctl: parses the command line and hands each subcommand to its implementation.
  * Nothing here decides anything; exit codes are in exitcodes.h and documented in failoverctl(8). */
 #include <errno.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "exitcodes.h"
 
 #define DEFAULT_CONFIG "/etc/failoverd/failoverd.conf"
+#define CONFIG_DIR "/etc/failoverd"
+
+/* Without -c: /etc/failoverd/failoverd.conf, or else the only *.conf in /etc/failoverd (the
+ * systemd unit failoverd@NAME reads /etc/failoverd/NAME.conf, so a host usually has one). */
+static const char *default_config(void)
+{
+    static char only[512];
+    if (access(DEFAULT_CONFIG, F_OK) == 0) return DEFAULT_CONFIG;
+    DIR *d = opendir(CONFIG_DIR);
+    if (!d) return DEFAULT_CONFIG;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".conf") == 0 && e->d_name[0] != '.') {
+            if (found++ == 0) snprintf(only, sizeof(only), "%s/%s", CONFIG_DIR, e->d_name);
+        }
+    }
+    closedir(d);
+    return found == 1 ? only : DEFAULT_CONFIG;
+}
 
 enum {
     CMD_CLUSTER = 1 << 0,   /* needs -c FILE or --zk/--cluster */
@@ -97,7 +120,7 @@ static void usage(FILE *f)
     fprintf(f,
             "options:\n"
             "  -c, --config FILE   read ZooKeeper, cluster and [mysql] settings from FILE\n"
-            "                      (default %s)\n"
+            "                      (default %s, or the only *.conf in " CONFIG_DIR ")\n"
             "  --zk HOSTS          ZooKeeper hosts, e.g. 127.0.0.1:2181 (instead of -c)\n"
             "  --cluster NAME      cluster name (with --zk)\n"
             "  --zk-root PATH      ZooKeeper root (default /mysql-failover)\n"
@@ -326,7 +349,7 @@ int main(int argc, char **argv)
     }
     ctl_t ctl = {.cmd = cmd->name, .cfg_path = cfg_path};
     if (cmd->flags & CMD_OWN_CONFIG) {
-        if (!opts.file) opts.file = cfg_path ? cfg_path : DEFAULT_CONFIG;
+        if (!opts.file) opts.file = cfg_path ? cfg_path : default_config();
         return cmd->run(&ctl, &opts);
     }
     if ((cmd->flags & CMD_CONFIG_FILE) && zk) {
@@ -345,7 +368,7 @@ int main(int argc, char **argv)
         }
     } else {
         bool defaulted = !cfg_path;
-        if (defaulted) cfg_path = DEFAULT_CONFIG;
+        if (defaulted) cfg_path = default_config();
         ctl.cfg_path = cfg_path;
         /* config_validate also loads password and zk_auth files, which the commands need. */
         if (config_load(ctl.cfg, cfg_path, err, sizeof(err)) != 0 ||
