@@ -11,6 +11,7 @@
 #include "clockutil.h"
 #include "ctl.h"
 #include "exitcodes.h"
+#include "observe.h"
 #include "gtid.h"
 
 typedef struct ex_node {
@@ -66,9 +67,7 @@ static detect_t detect_now(ex_t *x)
         o.replicas_known++;
         if (!r->reachable) continue;
         o.replicas_reachable++;
-        if (r->probe.is_replica && r->probe.io_running && r->probe.source_port == x->prim->port &&
-            strcmp(r->probe.source_host, x->prim->host) == 0)
-            o.replicas_io_connected++;
+        if (observe_streams_from(&r->probe, x->prim->host, x->prim->port)) o.replicas_io_connected++;
     }
     return detect_primary_loss(&o, cfg->failure_threshold);
 }
@@ -80,25 +79,9 @@ static void rank(ex_t *x)
         ex_node_t *e = &x->nodes[i];
         if (e == x->prim || !e->st) continue; /* the coordinator ranks registered agents only */
         candidate_obs_t *o = &x->obs[x->ncand];
-        memset(o, 0, sizeof(*o));
-        o->name = e->name;
-        o->promotion = e->st->promotion;
-        o->lag_s = -1;
-        o->reachable = e->reachable;
-        if (e->reachable) {
-            gtid_pos_t io;
-            o->is_replica = e->probe.is_replica;
-            o->lag_s = e->probe.lag_s;
-            if (gtid_pos_parse(&o->applied, e->probe.gtid_slave_pos, err, sizeof(err)) != 0 ||
-                gtid_pos_parse(&io, e->probe.gtid_io_pos, err, sizeof(err)) != 0 ||
-                gtid_pos_parse(&o->binlog, e->probe.gtid_binlog_pos, err, sizeof(err)) != 0) {
-                snprintf(e->err, sizeof(e->err), "answered a bad GTID position: %s", err);
-                o->reachable = false;
-            } else {
-                o->received = o->applied;
-                gtid_pos_merge_max(&o->received, &io);
-            }
-        }
+        if (observe_candidate(o, e->name, e->st->promotion, e->reachable ? &e->probe : NULL, err,
+                              sizeof(err)) != 0)
+            snprintf(e->err, sizeof(e->err), "answered a bad GTID position: %s", err);
         x->who[x->ncand++] = e;
     }
     x->eligible = candidate_rank(x->obs, x->ncand, &x->old_pos, x->verdict, x->order);

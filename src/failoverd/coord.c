@@ -11,6 +11,7 @@
 #include "decide.h"
 #include "gtid.h"
 #include "log.h"
+#include "observe.h"
 
 #define COORD_MAX_NODES 64
 
@@ -493,26 +494,10 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *c = &C->nodes[i];
         if (c == old || !c->present) continue;
-        candidate_obs_t *o = &obs[n];
-        memset(o, 0, sizeof(*o));
-        o->name = c->name;
-        o->promotion = c->st.promotion;
-        o->lag_s = -1;
-        o->reachable = probe_node(C, c);
-        if (o->reachable) {
-            gtid_pos_t io;
-            o->is_replica = c->probe.is_replica;
-            o->lag_s = c->probe.lag_s;
-            if (gtid_pos_parse(&o->applied, c->probe.gtid_slave_pos, err, sizeof(err)) != 0 ||
-                gtid_pos_parse(&io, c->probe.gtid_io_pos, err, sizeof(err)) != 0 ||
-                gtid_pos_parse(&o->binlog, c->probe.gtid_binlog_pos, err, sizeof(err)) != 0) {
-                log_error("coordinator: %s answered a bad GTID position: %s", c->name, err);
-                o->reachable = false;
-            } else {
-                o->received = o->applied;
-                gtid_pos_merge_max(&o->received, &io);
-            }
-        }
+        bool up = probe_node(C, c);
+        if (observe_candidate(&obs[n], c->name, c->st.promotion, up ? &c->probe : NULL, err,
+                              sizeof(err)) != 0)
+            log_error("coordinator: %s answered a bad GTID position: %s", c->name, err);
         who[n++] = c;
     }
     candidate_verdict_t v[COORD_MAX_NODES];
@@ -616,6 +601,20 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
     return MOVE_DONE;
 }
 
+/* The replicas' side of holistic detection: which registered replicas the coordinator reaches,
+ * and how many of those still stream from the primary p. */
+static void observe_replicas(coord_t *C, const cnode_t *p, primary_obs_t *o, bool probe)
+{
+    for (size_t i = 0; i < C->n; i++) {
+        cnode_t *r = &C->nodes[i];
+        if (r == p || !r->present) continue;
+        o->replicas_known++;
+        if (!probe || !probe_node(C, r)) continue;
+        o->replicas_reachable++;
+        if (observe_streams_from(&r->probe, p->host, p->port)) o->replicas_io_connected++;
+    }
+}
+
 /* ---- operator requests (failoverctl switchover / failover) ------------------------------ */
 
 /* Clear the request we served, with a read-modify-write that retries when someone (pause,
@@ -694,16 +693,7 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
     }
     if (!sw && !alive && !c->request_force) {
         primary_obs_t o = {.consecutive_failures = cfg->failure_threshold};
-        for (size_t i = 0; i < C->n; i++) {
-            cnode_t *r = &C->nodes[i];
-            if (r == p || !r->present) continue;
-            o.replicas_known++;
-            if (!probe_node(C, r)) continue;
-            o.replicas_reachable++;
-            if (r->probe.is_replica && r->probe.io_running && r->probe.source_port == p->port &&
-                strcmp(r->probe.source_host, p->host) == 0)
-                o.replicas_io_connected++;
-        }
+        observe_replicas(C, p, &o, true);
         detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
         if (d != DETECT_CONFIRMED_DEAD) {
             snprintf(why, sizeof(why), "primary loss not confirmed (%s): use --force to skip "
@@ -746,17 +736,7 @@ static int check_primary(coord_t *C, zsess_t *s)
     t.detect = C->first_failure_ms;
 
     primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures};
-    for (size_t i = 0; i < C->n; i++) {
-        cnode_t *r = &C->nodes[i];
-        if (r == p || !r->present) continue;
-        o.replicas_known++;
-        if (C->failures < cfg->failure_threshold) continue;
-        if (!probe_node(C, r)) continue;
-        o.replicas_reachable++;
-        if (r->probe.is_replica && r->probe.io_running && r->probe.source_port == p->port &&
-            strcmp(r->probe.source_host, p->host) == 0)
-            o.replicas_io_connected++;
-    }
+    observe_replicas(C, p, &o, C->failures >= cfg->failure_threshold);
     detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
     char msg[512];
     if (d != DETECT_CONFIRMED_DEAD) {
@@ -810,11 +790,7 @@ void *coord_main(void *arg)
     C->a = a;
     int wait_ms = a->cfg->check_interval_ms;
     for (;;) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)wait_ms * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        struct timespec ts = cond_deadline(wait_ms);
         pthread_mutex_lock(&a->mu);
         while (!a->kick_coord && !a->stopping)
             if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;

@@ -60,14 +60,7 @@ static db_conn_t *local_connect(const config_t *cfg, char *err, size_t errlen)
 /* Sleep until kicked or timeout; returns false when the agent is stopping. *kicked says which. */
 static bool wait_kick(agent_t *a, bool *flag, int timeout_ms, bool *kicked)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = cond_deadline(timeout_ms);
     pthread_mutex_lock(&a->mu);
     while (!*flag && !a->stopping)
         if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;

@@ -2,6 +2,8 @@
  * Only synchronous API calls here; the agent runs them on worker threads, never on its loop. */
 #include "zkutil.h"
 
+#include "clockutil.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -118,14 +120,7 @@ zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_
         snprintf(err, errlen, "zookeeper_init(%s): %s", cfg->zk_hosts, strerror(errno));
         return NULL;
     }
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = cond_deadline(timeout_ms);
     pthread_mutex_lock(&w->mu);
     while (w->state != ZOO_CONNECTED_STATE && w->state != ZOO_EXPIRED_SESSION_STATE &&
            w->state != ZOO_AUTH_FAILED_STATE) {

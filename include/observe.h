@@ -1,0 +1,23 @@
+/* observe.h -- turning a probe of a mysqld into the observations decide.h ranks and judges, so
+ * the coordinator and failoverctl explain see the cluster through exactly the same lens.
+ * Defined in src/lib/observe.c. */
+#ifndef FO_OBSERVE_H
+#define FO_OBSERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db.h"
+#include "decide.h"
+
+/* Fill o for a candidate: received = gtid_slave_pos merged with Gtid_IO_Pos, applied =
+ * gtid_slave_pos, binlog = gtid_binlog_pos. p == NULL: unreachable. Returns 0, or -1 with a
+ * message when the server answered an unparsable position (o is then marked unreachable).
+ * o->name points at name: keep it alive as long as o. */
+int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotion,
+                      const db_probe_t *p, char *err, size_t errlen);
+
+/* Does this replica's IO thread stream from host:port right now? (holistic detection) */
+bool observe_streams_from(const db_probe_t *p, const char *host, int port);
+
+#endif

@@ -1,0 +1,34 @@
+/* observe.c -- from a mysqld probe to decide.h's observations: one mapping shared by the
+ * coordinator and failoverctl explain, so explain's ranking is the coordinator's ranking. */
+#include "observe.h"
+
+#include <string.h>
+
+int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotion,
+                      const db_probe_t *p, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    o->name = name;
+    o->promotion = promotion;
+    o->lag_s = -1;
+    o->reachable = p != NULL;
+    if (!p) return 0;
+    gtid_pos_t io;
+    o->is_replica = p->is_replica;
+    o->lag_s = p->lag_s;
+    if (gtid_pos_parse(&o->applied, p->gtid_slave_pos, err, errlen) != 0 ||
+        gtid_pos_parse(&io, p->gtid_io_pos, err, errlen) != 0 ||
+        gtid_pos_parse(&o->binlog, p->gtid_binlog_pos, err, errlen) != 0) {
+        o->reachable = false;
+        return -1;
+    }
+    o->received = o->applied;
+    gtid_pos_merge_max(&o->received, &io);
+    return 0;
+}
+
+bool observe_streams_from(const db_probe_t *p, const char *host, int port)
+{
+    return p->is_replica && p->io_running && p->source_port == port &&
+           strcmp(p->source_host, host) == 0;
+}
