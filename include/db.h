@@ -61,6 +61,12 @@ typedef struct db_probe {
 /* One round of status queries. 0 ok, -1 error (message in err; the connection may be dead). */
 int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen);
 
+/* Run one query and call fn for each row (row[i] may be NULL); fn returning non-zero stops early.
+ * 0, or -1 with a message. For read-only questions (SHOW GRANTS, the session list). */
+typedef int (*db_row_fn)(char **row, unsigned ncols, void *arg);
+int db_query_rows(db_conn_t *c, const char *sql, db_row_fn fn, void *arg, char *err,
+                  size_t errlen);
+
 /* Run one statement that returns no rows; the statement text is logged at debug level. */
 int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen);
 

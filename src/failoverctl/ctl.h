@@ -105,7 +105,7 @@ void ctl_fmt_time(int64_t wall_ms, char *buf, size_t len);
 /* A db_target_t for a node address with the config's [mysql] account. */
 db_target_t ctl_target(const config_t *cfg, const char *host, int port, const char *socket);
 
-/* ---- sqlrows.c: queries whose rows db.c does not hand out yet ------------------------------ */
+/* ---- sqlrows.c: one read-only query over a short-lived connection ------------------------- */
 
 typedef int (*ctl_row_fn)(char **row, unsigned ncols, void *arg);
 /* Connect to t, run one read-only query, call fn per row. 0, or -1 with a message. */

@@ -138,6 +138,22 @@ static MYSQL_RES *db_query(db_conn_t *c, const char *sql, char *err, size_t errl
     return r;
 }
 
+int db_query_rows(db_conn_t *c, const char *sql, db_row_fn fn, void *arg, char *err,
+                  size_t errlen)
+{
+    MYSQL_RES *r = db_query(c, sql, err, errlen);
+    if (!r) {
+        if (mysql_errno(c->my) == 0) snprintf(err, errlen, "%s: %s: no result set", c->addr, sql);
+        return -1;
+    }
+    unsigned n = mysql_num_fields(r);
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(r)))
+        if (fn(row, n, arg) != 0) break;
+    mysql_free_result(r);
+    return 0;
+}
+
 static int field_index(MYSQL_RES *r, const char *name)
 {
     unsigned int n = mysql_num_fields(r);
