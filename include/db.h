@@ -93,6 +93,7 @@ int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
  * side changes, since it only takes effect on connect. */
 int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, char *err,
                           size_t errlen);
+int db_start_io_thread(db_conn_t *c, char *err, size_t errlen);
 int db_start_replication(db_conn_t *c, char *err, size_t errlen);
 
 /* Wait until pos has been applied. 0 reached, 1 timed out, -1 error. cancel (may be NULL) is

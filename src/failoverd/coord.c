@@ -28,6 +28,7 @@ typedef struct cnode {
     db_conn_t *db;      /* the coordinator's own connection, for direct probes */
     bool probed_ok;
     db_probe_t probe;
+    bool io_stopped_by_us; /* failsafe: we stopped its IO thread; restart it if the move fails */
 } cnode_t;
 
 typedef struct coord {
@@ -429,8 +430,8 @@ static int set_fencing(coord_t *C, zsess_t *s, bool on)
     return rc;
 }
 
-static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
-                                  timings_t *t)
+static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
+                                timings_t *t)
 {
     const config_t *cfg = C->a->cfg;
     char msg[1024], err[512];
@@ -465,6 +466,8 @@ static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const mo
             if (n == old || !n->db) continue;
             if (db_stop_io_thread(n->db, err, sizeof(err)) != 0)
                 log_warn("coordinator: stop IO thread on %s: %s", n->name, err);
+            else
+                n->io_stopped_by_us = true;
         }
         int64_t w = failsafe_lapse_wait_ms(cfg->check_interval_ms, 1000);
         log_notice("coordinator: failsafe on: waiting %lld ms so %s's failsafe evidence lapses",
@@ -613,6 +616,23 @@ static void observe_replicas(coord_t *C, const cnode_t *p, primary_obs_t *o, boo
         o->replicas_reachable++;
         if (observe_streams_from(&r->probe, p->host, p->port)) o->replicas_io_connected++;
     }
+}
+
+/* Move the primary; if the move fails after we stopped replicas' IO threads (failsafe), start
+ * them again so the cluster is left as we found it. */
+static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
+                                  timings_t *t)
+{
+    move_result_t r = move_steps(C, s, old, rq, t);
+    for (size_t i = 0; i < C->n; i++) {
+        cnode_t *n = &C->nodes[i];
+        if (!n->io_stopped_by_us) continue;
+        n->io_stopped_by_us = false;
+        char err[512];
+        if (r != MOVE_DONE && n->db && db_start_io_thread(n->db, err, sizeof(err)) != 0)
+            log_warn("coordinator: restart IO thread on %s after the failed move: %s", n->name, err);
+    }
+    return r;
 }
 
 /* ---- operator requests (failoverctl switchover / failover) ------------------------------ */

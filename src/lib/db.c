@@ -21,18 +21,19 @@ struct db_conn {
 typedef struct flavor_sql {
     const char *stop_replication;
     const char *stop_io;
+    const char *start_io;
     const char *start_replication;
     const char *reset_replication_all;
     const char *replica_status;
 } flavor_sql_t;
 
 static const flavor_sql_t flavor_sql[] = {
-    [FLAVOR_UNKNOWN] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE", "RESET SLAVE ALL",
-                        "SHOW SLAVE STATUS"},
-    [FLAVOR_MARIADB] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE", "RESET SLAVE ALL",
-                        "SHOW SLAVE STATUS"},
-    [FLAVOR_MYSQL] = {"STOP REPLICA", "STOP REPLICA IO_THREAD", "START REPLICA",
-                      "RESET REPLICA ALL", "SHOW REPLICA STATUS"},
+    [FLAVOR_UNKNOWN] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD",
+                        "START SLAVE", "RESET SLAVE ALL", "SHOW SLAVE STATUS"},
+    [FLAVOR_MARIADB] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD",
+                        "START SLAVE", "RESET SLAVE ALL", "SHOW SLAVE STATUS"},
+    [FLAVOR_MYSQL] = {"STOP REPLICA", "STOP REPLICA IO_THREAD", "START REPLICA IO_THREAD",
+                      "START REPLICA", "RESET REPLICA ALL", "SHOW REPLICA STATUS"},
 };
 
 static const flavor_sql_t *sql_for(flavor_t f)
@@ -351,8 +352,7 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, cha
                     err, errlen) != 0)
             return -1;
         if (!primary && now->is_replica && (now->io_running || now->io_connecting) &&
-            (db_exec(c, "STOP SLAVE IO_THREAD", err, errlen) != 0 ||
-             db_exec(c, "START SLAVE IO_THREAD", err, errlen) != 0))
+            (db_stop_io_thread(c, err, errlen) != 0 || db_start_io_thread(c, err, errlen) != 0))
             return -1;
     }
     return 0;
@@ -361,6 +361,11 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, cha
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
 {
     return db_exec(c, sql_for(c->flavor)->stop_io, err, errlen);
+}
+
+int db_start_io_thread(db_conn_t *c, char *err, size_t errlen)
+{
+    return db_exec(c, sql_for(c->flavor)->start_io, err, errlen);
 }
 
 int db_start_replication(db_conn_t *c, char *err, size_t errlen)
