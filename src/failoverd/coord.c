@@ -1,6 +1,7 @@
 /* coord.c -- the coordinator thread: runs only while this agent leads the election. It adopts the
  * topology at bootstrap, confirms primary loss holistically, and drives failover through /primary. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,32 @@ static int set_fencing(coord_t *C, zsess_t *s, bool on)
     return rc;
 }
 
+/* Make cand fetch what donor has received: donor applies its relay log, cand replicates from
+ * donor (log_slave_updates puts everything donor applied in its binlog) until it has it all.
+ * The agents hold replicas still while /primary is fencing, so nobody undoes this. */
+static int catch_up_from(coord_t *C, cnode_t *donor, const gtid_pos_t *goal, cnode_t *cand,
+                         int timeout_ms)
+{
+    const config_t *cfg = C->a->cfg;
+    char pos[GTID_POS_STRLEN], err[512];
+    gtid_pos_format(goal, pos, sizeof(pos));
+    log_notice("coordinator: catching %s up to %s from %s before promoting it", cand->name, pos,
+               donor->name);
+    if (db_gtid_wait(donor->db, pos, timeout_ms, &C->a->quit, err, sizeof(err)) != 0 ||
+        db_repoint(cand->db, donor->host, donor->port, cfg->repl_user, config_repl_password(cfg),
+                   false, err, sizeof(err)) != 0) {
+        log_warn("coordinator: cannot catch %s up from %s: %s", cand->name, donor->name, err);
+        return -1;
+    }
+    int rc = db_gtid_wait(cand->db, pos, timeout_ms, &C->a->quit, err, sizeof(err));
+    if (rc != 0) {
+        log_warn("coordinator: %s did not catch up from %s within %d ms%s%s", cand->name,
+                 donor->name, timeout_ms, rc < 0 ? ": " : "", rc < 0 ? err : "");
+        return -1;
+    }
+    return 0;
+}
+
 static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
                                 timings_t *t)
 {
@@ -507,6 +534,31 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     size_t order[COORD_MAX_NODES];
     size_t eligible = candidate_rank(obs, n, &old_pos, v, order);
     bool any = !rq->target || strcmp(rq->target, "*") == 0;
+
+    /* 2b. A preferred candidate (or the requested one) that received less than the most advanced
+     * replica first fetches the difference from it, so choosing it loses nothing. */
+    size_t want = SIZE_MAX;
+    for (size_t k = 0; k < eligible && want == SIZE_MAX; k++) {
+        size_t i = order[k];
+        if (any ? obs[i].promotion == PROMOTION_PREFER : strcmp(who[i]->name, rq->target) == 0)
+            want = i;
+    }
+    if (want != SIZE_MAX && want != order[0] &&
+        gtid_pos_compare(&obs[want].received, &obs[order[0]].received) == GTID_CMP_BEHIND &&
+        catch_up_from(C, who[order[0]], &obs[order[0]].received, who[want], rq->catchup_ms) == 0) {
+        obs[want].received = obs[order[0]].received;
+        for (size_t k = 0; k < eligible; k++) /* it goes first now */
+            if (order[k] == want) {
+                memmove(&order[1], &order[0], k * sizeof(order[0]));
+                order[0] = want;
+                break;
+            }
+        snprintf(v[want].reason, sizeof(v[want].reason), "caught up from %s, then preferred",
+                 who[order[1]]->name);
+        for (size_t i = 0; i < n; i++)
+            if (v[i].eligible && v[i].rank < v[want].rank) v[i].rank++;
+        v[want].rank = 1;
+    }
 
     /* 3. Catch up: the chosen one applies everything before it may become writable. */
     cnode_t *best = NULL;

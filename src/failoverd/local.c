@@ -560,6 +560,12 @@ static void reconcile(local_t *L, const db_probe_t *p)
         log_error("semi-sync: cannot switch to the replica role: %s", err);
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
                    p->source_port == L->desired.port;
+    if (L->desired.fencing && p->is_replica) {
+        /* The coordinator is moving the primary (and may be catching a candidate up from another
+         * replica): replicas hold still until the new /primary is written. */
+        L->epoch_acted = L->desired.epoch;
+        return;
+    }
     if (pointed) {
         /* Sequence numbers alone cannot tell our unreplicated 0-1-105 from the primary's
          * 0-2-105; the primary's strict GTID check can, and refuses us with error 1236. */

@@ -2,7 +2,7 @@
 # started by scripts/sandbox), assertions that print expected vs seen, and polling with deadlines.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SANDBOX="$ROOT/scripts/sandbox"
+SANDBOX="${SANDBOX:-$ROOT/scripts/sandbox}"
 CTL="$ROOT/failoverctl"
 export FAILOVERD="${FAILOVERD:-$ROOT/failoverd}"
 SB=""
@@ -32,6 +32,10 @@ sb_cleanup() {
                 echo "---- $n failoverd.log (tail)"
                 tail -n 25 "$SB/$n/failoverd.log" 2>/dev/null | sed 's/^/    /'
             done
+        fi
+        if [ $rc != 0 ] && [ "${FO_KEEP_SANDBOX:-0}" = 1 ]; then
+            echo "FO_KEEP_SANDBOX=1: left running in $SB (scripts/sandbox down $SB)"
+            exit $rc
         fi
         "$SANDBOX" down "$SB" >/dev/null 2>&1
         rm -rf "$SB"
