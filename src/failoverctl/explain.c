@@ -164,7 +164,7 @@ static json_t *plan_old_primary(ex_t *x)
     ex_node_t *p = x->prim;
     json_t *a = json_array();
     char sql[2048], err[512];
-    add(a, "%s", read_only_sql(p->flavor, true));
+    /* The agent's order (local.c fence_local): kill, read_only, kill again. */
     if (p->reachable) {
         db_target_t t = ctl_target(cfg, p->host, p->port, NULL);
         sess_arg_t s = {.keep_user = cfg->mysql_user, .arr = a};
@@ -178,6 +178,8 @@ static json_t *plan_old_primary(ex_t *x)
     } else {
         add(a, "-- KILL CONNECTION for every client session (when its mysqld answers again)");
     }
+    add(a, "%s", read_only_sql(p->flavor, true));
+    add(a, "-- KILL CONNECTION again for any client session that connected in between");
     if (x->best && db_repoint_sql(p->flavor, x->best->host, x->best->port, cfg->repl_user, true,
                                   sql, sizeof(sql)) == 0) {
         add(a, "-- rejoin, once %s is primary and everything %s has is on it:", x->best->name,

@@ -103,7 +103,8 @@ static const command_t commands[] = {
      "jh", explain_opts, 0, CMD_CLUSTER | CMD_CONFIG_FILE, ctl_explain},
     {"check-config", "[FILE]",
      "validate a config file, then reach ZooKeeper and the local mysqld with it",
-     "  FILE      the config to check (default: -c FILE, else " DEFAULT_CONFIG ")\n", "h",
+     "  FILE      the config to check (default: -c FILE, else " DEFAULT_CONFIG ",\n"
+     "            or the only *.conf in " CONFIG_DIR ")\n", "h",
      plain_opts, 1, CMD_OWN_CONFIG, ctl_check_config},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -466,7 +466,7 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
             at = v->primary_mtime;
         } else if (!old->healthy) {
             how = "its agent reports its mysqld down";
-        } else if (old->read_only && old->fenced) {
+        } else if (old->read_only && old->fence_ack) {
             how = "read-only, client sessions cut";
         } else if (moved) {
             how = "acknowledged";

@@ -66,6 +66,7 @@ static json_t *view_json(const config_t *cfg, const cluster_view_t *v)
             "diverged", n->diverged, "epoch", (json_int_t)n->epoch, "updated_at",
             (json_int_t)n->updated_ms);
         json_object_set_new(o, "replicas_connected", json_integer(n->replicas_connected));
+        json_object_set_new(o, "fence_ack", json_boolean(n->fence_ack));
         json_object_set_new(o, "gtid_binlog", json_string(n->gtid_binlog));
         json_object_set_new(o, "io_running", json_boolean(n->io_running));
         json_object_set_new(o, "sql_running", json_boolean(n->sql_running));

@@ -535,30 +535,44 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     size_t eligible = candidate_rank(obs, n, &old_pos, v, order);
     bool any = !rq->target || strcmp(rq->target, "*") == 0;
 
-    /* 2b. A preferred candidate (or the requested one) that received less than the most advanced
-     * replica first fetches the difference from it, so choosing it loses nothing. */
+    /* 2b. The most advanced replica, eligible or not (a promotion=never one may hold the only
+     * copy of an acknowledged write), is the donor: the candidate we want (preferred, requested,
+     * or simply the best eligible) first fetches from it whatever it lacks, so nothing is lost. */
+    size_t donor = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!obs[i].reachable || !obs[i].is_replica ||
+            candidate_errant(&obs[i], &old_pos, NULL, 0) > 0)
+            continue;
+        if (donor == SIZE_MAX ||
+            gtid_pos_compare(&obs[i].received, &obs[donor].received) == GTID_CMP_AHEAD)
+            donor = i;
+    }
     size_t want = SIZE_MAX;
     for (size_t k = 0; k < eligible && want == SIZE_MAX; k++) {
         size_t i = order[k];
         if (any ? obs[i].promotion == PROMOTION_PREFER : strcmp(who[i]->name, rq->target) == 0)
             want = i;
     }
-    if (want != SIZE_MAX && want != order[0] &&
-        gtid_pos_compare(&obs[want].received, &obs[order[0]].received) == GTID_CMP_BEHIND &&
-        catch_up_from(C, who[order[0]], &obs[order[0]].received, who[want], rq->catchup_ms) == 0) {
-        obs[want].received = obs[order[0]].received;
+    if (want == SIZE_MAX && any && eligible) want = order[0];
+    if (want != SIZE_MAX && donor != SIZE_MAX && want != donor &&
+        gtid_pos_compare(&obs[want].received, &obs[donor].received) == GTID_CMP_BEHIND &&
+        catch_up_from(C, who[donor], &obs[donor].received, who[want], rq->catchup_ms) == 0) {
+        obs[want].received = obs[donor].received;
         for (size_t k = 0; k < eligible; k++) /* it goes first now */
             if (order[k] == want) {
                 memmove(&order[1], &order[0], k * sizeof(order[0]));
                 order[0] = want;
                 break;
             }
-        snprintf(v[want].reason, sizeof(v[want].reason), "caught up from %s, then preferred",
-                 who[order[1]]->name);
+        snprintf(v[want].reason, sizeof(v[want].reason), "caught up from %s first",
+                 who[donor]->name);
         for (size_t i = 0; i < n; i++)
             if (v[i].eligible && v[i].rank < v[want].rank) v[i].rank++;
         v[want].rank = 1;
     }
+    const gtid_pos_t *top = donor != SIZE_MAX ? &obs[donor].received
+                            : eligible           ? &obs[order[0]].received
+                                                 : NULL;
 
     /* 3. Catch up: the chosen one applies everything before it may become writable. */
     cnode_t *best = NULL;
@@ -566,13 +580,12 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     for (size_t k = 0; k < eligible && !best; k++) {
         size_t i = order[k];
         if (!any && strcmp(who[i]->name, rq->target) != 0) continue;
-        if (cfg->semi_sync &&
-            gtid_pos_compare(&obs[i].received, &obs[order[0]].received) == GTID_CMP_BEHIND) {
+        if (cfg->semi_sync && top && gtid_pos_compare(&obs[i].received, top) == GTID_CMP_BEHIND) {
             /* An acknowledged write may be only on the most advanced replica: never promote one
-             * that received less (invariant 3). */
+             * that received less and could not fetch the rest (invariant 3). */
             v[i].eligible = false;
             snprintf(v[i].reason, sizeof(v[i].reason), "received less than %s; semi_sync forbids "
-                     "promoting it", who[order[0]]->name);
+                     "promoting it", donor != SIZE_MAX ? who[donor]->name : who[order[0]]->name);
             continue;
         }
         gtid_pos_t goal = obs[i].received;

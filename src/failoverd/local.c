@@ -372,7 +372,8 @@ static void publish(local_t *L, zsess_t *s, node_state_t *ns)
     bool urgent = !L->last_json || o->healthy != ns->healthy || o->read_only != ns->read_only ||
                   o->fenced != ns->fenced || o->fence_ack != ns->fence_ack ||
                   o->role != ns->role || o->epoch != ns->epoch || o->diverged != ns->diverged ||
-                  o->io_running != ns->io_running || o->source_port != ns->source_port;
+                  o->io_running != ns->io_running || o->source_port != ns->source_port ||
+                  strcmp(o->source_host, ns->source_host) != 0;
     if (!changed || (!urgent && L->reg_gen == s->gen &&
                      now - L->last_publish_ms < L->a->cfg->check_interval_ms / 2)) {
         free(cmp);

@@ -144,6 +144,7 @@ static void session_expired(agent_t *a)
     a->zk_connected = false;
     a->session_alive = false;
     a->is_coordinator = false;
+    a->is_desired_primary = false; /* re-learned from /primary in the new session */
     a->fence_requested = true;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);

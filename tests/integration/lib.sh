@@ -23,7 +23,7 @@ fail() {
 sb_cleanup() {
     local rc=$? c
     for c in "${CLEANUP_CMDS[@]+"${CLEANUP_CMDS[@]}"}"; do eval "$c" >/dev/null 2>&1; done
-    [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null
+    stop_writer
     if [ -n "$SB" ] && [ -d "$SB" ]; then
         if [ $rc != 0 ]; then
             echo "---- status at failure"
@@ -133,8 +133,16 @@ start_writer() {
     WRITER_PID=$!
 }
 
+# stop_writer: the loop and its in-flight client (by parent PID), so no OK arrives unrecorded.
 stop_writer() {
-    [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null && wait "$WRITER_PID" 2>/dev/null
+    if [ -n "$WRITER_PID" ]; then
+        kill -STOP "$WRITER_PID" 2>/dev/null
+        local kids
+        kids=$(pgrep -P "$WRITER_PID")
+        [ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+        kill -KILL "$WRITER_PID" 2>/dev/null
+        wait "$WRITER_PID" 2>/dev/null
+    fi
     WRITER_PID=""
 }
 
@@ -152,3 +160,51 @@ every_acked_row_on() {
 
 # sql_is NODE SQL EXPECTED: for wait_for (the query runs on every poll).
 sql_is() { is_eq "$(sql "$1" "$2" 2>/dev/null)" "$3"; }
+
+# ---- hosts: the same calls work on a `sandbox up --netns` cluster (each node a network namespace
+# of its own, at NODEi_HOST) and on a default one (every node at 127.0.0.1).
+
+# host_of NODE: the address NODE's mysqld, agent and HTTP endpoints listen on.
+host_of() { local v="${1^^}_HOST"; echo "${!v:-127.0.0.1}"; }
+addr_of() { echo "$(host_of "$1"):$(port_of "$1")"; }
+
+# cluster_settled_at: cluster_settled, with each replica's source at its primary's own address.
+cluster_settled_at() {
+    local p
+    p=$(st .primary)
+    [ -n "$p" ] && [ "$p" != null ] || return 1
+    state_is "$p" writable || return 1
+    for n in $NODES; do
+        [ "$n" = "$p" ] && continue
+        state_is "$n" streaming || return 1
+        is_eq "$(node_field "$n" source)" "$(addr_of "$p")" || return 1
+    done
+}
+
+# read_only_sock NODE: @@read_only over NODE's unix socket (which no partition cuts), "?" if no
+# answer within 2 s.
+read_only_sock() {
+    local v="${1^^}_SOCK" out
+    out=$(timeout -k 1 2 mariadb --no-defaults --socket="${!v}" -uroot -N -B --connect-timeout=1 \
+        -e "SELECT @@read_only" 2>/dev/null) || out=""
+    echo "${out:-?}"
+}
+
+# start_writer_at NODE FILE: start_writer at host_of NODE, each client bounded (connect 2 s, all
+# in 5 s), so that a cut-off host cannot hang it; a row counts as acknowledged only on an OK.
+start_writer_at() {
+    local host port
+    host=$(host_of "$1"); port=$(port_of "$1")
+    (
+        i=0
+        while :; do
+            i=$((i + 1))
+            if MYSQL_PWD=$APP_PASSWORD timeout -k 1 5 mariadb --no-defaults -h"$host" -P"$port" \
+                -u"$APP_USER" --connect-timeout=2 app -e "INSERT INTO t (id) VALUES ($i)" 2>/dev/null; then
+                echo "$i" >>"$2"
+            fi
+            sleep 0.01
+        done
+    ) &
+    WRITER_PID=$!
+}
