@@ -72,6 +72,7 @@ typedef struct agent {
     bool is_desired_primary;
     uint64_t desired_epoch;
     bool fenced;
+    bool cluster_paused;       /* /control says paused (read by the local worker) */
 
     node_state_t snap;         /* the local worker's latest view, for the HTTP endpoints */
     bool snap_valid;
@@ -92,6 +93,7 @@ void agent_kick(agent_t *a, bool local, bool coord);
 
 /* local.c */
 void *local_main(void *arg);
+void local_fence_on_stop(agent_t *a); /* on SIGTERM/SIGINT, before the session closes */
 void *fencer_main(void *arg);
 
 /* coord.c */

@@ -359,6 +359,25 @@ static void count_nodes(local_t *L, zsess_t *s)
     }
 }
 
+/* Whether the cluster is paused: decides if stopping this agent must fence its primary. A
+ * missing or unreadable /control counts as not paused (fencing on stop is the safe side). */
+static void read_paused(local_t *L, zsess_t *s)
+{
+    char path[ZK_PATH_MAX], err[256];
+    char *buf = NULL;
+    int len = 0;
+    zk_cluster_path(L->a->cfg, path, sizeof(path), "/control");
+    int rc = zk_get_alloc(s->zh, path, true, &buf, &len, NULL);
+    if (rc == ZNONODE) zoo_exists(s->zh, path, 1, NULL);
+    control_rec_t c = {0};
+    bool paused = rc == ZOK && control_rec_from_json(&c, buf, (size_t)len, err, sizeof(err)) == 0 &&
+                  c.paused;
+    free(buf);
+    pthread_mutex_lock(&L->a->mu);
+    L->a->cluster_paused = paused;
+    pthread_mutex_unlock(&L->a->mu);
+}
+
 static void publish(local_t *L, zsess_t *s, node_state_t *ns)
 {
     ns->updated_ms = 0;
@@ -629,6 +648,7 @@ static void local_iteration(local_t *L)
         ensure_base(L, s);
         read_desired(L, s);
         count_nodes(L, s);
+        read_paused(L, s);
         L->read_gen = s->gen;
         L->last_read_ms = mono_ms();
     }
@@ -674,6 +694,29 @@ void *local_main(void *arg)
     db_close(L.db);
     free(L.last_json);
     return NULL;
+}
+
+/* Stopping the agent ends its session, and a primary is writable only while its agent holds one
+ * (invariant 1): fence it first. Not while the cluster is paused: then nobody promotes another,
+ * so an operator can stop or upgrade the agent without a write outage. */
+void local_fence_on_stop(agent_t *a)
+{
+    pthread_mutex_lock(&a->mu);
+    bool primary = a->is_desired_primary, paused = a->cluster_paused;
+    pthread_mutex_unlock(&a->mu);
+    if (!primary) return;
+    if (paused) {
+        log_notice("stopping while the cluster is paused: leaving mysqld writable");
+        return;
+    }
+    char err[512];
+    db_conn_t *db = local_connect(a->cfg, err, sizeof(err));
+    if (!db) {
+        log_error("stopping: cannot reach mysqld to fence it: %s", err);
+        return;
+    }
+    fence_local(a, db, "the agent is stopping (failoverctl pause first to keep it writable)");
+    db_close(db);
 }
 
 /* ---- the fencer: acts on session loss even while the local worker is busy --------------- */

@@ -172,6 +172,7 @@ int main(int argc, char **argv)
     pthread_join(a->t_local, NULL);
     pthread_join(a->t_coord, NULL);
     pthread_join(a->t_fencer, NULL);
+    local_fence_on_stop(a);
     http_stop(http);
     session_stop(a);
     log_notice("stopped");
