@@ -341,6 +341,11 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, cha
 {
     if (c->flavor != FLAVOR_MARIADB) return 0; /* MySQL: plugin-based, names differ; not yet */
     int want_master = primary ? 1 : 0, want_replica = primary ? 0 : 1;
+    /* AFTER_SYNC (lossless): a commit is acknowledged to its client only once a replica has it.
+     * Set whenever we take the primary role, so a my.cnf saying otherwise cannot weaken it. */
+    if (primary && now->read_only &&
+        db_exec(c, "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC", err, errlen) != 0)
+        return -1;
     if (now->semi_sync_master != want_master &&
         db_exec(c, primary ? "SET GLOBAL rpl_semi_sync_master_enabled=ON"
                            : "SET GLOBAL rpl_semi_sync_master_enabled=OFF",

@@ -20,6 +20,8 @@ sb_up --replicas 2 --semi-sync
 wait_for 40 "bootstrap settled" cluster_settled
 wait_for 20 "semi-sync roles on node1's cluster" semi_roles_ok node1
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
+# A weaker setting on the replicas must not survive their promotion.
+for n in node2 node3; do sql "$n" "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_COMMIT" || fail "set wait point on $n"; done
 start_writer node1 "$SB/acked"
 sleep 2
 log "kill -9 mysqld on node1"
@@ -34,4 +36,5 @@ wait_for 30 "node1 rejoined" replicates_from node1 "$new"
 wait_for 20 "semi-sync roles switched after the failover" semi_roles_ok "$new"
 app_sql "$new" "INSERT INTO t (id) VALUES (1000000)" || fail "insert on $new"
 expect_eq "semi-sync still on (no fallback to async) after a write" ON "$(status_var "$new" Rpl_semi_sync_master_status)"
+expect_eq "wait point on the new primary (lossless)" AFTER_SYNC "$(sql "$new" 'SELECT @@rpl_semi_sync_master_wait_point')"
 log "PASS"
