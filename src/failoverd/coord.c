@@ -508,7 +508,9 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
      * it published. A planned switchover waits for the candidate to apply all of it. */
     gtid_pos_t old_pos = {0};
     char oldpos[GTID_POS_STRLEN] = "";
-    if (probe_node(C, old))
+    /* A planned move reads the fenced primary's final position live. An automatic one has just
+     * failed to reach it: probing again would only wait out another connect timeout. */
+    if (rq->planned && probe_node(C, old))
         snprintf(oldpos, sizeof(oldpos), "%s", old->probe.gtid_binlog_pos);
     else if (old->last_binlog[0])
         snprintf(oldpos, sizeof(oldpos), "%s", old->last_binlog);
