@@ -521,7 +521,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
 
     /* 2. Rank candidates from fresh direct probes. */
     candidate_obs_t obs[COORD_MAX_NODES];
-    cnode_t *who[COORD_MAX_NODES];
+    cnode_t *who[COORD_MAX_NODES] = {0};
     size_t n = 0;
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *c = &C->nodes[i];
