@@ -43,6 +43,23 @@ uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primar
 size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
                       candidate_verdict_t *verdicts, size_t *order);
 
+/* What a failover would do with a ranking: which candidate it wants, and whether that one must
+ * first fetch what it lacks from the donor, the most advanced reachable replica without errant
+ * GTIDs (eligible or not: a promotion=never replica may hold the only copy of a write). */
+typedef struct candidate_plan {
+    size_t donor; /* index into the candidates, or CANDIDATE_NONE */
+    size_t want;  /* the candidate to promote: the first eligible promotion=prefer one, the
+                     requested target, or else the best ranked; CANDIDATE_NONE if none */
+    bool fetch;   /* want received less than donor: fetch from it first */
+} candidate_plan_t;
+
+#define CANDIDATE_NONE ((size_t)-1)
+
+/* target: NULL or "*" for any candidate, else a name. order/eligible: from candidate_rank. */
+void candidate_plan(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
+                    const size_t *order, size_t eligible, const char *target,
+                    candidate_plan_t *out);
+
 /* ---- holistic primary-loss detection ---------------------------------------------------- */
 
 typedef struct primary_obs {

@@ -43,6 +43,8 @@ typedef struct ex {
     size_t ncand, eligible;
     ex_node_t *best;
     size_t best_i;
+    ex_node_t *donor; /* best must first fetch from it (the coordinator's candidate_plan) */
+    size_t donor_i;
 } ex_t;
 
 static void probe(const config_t *cfg, ex_node_t *e)
@@ -86,8 +88,15 @@ static void rank(ex_t *x)
     }
     x->eligible = candidate_rank(x->obs, x->ncand, &x->old_pos, x->verdict, x->order);
     if (x->eligible) {
-        x->best_i = x->order[0];
+        /* Exactly the coordinator's choice (coord.c move_steps). */
+        candidate_plan_t plan;
+        candidate_plan(x->obs, x->ncand, &x->old_pos, x->order, x->eligible, NULL, &plan);
+        x->best_i = plan.want != CANDIDATE_NONE ? plan.want : x->order[0];
         x->best = x->who[x->best_i];
+        if (plan.fetch) {
+            x->donor_i = plan.donor;
+            x->donor = x->who[plan.donor];
+        }
     }
 }
 
@@ -194,8 +203,19 @@ static json_t *plan_candidate(ex_t *x)
     const config_t *cfg = x->c->cfg;
     ex_node_t *b = x->best;
     json_t *a = json_array();
-    char pos[GTID_POS_STRLEN], sql[512];
-    gtid_pos_format(&x->obs[x->best_i].received, pos, sizeof(pos));
+    char pos[GTID_POS_STRLEN], sql[1024];
+    if (x->donor) {
+        ex_node_t *d = x->donor;
+        gtid_pos_format(&x->obs[x->donor_i].received, pos, sizeof(pos));
+        add(a, "-- by the coordinator: %s has received less than %s, so it fetches the rest first:",
+            b->name, d->name);
+        add(a, "-- on %s: SELECT %s('%s', 1.000)  (until it applied all it received)", d->name,
+            gtid_wait_fn(d->flavor), pos);
+        if (db_repoint_sql(b->flavor, d->host, d->port, cfg->repl_user, false, sql, sizeof(sql)) == 0)
+            add_split(a, sql);
+    } else {
+        gtid_pos_format(&x->obs[x->best_i].received, pos, sizeof(pos));
+    }
     add(a, "-- by the coordinator: apply everything received, 1 s per call, at most %d ms:",
         cfg->catchup_timeout_ms);
     add(a, "SELECT %s('%s', 1.000)", gtid_wait_fn(b->flavor), pos);
@@ -366,8 +386,12 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
                "no-candidate) and the cluster would stay without a writable primary.\n");
         return;
     }
-    printf("\nA failover now would promote %s (epoch %llu -> %llu).\n", x->best->name,
+    printf("\nA failover now would promote %s (epoch %llu -> %llu)", x->best->name,
            (unsigned long long)v->primary.epoch, (unsigned long long)v->primary.epoch + 1);
+    if (x->donor)
+        printf(", after it fetches what it lacks from %s (the most advanced replica)",
+               x->donor->name);
+    printf(".\n");
     printf("A switchover would also wait for %s to apply the old primary's last position "
            "(%s).\n", x->best->name, x->old_pos_text[0] ? x->old_pos_text : "none");
     printf("\nStatements it would run (passwords shown as ***):\n");
@@ -456,6 +480,7 @@ int ctl_explain(ctl_t *c, const ctl_opts_t *o)
                               x->old_pos_from);
         json_object_set_new(j, "primary_reachable", json_boolean(x->prim->reachable));
         json_object_set_new(j, "candidate", x->best ? json_string(x->best->name) : json_null());
+        json_object_set_new(j, "fetch_from", x->donor ? json_string(x->donor->name) : json_null());
         json_object_set(j, "candidates", cands);
         json_object_set(j, "statements", plan);
         char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);

@@ -162,8 +162,8 @@ static const char *candidate_problem(const move_t *m, const node_state_t *n, cha
     return NULL;
 }
 
-/* Failover: the named node must have received at least what every other replica has, or
- * promoting it loses those transactions and leaves those replicas ahead of their new source. */
+/* Failover: a named node that received less than another replica first fetches the rest from
+ * the most advanced one (the coordinator's candidate_plan); say so before it happens. */
 static const char *behind_others(const move_t *m, const node_state_t *t, char *buf, size_t len)
 {
     candidate_obs_t to, oo;
@@ -177,10 +177,10 @@ static const char *behind_others(const move_t *m, const node_state_t *t, char *b
         uint64_t more = gtid_pos_missing_count(&to.received, &oo.received);
         if (more == 0) continue;
         snprintf(buf, len, "%s has received %" PRIu64 " transaction(s) fewer than %s (%s vs %s): "
-                 "promoting it would lose them and leave %s ahead of its new primary; promote %s "
-                 "instead, or add --force", t->name, more, n->name,
-                 t->gtid_received[0] ? t->gtid_received : "nothing", n->gtid_received, n->name,
-                 n->name);
+                 "the coordinator first has it fetch them from the most advanced replica, "
+                 "within the catch-up timeout, and does not promote it if that fails",
+                 t->name, more, n->name, t->gtid_received[0] ? t->gtid_received : "nothing",
+                 n->gtid_received);
         return buf;
     }
     return NULL;
@@ -309,18 +309,12 @@ static int checks(move_t *m)
                         "skip this check", m->old, o->to);
     if (candidate_problem(m, t, why, sizeof(why)))
         return ctl_fail(m->c, EXIT_REFUSED, "refused: %s", why);
-    if (!o->force) {
-        if (behind_others(m, t, why, sizeof(why)))
-            return ctl_fail(m->c, EXIT_REFUSED, "refused: %s", why);
-    } else {
+    if (behind_others(m, t, why, sizeof(why))) printf("note: %s\n", why);
+    if (o->force) {
         printf("--force: skipping the holistic check (primary unreachable AND no replica's IO "
-               "thread connected to it)%s; %s is still fenced first (its agent makes it "
+               "thread connected to it); %s is still fenced first (its agent makes it "
                "read-only, or its ZooKeeper session must end) before %s is promoted\n",
-               behind_others(m, t, why, sizeof(why)) ? " and the check that the candidate has "
-                                                        "received as much as every other replica"
-                                                      : "",
                m->old, o->to);
-        if (behind_others(m, t, why, sizeof(why))) printf("warning: %s\n", why);
         if (m->prim && m->prim->healthy)
             printf("warning: %s is alive: transactions it commits before it is fenced and that "
                    "%s has not received are lost (named in the history record)\n", m->old, o->to);
@@ -632,7 +626,9 @@ static int follow(move_t *m)
     f->t0 = m->req_mtime;
     int64_t start = mono_ms();
     long after = ctl_hist_last_seq(m->c->zh, m->c->cfg);
-    int64_t deadline = start + ((int64_t)m->timeout_s * (m->candidates > 0 ? m->candidates : 1) +
+    /* Each candidate's catch-up, plus the donor applying its relay log and the wanted one
+     * fetching from it (coord.c catch_up_from), each bounded by the same timeout. */
+    int64_t deadline = start + ((int64_t)m->timeout_s * ((m->candidates > 0 ? m->candidates : 1) + 2) +
                                MOVE_GRACE_S) * 1000;
     char err[512];
     int rc = -1;

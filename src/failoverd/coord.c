@@ -540,24 +540,10 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     /* 2b. The most advanced replica, eligible or not (a promotion=never one may hold the only
      * copy of an acknowledged write), is the donor: the candidate we want (preferred, requested,
      * or simply the best eligible) first fetches from it whatever it lacks, so nothing is lost. */
-    size_t donor = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        if (!obs[i].reachable || !obs[i].is_replica ||
-            candidate_errant(&obs[i], &old_pos, NULL, 0) > 0)
-            continue;
-        if (donor == SIZE_MAX ||
-            gtid_pos_compare(&obs[i].received, &obs[donor].received) == GTID_CMP_AHEAD)
-            donor = i;
-    }
-    size_t want = SIZE_MAX;
-    for (size_t k = 0; k < eligible && want == SIZE_MAX; k++) {
-        size_t i = order[k];
-        if (any ? obs[i].promotion == PROMOTION_PREFER : strcmp(who[i]->name, rq->target) == 0)
-            want = i;
-    }
-    if (want == SIZE_MAX && any && eligible) want = order[0];
-    if (want != SIZE_MAX && donor != SIZE_MAX && want != donor &&
-        gtid_pos_compare(&obs[want].received, &obs[donor].received) == GTID_CMP_BEHIND &&
+    candidate_plan_t plan;
+    candidate_plan(obs, n, &old_pos, order, eligible, rq->target, &plan);
+    size_t donor = plan.donor, want = plan.want;
+    if (plan.fetch &&
         catch_up_from(C, who[donor], &obs[donor].received, who[want], rq->catchup_ms) == 0) {
         obs[want].received = obs[donor].received;
         for (size_t k = 0; k < eligible; k++) /* it goes first now */
@@ -572,7 +558,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
             if (v[i].eligible && v[i].rank < v[want].rank) v[i].rank++;
         v[want].rank = 1;
     }
-    const gtid_pos_t *top = donor != SIZE_MAX ? &obs[donor].received
+    const gtid_pos_t *top = donor != CANDIDATE_NONE ? &obs[donor].received
                             : eligible           ? &obs[order[0]].received
                                                  : NULL;
 
@@ -587,7 +573,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
              * that received less and could not fetch the rest (invariant 3). */
             v[i].eligible = false;
             snprintf(v[i].reason, sizeof(v[i].reason), "received less than %s; semi_sync forbids "
-                     "promoting it", donor != SIZE_MAX ? who[donor]->name : who[order[0]]->name);
+                     "promoting it", donor != CANDIDATE_NONE ? who[donor]->name : who[order[0]]->name);
             continue;
         }
         gtid_pos_t goal = obs[i].received;

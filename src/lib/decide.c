@@ -186,6 +186,35 @@ size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_
 
 /* ---- holistic primary-loss detection ---------------------------------------------------- */
 
+void candidate_plan(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
+                    const size_t *order, size_t eligible, const char *target,
+                    candidate_plan_t *out)
+{
+    out->donor = out->want = CANDIDATE_NONE;
+    out->fetch = false;
+    if (c == NULL || order == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (!c[i].reachable || !c[i].is_replica || candidate_errant(&c[i], old_primary, NULL, 0) > 0)
+            continue;
+        if (out->donor == CANDIDATE_NONE ||
+            gtid_pos_compare(&c[i].received, &c[out->donor].received) == GTID_CMP_AHEAD)
+            out->donor = i;
+    }
+    bool any = target == NULL || strcmp(target, "*") == 0;
+    for (size_t k = 0; k < eligible && out->want == CANDIDATE_NONE; k++) {
+        size_t i = order[k];
+        if (any ? c[i].promotion == PROMOTION_PREFER : strcmp(nz(c[i].name, ""), target) == 0)
+            out->want = i;
+    }
+    if (out->want == CANDIDATE_NONE && any && eligible > 0)
+        out->want = order[0];
+    out->fetch = out->want != CANDIDATE_NONE && out->donor != CANDIDATE_NONE &&
+                 out->want != out->donor &&
+                 gtid_pos_compare(&c[out->want].received, &c[out->donor].received) ==
+                     GTID_CMP_BEHIND;
+}
+
 detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
 {
     if (o == NULL || failure_threshold < 1 || o->consecutive_failures < 0 ||

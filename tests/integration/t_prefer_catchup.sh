@@ -12,6 +12,9 @@ for i in $(seq 1 20); do app_sql node1 "INSERT INTO t (id) VALUES ($i)" || fail 
 for n in node2 node3; do wait_for 10 "$n has the 20 rows" sql_is "$n" "SELECT COUNT(*) FROM app.t" 20; done
 expect_eq "rows on node4 before the failover (behind)" 0 "$(sql node4 'SELECT COUNT(*) FROM app.t')"
 sleep 1
+ex=$("$CTL" -c "$SB/node1/failoverd.conf" explain --json) || fail "failoverctl explain: exit $?"
+expect_eq "explain: the candidate" node4 "$(echo "$ex" | jq -r .candidate)"
+expect_eq "explain: fetches first from" node2 "$(echo "$ex" | jq -r .fetch_from)"
 log "kill -9 mysqld on node1"
 "$SANDBOX" kill-mysqld "$SB" node1 KILL
 wait_for 30 "a new primary at epoch 2" epoch_is 2

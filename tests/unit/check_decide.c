@@ -209,6 +209,54 @@ START_TEST(test_rank_backlog)
 }
 END_TEST
 
+/* ---- plan: which candidate, fetching from which donor ---- */
+
+/* Run rank + plan; names (or NULL for none) of the donor and the wanted candidate, and fetch. */
+static void check_plan(const candidate_obs_t *c, size_t n, const char *target, const char *donor,
+                       const char *want, bool fetch)
+{
+    candidate_verdict_t v[8];
+    size_t order[8];
+    size_t eligible = candidate_rank(c, n, NULL, v, order);
+    candidate_plan_t p;
+    candidate_plan(c, n, NULL, order, eligible, target, &p);
+    ck_assert_str_eq(p.donor == CANDIDATE_NONE ? "(none)" : c[p.donor].name, donor ? donor : "(none)");
+    ck_assert_str_eq(p.want == CANDIDATE_NONE ? "(none)" : c[p.want].name, want ? want : "(none)");
+    ck_assert_int_eq(p.fetch, fetch);
+}
+
+START_TEST(test_plan)
+{
+    /* the best is also the most advanced: nothing to fetch */
+    candidate_obs_t a[] = {cand("r1", PROMOTION_NEUTRAL, "0-1-100", 0),
+                           cand("r2", PROMOTION_NEUTRAL, "0-1-90", 0)};
+    check_plan(a, 2, NULL, "r1", "r1", false);
+    /* a preferred one that is behind fetches from the most advanced first */
+    a[1].promotion = PROMOTION_PREFER;
+    check_plan(a, 2, NULL, "r1", "r2", true);
+    check_plan(a, 2, "*", "r1", "r2", true);
+    /* a requested one likewise; a requested one already level fetches nothing */
+    a[1].promotion = PROMOTION_NEUTRAL;
+    check_plan(a, 2, "r2", "r1", "r2", true);
+    check_plan(a, 2, "r1", "r1", "r1", false);
+    /* only a promotion=never replica has the last writes: it is the donor, never the choice */
+    a[0].promotion = PROMOTION_NEVER;
+    check_plan(a, 2, NULL, "r1", "r2", true);
+    /* an unreachable or errant replica is never a donor */
+    a[0].reachable = false;
+    check_plan(a, 2, NULL, "r2", "r2", false);
+    a[0].reachable = true;
+    a[0].applied = pos("0-1-90"); /* its binlog (0-1-100) holds 10 it never received: errant */
+    a[0].received = pos("0-1-90");
+    check_plan(a, 2, NULL, "r2", "r2", false);
+    /* nobody eligible: no choice, though there may be a donor */
+    candidate_obs_t b[] = {cand("n1", PROMOTION_NEVER, "0-1-5", 0)};
+    check_plan(b, 1, NULL, "n1", NULL, false);
+    /* a requested name that is not eligible: no choice */
+    check_plan(a, 2, "nope", "r2", NULL, false);
+}
+END_TEST
+
 START_TEST(test_rank_name)
 {
     candidate_obs_t c[] = {
@@ -622,6 +670,7 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_rank_prefer);
     tcase_add_test(tc, test_rank_lag);
     tcase_add_test(tc, test_rank_backlog);
+    tcase_add_test(tc, test_plan);
     tcase_add_test(tc, test_rank_name);
     tcase_add_test(tc, test_rank_stable);
     tcase_add_test(tc, test_rank_excluded);
