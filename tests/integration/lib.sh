@@ -94,7 +94,7 @@ cluster_settled() {
     for n in $NODES; do
         [ "$n" = "$p" ] && continue
         state_is "$n" streaming || return 1
-        is_eq "$(node_field "$n" source)" "127.0.0.1:$(port_of "$p")" || return 1
+        is_eq "$(node_field "$n" source)" "$(addr_of "$p")" || return 1
     done
 }
 
@@ -168,18 +168,6 @@ sql_is() { is_eq "$(sql "$1" "$2" 2>/dev/null)" "$3"; }
 host_of() { local v="${1^^}_HOST"; echo "${!v:-127.0.0.1}"; }
 addr_of() { echo "$(host_of "$1"):$(port_of "$1")"; }
 
-# cluster_settled_at: cluster_settled, with each replica's source at its primary's own address.
-cluster_settled_at() {
-    local p
-    p=$(st .primary)
-    [ -n "$p" ] && [ "$p" != null ] || return 1
-    state_is "$p" writable || return 1
-    for n in $NODES; do
-        [ "$n" = "$p" ] && continue
-        state_is "$n" streaming || return 1
-        is_eq "$(node_field "$n" source)" "$(addr_of "$p")" || return 1
-    done
-}
 
 # read_only_sock NODE: @@read_only over NODE's unix socket (which no partition cuts), "?" if no
 # answer within 2 s.
@@ -208,4 +196,17 @@ start_writer_at() {
         done
     ) &
     WRITER_PID=$!
+}
+
+# diverged_rows_unacked OLD NEW ACKED_FILE: OLD was reported diverged; it must hold rows NEW
+# lacks (else the report was wrong), and none of them may have been acknowledged to a client.
+diverged_rows_unacked() {
+    local extra acked_extra
+    sql "$1" "SELECT id FROM app.t ORDER BY id" | sort >"$SB/rows.$1"
+    sql "$2" "SELECT id FROM app.t ORDER BY id" | sort >"$SB/rows.$2"
+    extra=$(comm -23 "$SB/rows.$1" "$SB/rows.$2")
+    [ -n "$extra" ] || fail "$1 reported diverged but holds no row $2 lacks"
+    acked_extra=$(comm -12 <(echo "$extra") <(sort "$3" | uniq))
+    [ -z "$acked_extra" ] || fail "$1 holds acknowledged rows $2 lacks: $acked_extra"
+    log "$1 diverged by unacknowledged row(s): $(echo "$extra" | tr '\n' ' ')"
 }
