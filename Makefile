@@ -35,7 +35,7 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit integration demo install clean format lint
+.PHONY: all deps check unit integration demo install clean format lint bench
 
 all: failoverd failoverctl
 
@@ -81,6 +81,11 @@ integration: all
 demo: deps
 	$(MAKE) all
 	scripts/demo
+
+# The failover benchmark (~25-30 min on 2 cores): writes bench/RESULTS.md and bench/recovery.png.
+bench: deps
+	$(MAKE) all
+	bench/failover
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
