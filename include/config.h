@@ -50,6 +50,8 @@ typedef struct config {
     int failure_threshold;   /* default 2; 1..100 consecutive failed probes before suspecting */
     int catchup_timeout_ms;  /* default 30000; 0..3600000 */
     int anti_flap_s;         /* default 300; 0..86400 */
+    int bootstrap_settle_ms; /* default 5000; 0..600000: registrations must be this quiet before
+                                a cluster without /primary adopts its topology */
     bool semi_sync;          /* default off */
     bool failsafe;           /* default off: on = primary keeps writing through a ZK outage
                                 while every replica still replicates from it */

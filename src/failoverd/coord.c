@@ -21,6 +21,8 @@ typedef struct cnode {
     char host[HOST_MAX_LEN + 1];
     int port;
     bool present;       /* its agent's znode exists now */
+    bool was_present;   /* ... as of the refresh before (membership changes restart bootstrap's
+                           settle window) */
     bool have_state;    /* st holds its last published state (kept after it vanishes) */
     node_state_t st;
     char last_binlog[GTID_POS_STRLEN]; /* its binlog position when it last answered: a dead
@@ -47,6 +49,7 @@ typedef struct coord {
     int64_t move_started_ms;  /* when the move in progress was decided (0 = none): its phase
                                  timings survive the coordinator waiting for a fence ack */
     uint64_t read_gen;      /* session in which we last read the cluster state */
+    int64_t members_changed_ms; /* when the set of registered agents last changed (0: never read) */
     int64_t last_read_ms;
     char last_msg[512];
 } coord_t;
@@ -153,6 +156,12 @@ static int refresh(coord_t *C, zsess_t *s)
         free(buf);
     }
     deallocate_String_vector(&kids);
+    bool changed = C->members_changed_ms == 0;
+    for (size_t i = 0; i < C->n; i++) {
+        if (C->nodes[i].present != C->nodes[i].was_present) changed = true;
+        C->nodes[i].was_present = C->nodes[i].present;
+    }
+    if (changed) C->members_changed_ms = mono_ms();
 
     zk_cluster_path(cfg, path, sizeof(path), "/primary");
     char *buf = NULL;
@@ -265,6 +274,20 @@ static void bootstrap(coord_t *C, zsess_t *s)
 {
     topo_obs_t t[COORD_MAX_NODES];
     size_t n = 0;
+    char why[512], msg[640];
+    for (size_t i = 0; i < C->n; i++)
+        if (C->nodes[i].present && C->nodes[i].have_state) n++;
+    /* An agent that starts a moment after us may run a second writable mysqld: adopt only once
+     * registrations have been quiet for bootstrap_settle_ms. */
+    int64_t quiet = mono_ms() - C->members_changed_ms;
+    if (quiet < C->a->cfg->bootstrap_settle_ms) {
+        snprintf(msg, sizeof(msg), "bootstrap: %zu agent(s) registered; waiting until no agent "
+                 "has joined or left for %d ms before adopting a topology", n,
+                 C->a->cfg->bootstrap_settle_ms);
+        say_once(C, LOG_LVL_INFO, msg);
+        return;
+    }
+    n = 0;
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *c = &C->nodes[i];
         if (!c->present || !c->have_state) continue;
@@ -273,7 +296,6 @@ static void bootstrap(coord_t *C, zsess_t *s)
                               .is_replica = c->st.role == ROLE_REPLICA,
                               .source_host = c->st.source_host, .source_port = c->st.source_port};
     }
-    char why[512], msg[640];
     int idx = bootstrap_pick_primary(t, n, why, sizeof(why));
     if (idx < 0) {
         snprintf(msg, sizeof(msg), "bootstrap: not adopting any topology yet: %s", why);

@@ -124,6 +124,7 @@ static const config_key_t config_keys[] = {
     INT("failover", "failure_threshold", failure_threshold, "2", 1, 100),
     INT("failover", "catchup_timeout_ms", catchup_timeout_ms, "30000", 0, 3600000),
     INT("failover", "anti_flap_s", anti_flap_s, "300", 0, 86400),
+    INT("failover", "bootstrap_settle_ms", bootstrap_settle_ms, "5000", 0, 600000),
     BOOL("failover", "semi_sync", semi_sync, "off"),
     BOOL("failover", "failsafe", failsafe, "off"),
     INT("failover", "max_lag_s", max_lag_s, "30", 0, 86400),

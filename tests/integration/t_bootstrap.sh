@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Bootstrap adopts only an unambiguous topology: with two writable non-replicas the agents refuse
-# (no /primary, every mysqld left as it was, the reason logged); once node2 replicates from node1
+# Bootstrap adopts only an unambiguous topology, and only once registrations have settled: with
+# two writable non-replicas the agents refuse (no /primary, every mysqld left as it was, the
+# reason logged), even when the primary's agent starts first; once node2 replicates from node1
 # again, node1 is adopted at epoch 1.
 source "$(dirname "$0")/lib.sh"
 
 sb_up --replicas 2 --no-agents
 # Make it ambiguous: node2 leaves replication and is writable too.
 sql node2 "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=0" || fail "detach node2"
-for n in $NODES; do "$SANDBOX" start-agent "$SB" "$n" || fail "start agent $n"; done
+# node1's agent starts alone and becomes coordinator; the others join within bootstrap_settle_ms
+# (1.5 s in the sandbox). Adopting node1 as a single-node cluster before they register would put
+# a second writable mysqld (node2) beside the primary: the settle window must prevent that.
+"$SANDBOX" start-agent "$SB" node1 || fail "start agent node1"
+registered_one() { is_eq "$(st '.nodes | length')" 1; }
+wait_for 20 "node1's agent registered" registered_one
+for n in node2 node3; do "$SANDBOX" start-agent "$SB" "$n" || fail "start agent $n"; done
 registered_all() { is_eq "$(st '.nodes | length')" 3; }
 wait_for 20 "three agents registered" registered_all
 sleep 3

@@ -154,6 +154,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(c->failure_threshold, 2);
     ck_assert_int_eq(c->catchup_timeout_ms, 30000);
     ck_assert_int_eq(c->anti_flap_s, 300);
+    ck_assert_int_eq(c->bootstrap_settle_ms, 5000);
     ck_assert(!c->semi_sync);
     ck_assert(!c->failsafe);
     ck_assert_int_eq(c->max_lag_s, 30);
@@ -337,6 +338,9 @@ START_TEST(test_int_bounds)
     expect_error("[failover]\ncatchup_timeout_ms = -1\n",
                  "t.conf:2: [failover] catchup_timeout_ms: \"-1\" is out of range; allowed: "
                  "0..3600000");
+    expect_error("[failover]\nbootstrap_settle_ms = 600001\n",
+                 "t.conf:2: [failover] bootstrap_settle_ms: \"600001\" is out of range; allowed: "
+                 "0..600000");
     expect_error("[cluster]\nzk_session_timeout_ms = 99999999999999999999999\n",
                  "t.conf:2: [cluster] zk_session_timeout_ms: \"99999999999999999999999\" is out "
                  "of range; allowed: 1000..60000");
