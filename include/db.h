@@ -26,6 +26,8 @@ typedef struct db_target {
     int connect_timeout_ms;
     int read_timeout_ms;
     const config_t *cfg; /* for ssl settings; may be NULL */
+    int deadline_ms;     /* > 0: connect within this many ms (at most connect_timeout_ms), using
+                            the non-blocking API */
 } db_target_t;
 
 typedef struct db_conn db_conn_t;
@@ -53,6 +55,8 @@ typedef struct db_probe {
     char gtid_slave_pos[GTID_POS_STRLEN];  /* applied by replication */
     char gtid_binlog_pos[GTID_POS_STRLEN]; /* own binlog */
     char gtid_current_pos[GTID_POS_STRLEN];
+    int64_t heartbeats;     /* Slave_received_heartbeats (MariaDB), -1 when unknown */
+    int heartbeat_period_ms; /* Slave_heartbeat_period, 0 when unknown or off */
     int replicas_connected; /* Binlog Dump threads */
     int semi_sync_master;   /* rpl_semi_sync_master_enabled: 1, 0, or -1 when unknown */
     int semi_sync_replica;  /* rpl_semi_sync_slave_enabled: 1, 0, or -1 when unknown */
@@ -60,6 +64,11 @@ typedef struct db_probe {
 
 /* One round of status queries. 0 ok, -1 error (message in err; the connection may be dead). */
 int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen);
+
+/* The same, all of it answered within deadline_ms (milliseconds, unlike the API's whole-second
+ * read timeout) when the connection was made with a deadline_ms; on expiry the connection is
+ * dead: close it. A frozen mysqld is noticed in one check interval, not in read_timeout_ms. */
+int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, char *err, size_t errlen);
 
 /* Run one query and call fn for each row (row[i] may be NULL); fn returning non-zero stops early.
  * 0, or -1 with a message. For read-only questions (SHOW GRANTS, the session list). */

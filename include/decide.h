@@ -82,6 +82,18 @@ typedef enum {
 detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold);
 const char *detect_name(detect_t d);
 
+/* Whether a replica's IO thread has stopped hearing its source although Slave_IO_Running still
+ * says Yes (it does until slave_net_timeout, e.g. when the source's host is frozen). A source
+ * sends a heartbeat after heartbeat_period of silence, so neither an event nor a heartbeat for
+ * 1.5 periods means the source is not talking. unheard_ms: since the received position or the
+ * heartbeat counter last moved. Never silent when heartbeats are off (period 0) or unknown. */
+bool source_is_silent(bool io_running, int heartbeat_period_ms, int64_t unheard_ms);
+
+/* How long the coordinator gives the primary to answer a probe: one check interval (at least
+ * 200 ms, at most read_timeout_ms), so a frozen primary is suspected within an interval rather
+ * than after the API's read timeout. A slow answer only makes the coordinator ask the replicas. */
+int probe_deadline_ms(int check_interval_ms, int read_timeout_ms);
+
 /* ---- fencing on ZooKeeper loss ---------------------------------------------------------- */
 
 /* The server can expire our session no earlier than (send time of the last request it answered)

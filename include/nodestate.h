@@ -43,6 +43,8 @@ typedef struct node_state {
     int source_port;
     bool io_running;        /* Slave_IO_Running == Yes (connected) */
     bool sql_running;
+    bool source_silent;     /* IO thread "Yes" but no event or heartbeat for 1.5 heartbeat
+                               periods: the source is frozen or cut off (source_is_silent()) */
     int replicas_connected; /* Binlog Dump threads on this server */
     uint64_t epoch;         /* the /primary epoch this agent has acted on */
     bool fenced;            /* the agent holds it read-only because it must */

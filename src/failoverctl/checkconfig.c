@@ -44,7 +44,7 @@ typedef struct priv_need {
 static const priv_need_t agent_privs[] = {
     {"READ_ONLY ADMIN", "set read_only (fence, promote)", false},
     {"REPLICATION SLAVE ADMIN", "CHANGE MASTER, START/STOP SLAVE", true},
-    {"SLAVE MONITOR", "SHOW SLAVE STATUS", true},
+    {"SLAVE MONITOR", "SHOW ALL SLAVES STATUS", true},
     {"CONNECTION ADMIN", "KILL other accounts' sessions when fencing", true},
     {"PROCESS", "see every session and replica connection", true},
     {"RELOAD", "RESET SLAVE ALL on promotion", true},

@@ -34,6 +34,7 @@ static const char *node_state_word(const cluster_view_t *v, const node_state_t *
         return n->read_only ? "fenced" : "writable";
     }
     if (n->role == ROLE_REPLICA) {
+        if (n->io_running && n->source_silent) return "silent";
         if (n->io_running && n->sql_running) return "streaming";
         return n->error[0] ? "broken" : "stopped";
     }
@@ -70,6 +71,7 @@ static json_t *view_json(const config_t *cfg, const cluster_view_t *v)
         json_object_set_new(o, "gtid_binlog", json_string(n->gtid_binlog));
         json_object_set_new(o, "io_running", json_boolean(n->io_running));
         json_object_set_new(o, "sql_running", json_boolean(n->sql_running));
+        json_object_set_new(o, "source_silent", json_boolean(n->source_silent));
         json_object_set_new(o, "server_id", json_integer(n->server_id));
         json_object_set_new(o, "version", json_string(n->version));
         json_object_set_new(o, "agent_version", json_string(n->agent_version));

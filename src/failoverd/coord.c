@@ -79,24 +79,29 @@ static cnode_t *node_add(coord_t *C, const char *name)
     return n;
 }
 
-static bool probe_node(coord_t *C, cnode_t *n)
+/* Probe a node over the coordinator's own connection. The primary (bounded) must answer within
+ * probe_deadline_ms(), and once suspected also connect within it; other nodes get the API's
+ * connect/read timeouts, since an unanswered replica counts as no witness. */
+static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
 {
     const config_t *cfg = C->a->cfg;
     char err[512];
+    int dl = bounded ? probe_deadline_ms(cfg->check_interval_ms, cfg->read_timeout_ms) : 0;
     n->probed_ok = false;
     if (!n->host[0] || n->port <= 0) return false;
     if (!n->db) {
         db_target_t t = {.host = n->host, .port = n->port, .user = cfg->mysql_user,
                          .password = config_mysql_password(cfg),
                          .connect_timeout_ms = cfg->connect_timeout_ms,
-                         .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg};
+                         .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg,
+                         .deadline_ms = !bounded ? 0 : C->failures ? dl : cfg->connect_timeout_ms};
         n->db = db_connect(&t, err, sizeof(err));
         if (!n->db) {
             log_debug("coordinator: probe %s: %s", n->name, err);
             return false;
         }
     }
-    if (db_probe(n->db, &n->probe, err, sizeof(err)) != 0) {
+    if (db_probe_within(n->db, &n->probe, dl, err, sizeof(err)) != 0) {
         log_debug("coordinator: probe %s: %s", n->name, err);
         db_close(n->db);
         n->db = NULL;
@@ -106,6 +111,11 @@ static bool probe_node(coord_t *C, cnode_t *n)
     if (n->probe.gtid_binlog_pos[0])
         snprintf(n->last_binlog, sizeof(n->last_binlog), "%s", n->probe.gtid_binlog_pos);
     return true;
+}
+
+static bool probe_node(coord_t *C, cnode_t *n)
+{
+    return probe_node_within(C, n, false);
 }
 
 /* ---- reading ZooKeeper ------------------------------------------------------------------ */
@@ -689,7 +699,16 @@ static void observe_replicas(coord_t *C, const cnode_t *p, primary_obs_t *o, boo
         o->replicas_known++;
         if (!probe || !probe_node(C, r)) continue;
         o->replicas_reachable++;
-        if (observe_streams_from(&r->probe, p->host, p->port)) o->replicas_io_connected++;
+        if (!observe_streams_from(&r->probe, p->host, p->port)) continue;
+        /* Slave_IO_Running stays Yes until slave_net_timeout when the primary is frozen; its
+         * agent, which watches the heartbeat counter, says whether it still hears the primary. */
+        if (r->have_state && r->st.source_silent && r->st.source_port == p->port &&
+            strcmp(r->st.source_host, p->host) == 0) {
+            log_debug("coordinator: %s's IO thread says Yes but has heard nothing from %s for 1.5 "
+                      "heartbeat periods: not counted as connected", r->name, p->name);
+            continue;
+        }
+        o->replicas_io_connected++;
     }
 }
 
@@ -816,7 +835,8 @@ static int check_primary(coord_t *C, zsess_t *s)
         p->port = C->prim.port;
     }
     if (C->ctl.request[0]) return handle_request(C, s, p);
-    if (probe_node(C, p)) {
+    int64_t sent = mono_ms();
+    if (probe_node_within(C, p, true)) {
         if (C->failures) log_notice("coordinator: primary %s answers again", p->name);
         C->failures = 0;
         C->move_started_ms = 0;
@@ -827,7 +847,7 @@ static int check_primary(coord_t *C, zsess_t *s)
         return cfg->check_interval_ms;
     }
     timings_t t = {0};
-    if (C->failures++ == 0) C->first_failure_ms = mono_ms();
+    if (C->failures++ == 0) C->first_failure_ms = sent; /* the unanswered probe's send time */
     t.detect = C->first_failure_ms;
 
     primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures};

@@ -35,6 +35,10 @@ typedef struct local {
     bool kicked;               /* a watch fired (or a session event) since the last iteration */
     uint64_t read_gen;         /* session in which we last read ZooKeeper */
     int64_t last_read_ms;
+    /* when the IO thread last heard its source: the received position or heartbeat counter moved */
+    int64_t heard_ms;
+    int64_t heard_heartbeats;
+    char heard_pos[GTID_POS_STRLEN];
 } local_t;
 
 const char *agent_mysql_password(const agent_t *a)
@@ -122,6 +126,15 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
         ns->source_port = p->source_port;
         ns->io_running = p->io_running;
         ns->sql_running = p->sql_running;
+        int64_t now = mono_ms();
+        if (!p->io_running || p->heartbeats < 0 || p->heartbeats != L->heard_heartbeats ||
+            strcmp(p->gtid_io_pos, L->heard_pos) != 0 || L->heard_ms == 0) {
+            L->heard_ms = now;
+            L->heard_heartbeats = p->heartbeats;
+            snprintf(L->heard_pos, sizeof(L->heard_pos), "%s", p->gtid_io_pos);
+        }
+        ns->source_silent = source_is_silent(p->io_running && p->heartbeats >= 0,
+                                             p->heartbeat_period_ms, now - L->heard_ms);
         ns->lag_s = p->lag_s;
         if (p->last_io_error[0])
             snprintf(ns->error, sizeof(ns->error), "IO: %s", p->last_io_error);
@@ -392,6 +405,7 @@ static void publish(local_t *L, zsess_t *s, node_state_t *ns)
                   o->fenced != ns->fenced || o->fence_ack != ns->fence_ack ||
                   o->role != ns->role || o->epoch != ns->epoch || o->diverged != ns->diverged ||
                   o->io_running != ns->io_running || o->source_port != ns->source_port ||
+                  o->source_silent != ns->source_silent ||
                   strcmp(o->source_host, ns->source_host) != 0;
     if (!changed || (!urgent && L->reg_gen == s->gen &&
                      now - L->last_publish_ms < L->a->cfg->check_interval_ms / 2)) {

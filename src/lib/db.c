@@ -3,17 +3,25 @@
 #include "db.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "clockutil.h"
 #include "log.h"
 
 struct db_conn {
     MYSQL *my;
     flavor_t flavor;
+    bool nonblock;       /* MYSQL_OPT_NONBLOCK is set: calls can be bounded in milliseconds */
+    int64_t deadline_at; /* monotonic ms; 0 = calls are bounded by the API timeouts only */
+    int deadline_ms;     /* the bound that deadline_at came from, for messages */
+    bool expired;        /* the last bounded call ran out of time (the connection is dead) */
     char addr[300];
 };
 
@@ -30,8 +38,10 @@ typedef struct flavor_sql {
 static const flavor_sql_t flavor_sql[] = {
     [FLAVOR_UNKNOWN] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD",
                         "START SLAVE", "RESET SLAVE ALL", "SHOW SLAVE STATUS"},
+    /* ALL SLAVES: the only form that shows the heartbeat counter (the default connection is the
+     * row whose Connection_name is empty) */
     [FLAVOR_MARIADB] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD",
-                        "START SLAVE", "RESET SLAVE ALL", "SHOW SLAVE STATUS"},
+                        "START SLAVE", "RESET SLAVE ALL", "SHOW ALL SLAVES STATUS"},
     [FLAVOR_MYSQL] = {"STOP REPLICA", "STOP REPLICA IO_THREAD", "START REPLICA IO_THREAD",
                       "START REPLICA", "RESET REPLICA ALL", "SHOW REPLICA STATUS"},
 };
@@ -58,6 +68,66 @@ static unsigned int ms_to_s(int ms)
     return ms <= 0 ? 1 : (unsigned int)((ms + 999) / 1000);
 }
 
+/* One wait of a non-blocking call (MariaDB's _start/_cont API): poll for what it waits on, and
+ * return the events that happened. At the deadline the socket is shut down and every event is
+ * reported, so the call ends at once with an error and leaves nothing suspended. */
+static int async_wait(db_conn_t *c, int status)
+{
+    for (;;) {
+        int fd = (int)mysql_get_socket(c->my);
+        int64_t left = c->deadline_at - mono_ms();
+        if (left <= 0 || c->expired) {
+            c->expired = true;
+            if (fd >= 0) shutdown(fd, SHUT_RDWR);
+            return MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_TIMEOUT;
+        }
+        int timeout = (int)left;
+        bool lib_timeout = false;
+        if (status & MYSQL_WAIT_TIMEOUT) {
+            unsigned int t = mysql_get_timeout_value_ms(c->my);
+            if ((int64_t)t < left) {
+                timeout = (int)t;
+                lib_timeout = true;
+            }
+        }
+        struct pollfd pfd = {.fd = fd, .events = 0, .revents = 0};
+        if (status & MYSQL_WAIT_READ) pfd.events |= POLLIN;
+        if (status & MYSQL_WAIT_WRITE) pfd.events |= POLLOUT;
+        if (status & MYSQL_WAIT_EXCEPT) pfd.events |= POLLPRI;
+        int r = poll(&pfd, fd >= 0 ? 1 : 0, timeout);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            c->expired = true; /* cannot wait: end the call */
+            continue;
+        }
+        if (r == 0) {
+            if (lib_timeout) return MYSQL_WAIT_TIMEOUT;
+            continue; /* our deadline: the top of the loop ends the call */
+        }
+        int ev = 0;
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) ev |= MYSQL_WAIT_READ;
+        if (pfd.revents & (POLLOUT | POLLHUP | POLLERR)) ev |= MYSQL_WAIT_WRITE;
+        if (pfd.revents & POLLPRI) ev |= MYSQL_WAIT_EXCEPT;
+        if (ev) return ev;
+    }
+}
+
+static void set_deadline(db_conn_t *c, int ms)
+{
+    c->deadline_ms = ms;
+    c->deadline_at = ms > 0 && c->nonblock ? mono_ms() + ms : 0;
+    c->expired = false;
+}
+
+/* The message for a failed call: a deadline that ran out says so, not "lost connection". */
+static void set_error_dl(db_conn_t *c, const char *what, char *err, size_t errlen)
+{
+    if (c->expired)
+        snprintf(err, errlen, "%s: %s: no answer within %d ms", c->addr, what, c->deadline_ms);
+    else
+        set_error(c, what, err, errlen);
+}
+
 db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
 {
     db_conn_t *c = calloc(1, sizeof(*c));
@@ -76,6 +146,9 @@ db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
     mysql_options(c->my, MYSQL_OPT_WRITE_TIMEOUT, &rto);
     my_bool no = 0;
     mysql_options(c->my, MYSQL_OPT_RECONNECT, &no);
+    /* Every connection can run bounded calls later (db_probe_within()): the coordinator may probe
+     * a node it first met as a replica once it is the primary. */
+    if (mysql_options(c->my, MYSQL_OPT_NONBLOCK, 0) == 0) c->nonblock = true;
 
     const config_t *cfg = t->cfg;
     if (cfg && cfg->ssl_mode && strcmp(cfg->ssl_mode, "disabled") != 0 &&
@@ -89,12 +162,26 @@ db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
     }
 
     const char *sock = (t->socket && t->socket[0]) ? t->socket : NULL;
-    if (!mysql_real_connect(c->my, sock ? NULL : t->host, t->user, t->password, NULL,
-                            sock ? 0 : (unsigned int)t->port, sock, CLIENT_MULTI_RESULTS)) {
-        set_error(c, "connect", err, errlen);
+    const char *host = sock ? NULL : t->host;
+    unsigned int port = sock ? 0 : (unsigned int)t->port;
+    MYSQL *ok;
+    if (c->nonblock && t->deadline_ms > 0) {
+        set_deadline(c, t->deadline_ms < t->connect_timeout_ms || t->connect_timeout_ms <= 0
+                            ? t->deadline_ms
+                            : t->connect_timeout_ms);
+        int st = mysql_real_connect_start(&ok, c->my, host, t->user, t->password, NULL, port,
+                                          sock, CLIENT_MULTI_RESULTS);
+        while (st) st = mysql_real_connect_cont(&ok, c->my, async_wait(c, st));
+    } else {
+        ok = mysql_real_connect(c->my, host, t->user, t->password, NULL, port, sock,
+                                CLIENT_MULTI_RESULTS);
+    }
+    if (!ok) {
+        set_error_dl(c, "connect", err, errlen);
         db_close(c);
         return NULL;
     }
+    set_deadline(c, 0);
     const char *ver = mysql_get_server_info(c->my);
     c->flavor = (ver && strstr(ver, "MariaDB")) ? FLAVOR_MARIADB : FLAVOR_MYSQL;
     return c;
@@ -130,6 +217,20 @@ int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen)
 /* Run a query and hand back its stored result (caller frees). */
 static MYSQL_RES *db_query(db_conn_t *c, const char *sql, char *err, size_t errlen)
 {
+    if (c->deadline_at) {
+        int qrc = 0;
+        int st = mysql_real_query_start(&qrc, c->my, sql, (unsigned long)strlen(sql));
+        while (st) st = mysql_real_query_cont(&qrc, c->my, async_wait(c, st));
+        if (qrc != 0) {
+            set_error_dl(c, sql, err, errlen);
+            return NULL;
+        }
+        MYSQL_RES *r = NULL;
+        st = mysql_store_result_start(&r, c->my);
+        while (st) st = mysql_store_result_cont(&r, c->my, async_wait(c, st));
+        if (!r && (mysql_field_count(c->my) != 0 || c->expired)) set_error_dl(c, sql, err, errlen);
+        return r;
+    }
     if (mysql_query(c->my, sql) != 0) {
         set_error(c, sql, err, errlen);
         return NULL;
@@ -222,11 +323,26 @@ static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
 {
     const bool my = c->flavor == FLAVOR_MYSQL;
     MYSQL_RES *r = db_query(c, sql_for(c->flavor)->replica_status, err, errlen);
-    if (!r) return mysql_field_count(c->my) == 0 && mysql_errno(c->my) == 0 ? 0 : -1;
-    MYSQL_ROW row = mysql_fetch_row(r);
+    if (!r) return !c->expired && mysql_field_count(c->my) == 0 && mysql_errno(c->my) == 0 ? 0 : -1;
+    /* SHOW ALL SLAVES STATUS has a row per named connection: ours is the default one. */
+    int conn_col = field_index(r, "Connection_name");
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(r)) && conn_col >= 0 && row[conn_col] && row[conn_col][0])
+        ;
     if (row) {
         long v;
         p->is_replica = true;
+        /* The IO thread's heartbeat counter and period (MariaDB): a counter that stops while
+         * Slave_IO_Running still says Yes means the source went silent. */
+        const char *hb = row_get(row, r, "Slave_received_heartbeats");
+        p->heartbeats = parse_long(hb, 0, LONG_MAX, &v) == 0 ? (int64_t)v : -1;
+        const char *period = row_get(row, r, "Slave_heartbeat_period");
+        if (period) {
+            char *end;
+            double d = strtod(period, &end);
+            if (end != period && *end == '\0' && d > 0 && d < 86400)
+                p->heartbeat_period_ms = (int)(d * 1000.0 + 0.5);
+        }
         copy_str(p->source_host, sizeof(p->source_host),
                  row_get(row, r, my ? "Source_Host" : "Master_Host"));
         p->source_port =
@@ -269,10 +385,19 @@ int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof(*p));
     p->lag_s = -1;
+    p->heartbeats = -1;
     if (probe_vars(c, p, err, errlen) != 0) return -1;
     if (probe_replica(c, p, err, errlen) != 0) return -1;
     if (probe_dump_threads(c, p, err, errlen) != 0) return -1;
     return 0;
+}
+
+int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, char *err, size_t errlen)
+{
+    set_deadline(c, deadline_ms);
+    int rc = db_probe(c, p, err, errlen);
+    set_deadline(c, 0);
+    return rc;
 }
 
 int db_set_read_only(db_conn_t *c, bool on, char *err, size_t errlen)

@@ -235,6 +235,18 @@ detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
     return DETECT_CONFIRMED_DEAD;
 }
 
+bool source_is_silent(bool io_running, int heartbeat_period_ms, int64_t unheard_ms)
+{
+    if (!io_running || heartbeat_period_ms <= 0) return false;
+    return unheard_ms > (int64_t)heartbeat_period_ms * 3 / 2;
+}
+
+int probe_deadline_ms(int check_interval_ms, int read_timeout_ms)
+{
+    int d = check_interval_ms < 200 ? 200 : check_interval_ms;
+    return read_timeout_ms > 0 && read_timeout_ms < d ? read_timeout_ms : d;
+}
+
 const char *detect_name(detect_t d)
 {
     switch (d) {

@@ -64,6 +64,7 @@ static const ns_field_t node_fields[] = {
     F_OF("source", NF_SOURCE, node_state_t, source_host, 0),
     F_OF("io_running", NF_BOOL, node_state_t, io_running, 0),
     F_OF("sql_running", NF_BOOL, node_state_t, sql_running, 0),
+    F_OF("source_silent", NF_BOOL, node_state_t, source_silent, 0),
     F_INT("replicas_connected", NF_INT, node_state_t, replicas_connected, 0, INT_MAX, 0),
     F_INT("epoch", NF_U64, node_state_t, epoch, 0, INT64_MAX, 0),
     F_OF("fenced", NF_BOOL, node_state_t, fenced, 0),

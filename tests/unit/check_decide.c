@@ -652,6 +652,30 @@ START_TEST(test_boot_tiny_why)
 }
 END_TEST
 
+START_TEST(test_source_silent)
+{
+    /* period 1 s: silent only after 1.5 s without an event or heartbeat */
+    ck_assert(!source_is_silent(true, 1000, 0));
+    ck_assert(!source_is_silent(true, 1000, 1500));
+    ck_assert(source_is_silent(true, 1000, 1501));
+    ck_assert(source_is_silent(true, 500, 751));
+    /* an IO thread that is not running is reported as such, not as silent */
+    ck_assert(!source_is_silent(false, 1000, 60000));
+    /* heartbeats off or unknown: no evidence either way, never silent */
+    ck_assert(!source_is_silent(true, 0, 60000));
+    ck_assert(!source_is_silent(true, -1, 60000));
+}
+END_TEST
+
+START_TEST(test_probe_deadline)
+{
+    ck_assert_int_eq(probe_deadline_ms(500, 5000), 500);
+    ck_assert_int_eq(probe_deadline_ms(50, 5000), 200);   /* floor */
+    ck_assert_int_eq(probe_deadline_ms(10000, 5000), 5000); /* never past read_timeout_ms */
+    ck_assert_int_eq(probe_deadline_ms(200, 100), 100);
+}
+END_TEST
+
 static Suite *decide_suite(void)
 {
     Suite *s = suite_create("decide");
@@ -682,6 +706,8 @@ static Suite *decide_suite(void)
     tc = tcase_create("detect");
     tcase_add_loop_test(tc, test_detect, 0, (int)ARRAY_LEN(detect_rows));
     tcase_add_test(tc, test_detect_names);
+    tcase_add_test(tc, test_source_silent);
+    tcase_add_test(tc, test_probe_deadline);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fence");
