@@ -76,6 +76,10 @@ typedef int (*db_row_fn)(char **row, unsigned ncols, void *arg);
 int db_query_rows(db_conn_t *c, const char *sql, db_row_fn fn, void *arg, char *err,
                   size_t errlen);
 
+/* How many statements that may change a server (db_exec(), KILL, CHANGE MASTER) this thread has
+ * sent so far: a caller compares two readings to learn whether it acted. */
+unsigned long db_thread_changes(void);
+
 /* Run one statement that returns no rows; the statement text is logged at debug level. */
 int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen);
 

@@ -37,6 +37,7 @@ typedef struct local {
     int64_t last_read_ms;
     /* when the IO thread last heard its source: the received position or heartbeat counter moved */
     int64_t heard_ms;
+    int recheck_budget;        /* quick re-probes left while a new IO thread is still Connecting */
     int64_t heard_heartbeats;
     char heard_pos[GTID_POS_STRLEN];
 } local_t;
@@ -669,10 +670,18 @@ static void local_iteration(local_t *L)
     if (!healthy && L->have_desired && strcmp(L->desired.name, a->cfg->node_name) != 0)
         announce_role(L, ROLE_REPLICA); /* our mysqld is down and the cluster moved on */
     if (healthy) {
+        unsigned long before = db_thread_changes();
         reconcile(L, &p);
-        /* Publish what is true after our actions, not before them. */
-        healthy = local_probe(L, &p, &ns);
+        /* Publish what is true after our actions, not before them; when nothing was done the
+         * first probe still is. */
+        if (db_thread_changes() != before) {
+            healthy = local_probe(L, &p, &ns);
+            L->recheck_budget = 20;
+        }
     }
+    /* Just repointed: the IO thread says Connecting for a few ms. Look again shortly rather than
+     * a whole interval later, so the coordinator sees the replica streaming at once. */
+    if (!(healthy && p.is_replica && p.io_connecting)) L->recheck_budget = 0;
     ns.epoch = L->epoch_acted;
     ns.fenced = healthy && p.read_only && L->fenced;
     ns.fence_ack = ns.fenced && L->fence_ack;
@@ -702,9 +711,15 @@ void *local_main(void *arg)
     agent_t *a = arg;
     local_t L = {.a = a};
     zk_cluster_path(a->cfg, L.node_path, sizeof(L.node_path), "/nodes/%s", a->cfg->node_name);
-    do {
+    for (;;) {
         local_iteration(&L);
-    } while (wait_kick(a, &a->kick_local, a->cfg->check_interval_ms, &L.kicked));
+        int wait_ms = a->cfg->check_interval_ms;
+        if (L.recheck_budget > 0) {
+            L.recheck_budget--;
+            wait_ms = 50;
+        }
+        if (!wait_kick(a, &a->kick_local, wait_ms, &L.kicked)) break;
+    }
     db_close(L.db);
     free(L.last_json);
     return NULL;

@@ -46,6 +46,14 @@ static const flavor_sql_t flavor_sql[] = {
                       "START REPLICA", "RESET REPLICA ALL", "SHOW REPLICA STATUS"},
 };
 
+/* Statements that may change a server, run by this thread (see db_thread_changes()). */
+static _Thread_local unsigned long thread_changes;
+
+unsigned long db_thread_changes(void)
+{
+    return thread_changes;
+}
+
 static const flavor_sql_t *sql_for(flavor_t f)
 {
     return &flavor_sql[f == FLAVOR_MYSQL ? FLAVOR_MYSQL : FLAVOR_MARIADB];
@@ -202,6 +210,7 @@ flavor_t db_flavor(const db_conn_t *c)
 int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen)
 {
     log_debug("sql %s: %s", c->addr, sql);
+    thread_changes++;
     if (mysql_query(c->my, sql) != 0) {
         set_error(c, sql, err, errlen);
         return -1;
@@ -444,6 +453,7 @@ int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size
     for (size_t i = 0; i < n; i++) {
         char q[64];
         snprintf(q, sizeof(q), "KILL CONNECTION %ld", ids[i]);
+        thread_changes++;
         if (mysql_query(c->my, q) == 0) {
             killed++;
         } else if (mysql_errno(c->my) != ER_NO_SUCH_THREAD) {
@@ -570,6 +580,7 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
         snprintf(err, errlen, "%s: CHANGE MASTER statement too long", c->addr);
         return -1;
     }
+    thread_changes++;
     if (mysql_query(c->my, change) != 0) {
         /* Never log the statement: it holds the password. */
         set_error(c, "CHANGE MASTER", err, errlen);
