@@ -50,6 +50,9 @@ typedef struct coord {
                                  timings survive the coordinator waiting for a fence ack */
     uint64_t read_gen;      /* session in which we last read the cluster state */
     int64_t members_changed_ms; /* when the set of registered agents last changed (0: never read) */
+    int64_t next_check_ms;  /* when check_primary() is due again (its own timer) */
+    int checked_prim_version; /* the /primary version check_primary() last saw */
+    bool read_pending;      /* a watch fired but the re-read was deferred (see coord_main()) */
     int64_t last_read_ms;
     char last_msg[512];
 } coord_t;
@@ -919,21 +922,50 @@ void *coord_main(void *arg)
         if (!leader) continue;
         zsess_t *s = session_get(a);
         if (!s) continue;
+        /* Under writes every agent's publish fires our watch, N times per interval. Outside a
+         * move, re-read ZooKeeper at most twice per interval and probe the primary on its own
+         * timer; during a move (or once the primary failed a probe, or a request is pending)
+         * react to every change at once. A new session or a 5 s silence always re-reads. */
+        const int interval = a->cfg->check_interval_ms;
+        int64_t now = mono_ms();
+        bool busy = C->move_started_ms || C->failures || C->ctl.request[0] || !C->have_prim;
+        bool want_read = kicked || C->read_pending || C->read_gen != s->gen ||
+                         now - C->last_read_ms > 5000;
+        bool read_now = want_read && (busy || C->read_gen != s->gen ||
+                                      now - C->last_read_ms >= interval / 2);
+        if (want_read && !read_now) C->read_pending = true;
+        if (!read_now && !busy && now < C->next_check_ms) {
+            int64_t until = C->next_check_ms;
+            if (C->read_pending && C->last_read_ms + interval / 2 < until)
+                until = C->last_read_ms + interval / 2;
+            wait_ms = until > now ? (int)(until - now) : 1;
+            session_put(a, s);
+            continue;
+        }
         char elect[ZK_PATH_MAX];
         if (still_leader(C, s, elect, sizeof(elect))) {
-            /* Watches report changes; otherwise re-read every 5 s, or after a gap in leadership. */
             int rc = ZOK;
-            if (kicked || C->read_gen != s->gen || mono_ms() - C->last_read_ms > 5000) {
+            if (read_now) {
                 rc = refresh(C, s);
                 C->read_gen = s->gen;
                 C->last_read_ms = mono_ms();
+                C->read_pending = false;
             }
             if (rc != ZOK) {
                 log_debug("coordinator: cannot read cluster state: %s", zerror(rc));
             } else if (!C->have_prim) {
                 bootstrap(C, s);
-            } else {
+            } else if (mono_ms() >= C->next_check_ms || C->failures || C->move_started_ms ||
+                       C->ctl.request[0] || C->prim_version != C->checked_prim_version) {
+                C->checked_prim_version = C->prim_version;
                 wait_ms = check_primary(C, s);
+                C->next_check_ms = mono_ms() + wait_ms;
+            } else {
+                wait_ms = (int)(C->next_check_ms - mono_ms());
+            }
+            if (C->read_pending) {
+                int64_t left = C->last_read_ms + interval / 2 - mono_ms();
+                if (left < wait_ms) wait_ms = left > 0 ? (int)left : 1;
             }
         }
         session_put(a, s);
