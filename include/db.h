@@ -66,9 +66,11 @@ typedef struct db_probe {
 int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen);
 
 /* The same, all of it answered within deadline_ms (milliseconds, unlike the API's whole-second
- * read timeout) when the connection was made with a deadline_ms; on expiry the connection is
- * dead: close it. A frozen mysqld is noticed in one check interval, not in read_timeout_ms. */
-int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, char *err, size_t errlen);
+ * read timeout; 0 = no deadline); on expiry the connection is dead: close it. A frozen mysqld is
+ * noticed in one check interval, not in read_timeout_ms. vars_only: just the variables (read_only,
+ * server id, version, GTID positions, semi-sync) in one round trip, for a liveness check. */
+int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, bool vars_only, char *err,
+                    size_t errlen);
 
 /* Run one query and call fn for each row (row[i] may be NULL); fn returning non-zero stops early.
  * 0, or -1 with a message. For read-only questions (SHOW GRANTS, the session list). */

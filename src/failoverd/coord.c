@@ -82,9 +82,10 @@ static cnode_t *node_add(coord_t *C, const char *name)
     return n;
 }
 
-/* Probe a node over the coordinator's own connection. The primary (bounded) must answer within
- * probe_deadline_ms(), and once suspected also connect within it; other nodes get the API's
- * connect/read timeouts, since an unanswered replica counts as no witness. */
+/* Probe a node over the coordinator's own connection. The primary's liveness check (bounded)
+ * reads only the variables, and must answer within probe_deadline_ms() (and once suspected also
+ * connect within it); other probes are whole and get the API's connect/read timeouts, since an
+ * unanswered replica counts as no witness. */
 static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
 {
     const config_t *cfg = C->a->cfg;
@@ -104,7 +105,7 @@ static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
             return false;
         }
     }
-    if (db_probe_within(n->db, &n->probe, dl, err, sizeof(err)) != 0) {
+    if (db_probe_within(n->db, &n->probe, dl, bounded, err, sizeof(err)) != 0) {
         log_debug("coordinator: probe %s: %s", n->name, err);
         db_close(n->db);
         n->db = NULL;

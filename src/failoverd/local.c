@@ -679,9 +679,10 @@ static void local_iteration(local_t *L)
             L->recheck_budget = 20;
         }
     }
-    /* Just repointed: the IO thread says Connecting for a few ms. Look again shortly rather than
-     * a whole interval later, so the coordinator sees the replica streaming at once. */
-    if (!(healthy && p.is_replica && p.io_connecting)) L->recheck_budget = 0;
+    /* Just repointed: for a few ms the IO thread is not running yet (Connecting, or still No
+     * right after START SLAVE). Look again shortly rather than a whole interval later, so the
+     * coordinator sees the replica streaming at once. */
+    if (!(healthy && p.is_replica && !p.io_running)) L->recheck_budget = 0;
     ns.epoch = L->epoch_acted;
     ns.fenced = healthy && p.read_only && L->fenced;
     ns.fence_ack = ns.fenced && L->fence_ack;

@@ -292,20 +292,27 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-static int probe_vars(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+/* The variables, and with count_dumps the number of Binlog Dump threads (connected replicas) in
+ * the same round trip. */
+static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, size_t errlen)
 {
-    const char *q = c->flavor == FLAVOR_MARIADB
-                        ? "SELECT @@server_id, @@version, @@read_only, @@gtid_binlog_pos, "
-                          "@@gtid_slave_pos, @@gtid_current_pos, "
-                          "@@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled"
-                        : "SELECT @@server_id, @@version, @@super_read_only OR @@read_only, "
-                          "@@gtid_executed, @@gtid_executed, @@gtid_executed, NULL, NULL";
+    const char *vars = c->flavor == FLAVOR_MARIADB
+                           ? "SELECT @@server_id, @@version, @@read_only, @@gtid_binlog_pos, "
+                             "@@gtid_slave_pos, @@gtid_current_pos, "
+                             "@@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled"
+                           : "SELECT @@server_id, @@version, @@super_read_only OR @@read_only, "
+                             "@@gtid_executed, @@gtid_executed, @@gtid_executed, NULL, NULL";
+    char q[512];
+    snprintf(q, sizeof(q), "%s%s", vars,
+             count_dumps ? ", (SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                           "WHERE COMMAND LIKE 'Binlog Dump%')"
+                         : "");
     MYSQL_RES *r = db_query(c, q, err, errlen);
     if (!r) return -1;
     MYSQL_ROW row = mysql_fetch_row(r);
     int rc = -1;
     long v;
-    if (!row || mysql_num_fields(r) != 8) {
+    if (!row || mysql_num_fields(r) != (count_dumps ? 9u : 8u)) {
         snprintf(err, errlen, "%s: unexpected answer to the variables query", c->addr);
         goto out;
     }
@@ -322,6 +329,7 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
     copy_str(p->gtid_current_pos, sizeof(p->gtid_current_pos), row[5]);
     p->semi_sync_master = row[6] ? strcmp(row[6], "0") != 0 : -1;
     p->semi_sync_replica = row[7] ? strcmp(row[7], "0") != 0 : -1;
+    if (count_dumps && parse_long(row[8], 0, 1000000, &v) == 0) p->replicas_connected = (int)v;
     rc = 0;
 out:
     mysql_free_result(r);
@@ -376,35 +384,29 @@ static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
     return 0;
 }
 
-static int probe_dump_threads(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
-{
-    MYSQL_RES *r = db_query(c,
-                            "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                            "WHERE COMMAND LIKE 'Binlog Dump%'",
-                            err, errlen);
-    if (!r) return -1;
-    MYSQL_ROW row = mysql_fetch_row(r);
-    long v = 0;
-    if (row && parse_long(row[0], 0, 1000000, &v) == 0) p->replicas_connected = (int)v;
-    mysql_free_result(r);
-    return 0;
-}
-
 int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof(*p));
     p->lag_s = -1;
     p->heartbeats = -1;
-    if (probe_vars(c, p, err, errlen) != 0) return -1;
+    if (probe_vars(c, p, true, err, errlen) != 0) return -1;
     if (probe_replica(c, p, err, errlen) != 0) return -1;
-    if (probe_dump_threads(c, p, err, errlen) != 0) return -1;
     return 0;
 }
 
-int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, char *err, size_t errlen)
+int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, bool vars_only, char *err,
+                    size_t errlen)
 {
     set_deadline(c, deadline_ms);
-    int rc = db_probe(c, p, err, errlen);
+    int rc;
+    if (vars_only) {
+        memset(p, 0, sizeof(*p));
+        p->lag_s = -1;
+        p->heartbeats = -1;
+        rc = probe_vars(c, p, false, err, errlen);
+    } else {
+        rc = db_probe(c, p, err, errlen);
+    }
     set_deadline(c, 0);
     return rc;
 }
