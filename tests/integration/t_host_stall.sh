@@ -6,7 +6,7 @@
 # finished an in-flight commit on resuming (the known window of a stalled host: mysqld runs again
 # before its agent), is kept read-only as diverged; what it holds beyond the new primary must
 # never have been acknowledged to a client.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_ctl.sh" # lib.sh, and ctl/run for the switchover of phase 2
 
 sb_up --replicas 2
 wait_for 40 "bootstrap settled" cluster_settled
@@ -39,7 +39,6 @@ expect_eq "epoch" 2 "$(st .epoch)"
 coord=$(st .coordinator)
 target=node2; [ "$coord" = node2 ] && target=node3
 if [ "$(st .primary)" != "$target" ]; then
-    source "$(dirname "$0")/lib_ctl.sh"
     run ctl switchover --to "$target"
     expect_eq "switchover to $target (stderr: $ERR)" 0 "$RC"
 fi
