@@ -102,12 +102,20 @@ int hook_run(const config_t *cfg, const char *which, const char *path, const hoo
     close(fds[0]);
     if (timed_out) kill(-pid, SIGKILL);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    pid_t w;
+    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
     }
+    int wait_errno = w < 0 ? errno : 0;
     if (used) log_output(which, out, used);
     int64_t ms = mono_ms() - t0;
     if (timed_out) {
         log_error("hook %s (%s): killed after hook_timeout_ms=%d", which, path, cfg->hook_timeout_ms);
+        return -1;
+    }
+    if (w < 0) {
+        /* Never report success we did not see: a pre hook's "no" must hold. */
+        log_error("hook %s (%s): exit status lost (waitpid: %s); counted as failed", which, path,
+                  strerror(wait_errno));
         return -1;
     }
     if (WIFEXITED(status)) {

@@ -132,7 +132,13 @@ int main(int argc, char **argv)
     agent_t *a = calloc(1, sizeof(*a));
     if (!a) abort();
     a->cfg = cfg;
-    a->loop = ev_default_loop(EVFLAG_AUTO);
+    /* Not the default loop: libev's default loop reaps every child on SIGCHLD (waitpid(-1)), and
+     * would steal the exit status of a hook that run_hook() waits for. */
+    a->loop = ev_loop_new(EVFLAG_AUTO);
+    if (!a->loop) {
+        log_error("cannot create the event loop");
+        return EXIT_FAILURE_GENERIC;
+    }
     pthread_mutex_init(&a->qmu, NULL);
     pthread_mutex_init(&a->mu, NULL);
     pthread_mutex_init(&a->ro_mu, NULL);
@@ -175,6 +181,7 @@ int main(int argc, char **argv)
     local_fence_on_stop(a);
     http_stop(http);
     session_stop(a);
+    ev_loop_destroy(a->loop);
     log_notice("stopped");
     if (cfg->pid_file && cfg->pid_file[0]) unlink(cfg->pid_file);
     config_free(cfg);
