@@ -55,6 +55,11 @@ typedef struct config {
     bool semi_sync;          /* default off */
     bool failsafe;           /* default off: on = primary keeps writing through a ZK outage
                                 while every replica still replicates from it */
+    int fence_timeout_ms;    /* default 1000; 100..60000: SQL fencing (kill sessions, read_only
+                                seen on) must finish within this (and within a quarter of the
+                                session timeout), else mysqld is killed with SIGKILL */
+    bool event_scheduler;    /* default off: on = the primary runs the event scheduler and a
+                                promotion re-enables the replicated events */
     int max_lag_s;           /* default 30; 0..86400; replica considered healthy for /replica */
     char *hook_pre_failover, *hook_post_failover, *hook_role_change;
     int hook_timeout_ms;     /* default 10000; 100..600000 */

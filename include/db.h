@@ -60,6 +60,7 @@ typedef struct db_probe {
     int replicas_connected; /* Binlog Dump threads */
     int semi_sync_master;   /* rpl_semi_sync_master_enabled: 1, 0, or -1 when unknown */
     int semi_sync_replica;  /* rpl_semi_sync_slave_enabled: 1, 0, or -1 when unknown */
+    bool event_scheduler_on; /* @@event_scheduler = ON */
 } db_probe_t;
 
 /* One round of status queries. 0 ok, -1 error (message in err; the connection may be dead). */
@@ -91,6 +92,28 @@ int db_set_read_only(db_conn_t *c, bool on, char *err, size_t errlen);
  * read_only does not stop READ ONLY ADMIN holders, so fencing must cut them off.
  * Returns the number killed, or -1. */
 int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size_t errlen);
+
+/* Fence this mysqld, all of it within deadline_ms (0 = the API timeouts only): kill client
+ * and event sessions, turn the event scheduler off, SET GLOBAL read_only=ON (MySQL:
+ * super_read_only), kill again, and read read_only back. 0 only when it was seen on; -1 with a
+ * message otherwise (then the caller must escalate to killing mysqld). On a deadline the
+ * connection is dead: close it. */
+typedef struct db_fence {
+    bool verified;        /* read_only (and super_read_only) read back as ON */
+    bool events_stopped;  /* event_scheduler was ON and is now OFF */
+    bool timed_out;       /* the deadline ran out */
+    int sessions_killed;
+} db_fence_t;
+int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *out, char *err,
+             size_t errlen);
+
+/* After a promotion: ALTER EVENT ... ENABLE for every event that replication disabled
+ * (SLAVESIDE_DISABLED: they were enabled on the old primary), then event_scheduler=ON.
+ * *enabled counts the events. 0 or -1 with a message. */
+int db_enable_events(db_conn_t *c, int *enabled, char *err, size_t errlen);
+
+/* @@pid_file: where this mysqld wrote its process id (for fencing's last resort, the kill). */
+int db_pid_file(db_conn_t *c, char *buf, size_t len, char *err, size_t errlen);
 
 /* Stop replication and forget the source (promotion). */
 int db_detach_replication(db_conn_t *c, char *err, size_t errlen);

@@ -100,6 +100,14 @@ int probe_deadline_ms(int check_interval_ms, int read_timeout_ms);
  * + session timeout. We fence at half of that, leaving the other half for the fence itself. */
 int64_t fence_deadline_ms(int64_t last_ack_sent_ms, int session_timeout_ms);
 
+/* How long SQL fencing may take before the agent escalates to SIGKILL: fence_timeout_ms, but at
+ * most a quarter of the session timeout, so a fence begun at the deadline (half the timeout)
+ * ends, kill and its wait (fence_kill_wait_ms) included, before the server can expire us. */
+int fence_budget_ms(int fence_timeout_ms, int session_timeout_ms);
+
+/* How long to wait for a SIGKILLed mysqld to be gone: an eighth of the session timeout. */
+int fence_kill_wait_ms(int session_timeout_ms);
+
 /* How fresh failsafe evidence (every replica connected to us) must be. */
 int64_t failsafe_evidence_ttl_ms(int check_interval_ms);
 
@@ -130,6 +138,12 @@ write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int che
 
 /* true when an automatic failover is allowed now, given the time of the last one (0 = never). */
 bool antiflap_allows(int64_t last_failover_ms, int64_t now_ms, int anti_flap_s);
+
+/* How much longer (ms) the anti-flap hold lasts, judged once, when a last_failover_at is first
+ * seen: 0..anti_flap_s*1000. A time from the future (a clock that ran ahead, or ours stepped
+ * back) counts as now, so the hold never exceeds anti_flap_s; the caller then counts it down on
+ * its monotonic clock, so later wall-clock steps neither end nor stretch it. */
+int64_t antiflap_hold_ms(int64_t last_failover_ms, int64_t wall_now_ms, int anti_flap_s);
 
 /* ---- bootstrap: adopting an existing topology ------------------------------------------- */
 

@@ -50,6 +50,9 @@ typedef struct node_state {
     bool fenced;            /* the agent holds it read-only because it must */
     bool fence_ack;         /* read-only because /primary names it with fencing=true: the
                                acknowledgement the coordinator waits for before promoting */
+    char fence_how[16];     /* how the acknowledged fence was achieved: "read_only" (seen taking
+                               effect), "killed" (SIGKILL, process seen gone) or "down" (no
+                               mysqld running); "" when not acknowledged */
     bool diverged;          /* has GTIDs the primary never had: kept read-only */
     char agent_version[32];
     int64_t updated_ms;     /* wall clock, ms since the epoch */

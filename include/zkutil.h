@@ -34,6 +34,11 @@ int zk_get_alloc(zhandle_t *zh, const char *path, bool watch, char **out, int *o
  * NULL with a message on failure. */
 zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_t errlen);
 
+/* A sync of path, waited for up to timeout_ms: what the server answers after this has been
+ * ordered by the leader, so a follower that lags (or was cut off from the leader) cannot serve a
+ * stale read. ZOK, ZOPERATIONTIMEOUT, or the sync's error code. */
+int zk_sync_wait(zhandle_t *zh, const char *path, int timeout_ms);
+
 /* Sequence number suffix of an election/history child ("n_node1_0000000012" -> 12), -1 if none. */
 long zk_seq_of(const char *child);
 

@@ -30,7 +30,7 @@ static void on_signal(int sig)
 }
 
 static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t watch_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t watch_cv; /* cond_init_monotonic() before the watcher is set */
 static bool watch_fired;
 
 /* The handle's default watcher while we follow: runs on the client's thread, so it only flags. */
@@ -45,11 +45,7 @@ static void on_watch(zhandle_t *zh, int type, int state, const char *path, void 
 
 static void wait_change(int timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += (long)timeout_ms * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
+    struct timespec ts = cond_deadline(timeout_ms);
     pthread_mutex_lock(&watch_mu);
     while (!watch_fired && !interrupted)
         if (pthread_cond_timedwait(&watch_cv, &watch_mu, &ts) != 0) break;
@@ -637,6 +633,7 @@ static int follow(move_t *m)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    cond_init_monotonic(&watch_cv);
     zoo_set_watcher(m->c->zh, on_watch);
 
     while (rc < 0 && !interrupted && mono_ms() < deadline) {

@@ -7,9 +7,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <zookeeper/zookeeper.h>
 
 #include "config.h"
+#include "db.h"
 #include "nodestate.h"
 #include "zkutil.h"
 
@@ -78,6 +80,9 @@ typedef struct agent {
     bool snap_valid;
     _Atomic bool quit;         /* set once at shutdown: long waits look at it */
 
+    pid_t mysqld_pid;          /* this node's mysqld, from its pid file at the last connect;
+                                  0 = unknown. For fencing's last resort, the kill. */
+    bool mysqld_seen_writable; /* read_only was off at the last answered probe */
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
     pthread_t t_local, t_coord, t_fencer;
 } agent_t;
@@ -92,6 +97,14 @@ void session_put(agent_t *a, zsess_t *s);
 void agent_kick(agent_t *a, bool local, bool coord);
 
 /* local.c */
+typedef enum {
+    FENCE_NOT = 0,     /* not fenced (or not confirmed) */
+    FENCE_READ_ONLY,   /* read_only (and super_read_only) seen taking effect */
+    FENCE_KILLED,      /* mysqld SIGKILLed and seen gone */
+    FENCE_DOWN,        /* no mysqld running */
+} fence_how_t;
+fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, const char *why);
+const char *fence_how_name(fence_how_t h);
 void *local_main(void *arg);
 void local_fence_on_stop(agent_t *a); /* on SIGTERM/SIGINT, before the session closes */
 void *fencer_main(void *arg);

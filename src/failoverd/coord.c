@@ -54,8 +54,21 @@ typedef struct coord {
     int checked_prim_version; /* the /primary version check_primary() last saw */
     bool read_pending;      /* a watch fired but the re-read was deferred (see coord_main()) */
     int64_t last_read_ms;
+    int64_t flap_seen;      /* the last_failover_at the hold below was judged from */
+    int64_t flap_until_ms;  /* monotonic end of the anti-flap hold */
     char last_msg[512];
 } coord_t;
+
+/* The anti-flap hold on the monotonic clock: judged once per last_failover_at value. */
+static bool antiflap_holds(coord_t *C)
+{
+    if (C->ctl.last_failover_ms != C->flap_seen) {
+        C->flap_seen = C->ctl.last_failover_ms;
+        C->flap_until_ms =
+            mono_ms() + antiflap_hold_ms(C->flap_seen, wall_ms(), C->a->cfg->anti_flap_s);
+    }
+    return mono_ms() < C->flap_until_ms;
+}
 
 /* Log a message only when it differs from the last one, so a waiting coordinator is not noisy. */
 static void say_once(coord_t *C, log_level_t lvl, const char *msg)
@@ -230,6 +243,23 @@ static bool still_leader(coord_t *C, zsess_t *s, char *elect, size_t len)
     return ok;
 }
 
+/* Leadership, confirmed by the ZooKeeper leader right now: a sync, then our election znode must
+ * still be ours. Before every side effect on a mysqld or a hook, so that a coordinator stopped
+ * (SIGSTOP, a long GC-like stall) mid-failover cannot act on what it believed before the stall:
+ * its session may have expired and another coordinator may be moving the primary. */
+static bool leader_confirmed(coord_t *C, zsess_t *s, const char *what)
+{
+    char elect[ZK_PATH_MAX];
+    if (!still_leader(C, s, elect, sizeof(elect))) return false;
+    struct Stat st;
+    int rc = zk_sync_wait(s->zh, elect, C->a->cfg->check_interval_ms);
+    if (rc == ZOK) rc = zoo_exists(s->zh, elect, 0, &st);
+    if (rc == ZOK && st.ephemeralOwner == s->client_id) return true;
+    log_warn("coordinator: leadership not confirmed before %s (%s): not acting", what,
+             rc == ZOK ? "election znode owned by another session" : zerror(rc));
+    return false;
+}
+
 /* Write /primary guarded by our election znode and the version we read: a deposed coordinator
  * or a concurrent writer makes the whole multi fail. */
 static int write_primary(coord_t *C, zsess_t *s, const primary_rec_t *p)
@@ -359,15 +389,15 @@ typedef struct move_req {
     int64_t request_at;   /* /control request this serves, 0 = automatic */
 } move_req_t;
 
-/* The old primary is fenced when its agent says read-only (having seen fencing=true) or that its
- * mysqld is down, or when its session is gone (it fenced itself before the server could expire
- * it). */
+/* The old primary is fenced when its agent acknowledges fencing=true for this epoch, having seen
+ * read_only take effect, killed mysqld and seen it gone, or found no mysqld running; or when its
+ * session is gone (it fenced itself, fence-or-kill, before the server could expire it).
+ * "Not healthy" alone is no fence: a stalled mysqld wakes up and acknowledges pending commits. */
 static bool fenced_ack(coord_t *C, void *arg)
 {
-    (void)C;
     const cnode_t *p = arg;
     if (!p->present) return true;
-    return !p->st.healthy || (p->st.read_only && p->st.fence_ack);
+    return p->st.fence_ack && p->st.epoch == C->prim.epoch && (!p->st.healthy || p->st.read_only);
 }
 
 static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *),
@@ -524,6 +554,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     }
     if (!old->present && cfg->failsafe && !rq->planned) {
         /* No acknowledgement: the old agent may be in failsafe. Cut its evidence, let it lapse. */
+        if (!leader_confirmed(C, s, "stopping the replicas' IO threads")) return MOVE_FAILED;
         for (size_t i = 0; i < C->n; i++) {
             cnode_t *n = &C->nodes[i];
             if (n == old || !n->db) continue;
@@ -579,7 +610,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     candidate_plan_t plan;
     candidate_plan(obs, n, &old_pos, order, eligible, rq->target, &plan);
     size_t donor = plan.donor, want = plan.want;
-    if (plan.fetch &&
+    if (plan.fetch && leader_confirmed(C, s, "repointing a candidate at the donor") &&
         catch_up_from(C, who[donor], &obs[donor].received, who[want], rq->catchup_ms) == 0) {
         obs[want].received = obs[donor].received;
         for (size_t k = 0; k < eligible; k++) /* it goes first now */
@@ -655,6 +686,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     snprintf(rec.reason, sizeof(rec.reason), "%s", rq->kind);
     hook_env_t he = {.old_primary = old->name, .new_primary = best->name, .new_host = best->host,
                      .new_port = best->port, .epoch = rec.epoch, .reason = rq->kind};
+    if (!leader_confirmed(C, s, "the pre-failover hook")) return MOVE_FAILED;
     int hrc = hook_run(cfg, "pre_failover", cfg->hook_pre_failover, &he);
     if (hrc != 0 && cfg->hook_pre_failover_abort) {
         snprintf(msg, sizeof(msg), "hook_pre_failover failed (%s %d) and "
@@ -875,7 +907,7 @@ static int check_primary(coord_t *C, zsess_t *s)
         say_once(C, LOG_LVL_WARNING, msg);
         return cfg->check_interval_ms;
     }
-    if (!antiflap_allows(C->ctl.last_failover_ms, wall_ms(), cfg->anti_flap_s)) {
+    if (antiflap_holds(C)) {
         snprintf(msg, sizeof(msg), "primary %s is lost but the last failover was less than "
                  "anti_flap_s=%d ago: use failoverctl failover", p->name, cfg->anti_flap_s);
         say_once(C, LOG_LVL_ERROR, msg);
@@ -947,8 +979,10 @@ void *coord_main(void *arg)
         if (still_leader(C, s, elect, sizeof(elect))) {
             int rc = ZOK;
             if (read_now) {
-                rc = refresh(C, s);
-                C->read_gen = s->gen;
+                /* A new session may sit on a follower that lags: sync before its first read. */
+                if (C->read_gen != s->gen) rc = zk_sync_wait(s->zh, "/", interval);
+                if (rc == ZOK) rc = refresh(C, s);
+                if (rc == ZOK) C->read_gen = s->gen;
                 C->last_read_ms = mono_ms();
                 C->read_pending = false;
             }

@@ -10,6 +10,7 @@
 #include "decide.h"
 #include "gtid.h"
 #include "log.h"
+#include "proc.h"
 
 /* MySQL/MariaDB error 1236, ER_MASTER_FATAL_ERROR_READING_BINLOG: the source refused our position. */
 #define ER_SOURCE_FATAL_ERROR_READING_BINLOG 1236
@@ -26,7 +27,9 @@ typedef struct local {
     primary_rec_t desired;
     bool diverged;
     bool fenced;
-    bool fence_ack;            /* we hold it read-only for a coordinator's fencing=true */
+    fence_how_t fence_how;     /* how we answered the coordinator's fencing=true ... */
+    uint64_t fence_epoch;      /* ... for this epoch of /primary */
+    uint64_t events_epoch;     /* epoch in which replicated events were last re-enabled */
     node_state_t last_pub;     /* what we last published, to publish state changes at once */
     uint64_t epoch_acted;
     role_t hooked_role;        /* the role the last role_change hook announced */
@@ -47,7 +50,8 @@ const char *agent_mysql_password(const agent_t *a)
     return config_mysql_password(a->cfg);
 }
 
-static db_conn_t *local_connect(const config_t *cfg, char *err, size_t errlen)
+static db_conn_t *local_connect_within(const config_t *cfg, int deadline_ms, char *err,
+                                       size_t errlen)
 {
     db_target_t t = {
         .host = cfg->node_host,
@@ -58,8 +62,28 @@ static db_conn_t *local_connect(const config_t *cfg, char *err, size_t errlen)
         .connect_timeout_ms = cfg->connect_timeout_ms,
         .read_timeout_ms = cfg->read_timeout_ms,
         .cfg = cfg,
+        .deadline_ms = deadline_ms,
     };
     return db_connect(&t, err, errlen);
+}
+
+static db_conn_t *local_connect(const config_t *cfg, char *err, size_t errlen)
+{
+    return local_connect_within(cfg, 0, err, errlen);
+}
+
+/* Remember this mysqld's process id, for the day SQL cannot fence it. */
+static void learn_mysqld_pid(agent_t *a, db_conn_t *db)
+{
+    char path[4096], err[256];
+    pid_t pid = 0;
+    if (db_pid_file(db, path, sizeof(path), err, sizeof(err)) == 0) pid = proc_pid_from_file(path);
+    if (!pid) pid = proc_mysqld_listening(a->cfg->node_socket, a->cfg->node_port);
+    pthread_mutex_lock(&a->mu);
+    bool changed = pid && pid != a->mysqld_pid;
+    if (pid) a->mysqld_pid = pid;
+    pthread_mutex_unlock(&a->mu);
+    if (changed) log_info("mysqld runs as pid %d", (int)pid);
 }
 
 /* Sleep until kicked or timeout; returns false when the agent is stopping. *kicked says which. */
@@ -103,7 +127,10 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
     ns->lag_s = -1;
     snprintf(ns->agent_version, sizeof(ns->agent_version), "%s", FO_VERSION);
 
-    if (!L->db) L->db = local_connect(cfg, err, sizeof(err));
+    if (!L->db) {
+        L->db = local_connect(cfg, err, sizeof(err));
+        if (L->db) learn_mysqld_pid(L->a, L->db);
+    }
     if (L->db && db_probe(L->db, p, err, sizeof(err)) != 0) {
         db_close(L->db);
         L->db = NULL;
@@ -437,26 +464,79 @@ static void publish(local_t *L, zsess_t *s, node_state_t *ns)
 
 /* ---- moving our mysqld toward the desired state ----------------------------------------- */
 
-static void fence_local(agent_t *a, db_conn_t *db, const char *why)
+const char *fence_how_name(fence_how_t h)
 {
-    char err[512];
-    pthread_mutex_lock(&a->ro_mu);
-    /* Kill first: SET GLOBAL read_only waits for running writes to finish, which could outlast
-     * the fencing deadline; killed sessions roll back at once. Kill again after, for sessions
-     * that connected in between (READ ONLY ADMIN holders write through read_only). */
-    int n1 = db_kill_client_sessions(db, a->cfg->mysql_user, err, sizeof(err));
-    if (n1 < 0) log_warn("fence: killing sessions before read_only failed: %s", err);
-    if (db_set_read_only(db, true, err, sizeof(err)) != 0) {
-        log_error("fence: SET read_only failed: %s", err);
-    } else {
-        int n2 = db_kill_client_sessions(db, a->cfg->mysql_user, err, sizeof(err));
-        if (n2 < 0)
-            log_error("fence: read_only is on but killing sessions failed: %s", err);
-        else
-            log_notice("fence: mysqld set read-only and %d client session(s) cut off: %s",
-                       (n1 > 0 ? n1 : 0) + n2, why);
+    switch (h) {
+    case FENCE_READ_ONLY: return "read_only";
+    case FENCE_KILLED: return "killed";
+    case FENCE_DOWN: return "down";
+    default: return "";
     }
+}
+
+/* SQL could not fence mysqld in time: kill it, unless it is not running at all. */
+static fence_how_t fence_by_kill(agent_t *a, bool may_be_writable, const char *sqlerr)
+{
+    const config_t *cfg = a->cfg;
+    pthread_mutex_lock(&a->mu);
+    pid_t pid = a->mysqld_pid;
+    int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
+    pthread_mutex_unlock(&a->mu);
+    if (!proc_alive(pid)) pid = proc_mysqld_listening(cfg->node_socket, cfg->node_port);
+    if (!pid) {
+        /* No process of ours and nothing listening: mysqld is down (and boots read-only). */
+        log_notice("fence: mysqld is not running (%s): nothing left to fence", sqlerr);
+        return FENCE_DOWN;
+    }
+    if (!may_be_writable) {
+        log_warn("fence: cannot confirm read_only on mysqld (pid %d): %s; it was read-only at the "
+                 "last probe, so it is left running", (int)pid, sqlerr);
+        return FENCE_NOT;
+    }
+    log_error("fence: could not make mysqld read-only within %d ms (fence_timeout_ms): %s; "
+              "killing it (pid %d) with SIGKILL",
+              fence_budget_ms(cfg->fence_timeout_ms, T), sqlerr, (int)pid);
+    char err[256];
+    if (proc_kill_wait(pid, fence_kill_wait_ms(T), err, sizeof(err)) != 0) {
+        log_error("fence: FAILED: %s; mysqld may still be writable", err);
+        return FENCE_NOT;
+    }
+    log_notice("fence: mysqld (pid %d) killed and seen gone", (int)pid);
+    return FENCE_KILLED;
+}
+
+/* Fence-or-kill (DESIGN invariant 2): make mysqld read-only and see it take effect, all within
+ * the fence budget; else kill it and see it gone. *dbp is the caller's connection (may be NULL;
+ * closed when it may be dead). may_be_writable: mysqld may accept writes (we were or are the
+ * desired primary, or it was writable at the last look), so an unconfirmed fence means kill. */
+fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, const char *why)
+{
+    const config_t *cfg = a->cfg;
+    char err[512] = "";
+    pthread_mutex_lock(&a->mu);
+    int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
+    pthread_mutex_unlock(&a->mu);
+    int budget = fence_budget_ms(cfg->fence_timeout_ms, T);
+    int64_t start = mono_ms();
+    pthread_mutex_lock(&a->ro_mu);
+    if (!*dbp) *dbp = local_connect_within(cfg, budget, err, sizeof(err));
+    fence_how_t how = FENCE_NOT;
+    if (*dbp) {
+        db_fence_t f;
+        int left = budget - (int)(mono_ms() - start);
+        if (db_fence(*dbp, cfg->mysql_user, left > 1 ? left : 1, &f, err, sizeof(err)) == 0) {
+            log_notice("fence: mysqld read-only (seen taking effect), %d session(s) cut off%s: %s",
+                       f.sessions_killed, f.events_stopped ? ", event scheduler stopped" : "",
+                       why);
+            how = FENCE_READ_ONLY;
+        } else {
+            db_close(*dbp);
+            *dbp = NULL;
+        }
+    }
+    if (how == FENCE_NOT) how = fence_by_kill(a, may_be_writable, err);
     pthread_mutex_unlock(&a->ro_mu);
+    return how;
 }
 
 static write_decision_t decide_write(agent_t *a, bool desired_is_me, bool diverged, const char **why)
@@ -522,6 +602,51 @@ static void announce_role(local_t *L, role_t role)
     hook_run(L->a->cfg, "role_change", L->a->cfg->hook_role_change, &e);
 }
 
+/* A promoted node runs the jobs the old primary ran: every replicated event arrives
+ * SLAVESIDE_DISABLED, so scheduled jobs would silently stop after a failover. Once per epoch. */
+static void enable_events(local_t *L)
+{
+    if (!L->a->cfg->event_scheduler || L->events_epoch == L->desired.epoch) return;
+    char err[512];
+    int n = 0;
+    if (db_enable_events(L->db, &n, err, sizeof(err)) != 0) {
+        log_error("promote: cannot re-enable the replicated events: %s", err);
+        return;
+    }
+    L->events_epoch = L->desired.epoch;
+    log_notice("promote: event scheduler on; %d replicated event(s) re-enabled", n);
+}
+
+static bool fence_requested(const local_t *L)
+{
+    return L->have_desired && L->desired.fencing &&
+           strcmp(L->desired.name, L->a->cfg->node_name) == 0;
+}
+
+/* /primary names us with fencing=true: fence-or-kill, once per epoch, and acknowledge only what
+ * was seen to take effect (DESIGN invariant 2). p is NULL when mysqld did not answer the probe:
+ * "not healthy" is no fence, a stalled mysqld wakes and acknowledges its pending commits. */
+static void answer_fence_request(local_t *L, const db_probe_t *p)
+{
+    agent_t *a = L->a;
+    pthread_mutex_lock(&a->mu);
+    a->is_desired_primary = false;
+    a->desired_epoch = L->desired.epoch;
+    pthread_mutex_unlock(&a->mu);
+    bool done = L->fence_epoch == L->desired.epoch && L->fence_how != FENCE_NOT;
+    /* Answering again: read_only lifted behind our back, or a killed mysqld that came back. */
+    if (done && p && (!p->read_only || L->fence_how != FENCE_READ_ONLY)) done = false;
+    if (!done) {
+        L->fence_how = fence_or_kill(a, &L->db, true, "the coordinator is moving the primary away");
+        L->fence_epoch = L->desired.epoch;
+        if (L->fence_how != FENCE_NOT)
+            log_notice("fence: acknowledged to the coordinator (%s), epoch %llu",
+                       fence_how_name(L->fence_how), (unsigned long long)L->desired.epoch);
+    }
+    L->fenced = L->fence_how != FENCE_NOT;
+    L->epoch_acted = L->desired.epoch;
+}
+
 static void reconcile(local_t *L, const db_probe_t *p)
 {
     agent_t *a = L->a;
@@ -539,15 +664,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
     a->desired_epoch = L->desired.epoch;
     pthread_mutex_unlock(&a->mu);
 
-    L->fence_ack = false;
-    if (me && L->desired.fencing) {
-        /* Our acknowledgement is what we publish next: fence_ack, tied to this request. */
-        if (!p->read_only) fence_local(a, L->db, "the coordinator is moving the primary away");
-        L->fenced = true;
-        L->fence_ack = true;
-        L->epoch_acted = L->desired.epoch;
-        return;
-    }
+    if (me && L->desired.fencing) return; /* answer_fence_request() */
     if (me) {
         L->diverged = false;
         const char *why = "";
@@ -580,7 +697,8 @@ static void reconcile(local_t *L, const db_probe_t *p)
                            (unsigned long long)L->desired.epoch);
         }
         pthread_mutex_unlock(&a->ro_mu);
-        if (d == WRITE_FENCE && !p->read_only) fence_local(a, L->db, why);
+        if (d == WRITE_FENCE && !p->read_only) fence_or_kill(a, &L->db, true, why);
+        if (d == WRITE_ALLOW && L->db) enable_events(L);
         L->fenced = d != WRITE_ALLOW;
         if (d == WRITE_ALLOW) announce_role(L, ROLE_PRIMARY);
         L->epoch_acted = L->desired.epoch;
@@ -588,9 +706,15 @@ static void reconcile(local_t *L, const db_probe_t *p)
     }
 
     /* Not the desired primary: read-only, and replicating from the one that is. */
-    if (!p->read_only) fence_local(a, L->db, "this node is not the desired primary");
+    if (!p->read_only &&
+        fence_or_kill(a, &L->db, true, "this node is not the desired primary") != FENCE_READ_ONLY)
+        return;
     L->fenced = true;
     announce_role(L, ROLE_REPLICA);
+    /* Events this node created (as a primary) are ENABLED here, and their definer may write
+     * through read_only: a replica runs no scheduler. */
+    if (p->event_scheduler_on && db_exec(L->db, "SET GLOBAL event_scheduler=OFF", err, sizeof(err)) != 0)
+        log_error("cannot stop the event scheduler on this replica: %s", err);
     if (cfg->semi_sync && db_set_semi_sync_role(L->db, false, p, err, sizeof(err)) != 0)
         log_error("semi-sync: cannot switch to the replica role: %s", err);
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
@@ -658,8 +782,17 @@ static void local_iteration(local_t *L)
     /* Watches tell us about changes; re-read only then, on a new session, or every 5 s in case a
      * notification was lost with a connection. A plain tick just probes and publishes. */
     bool reread = s && (L->kicked || L->read_gen != s->gen || mono_ms() - L->last_read_ms > 5000);
+    if (reread && L->read_gen != s->gen) {
+        L->have_desired = false; /* beliefs end with the session */
+        /* A lagging follower could serve a stale /primary: its first read comes after a sync. */
+        int rc = zk_sync_wait(s->zh, "/", a->cfg->check_interval_ms);
+        if (rc != ZOK) {
+            log_warn("zookeeper: sync before the first read of session generation %llu: %s",
+                     (unsigned long long)s->gen, zerror(rc));
+            reread = false;
+        }
+    }
     if (reread) {
-        if (L->read_gen != s->gen) L->have_desired = false; /* beliefs end with the session */
         ensure_base(L, s);
         read_desired(L, s);
         count_nodes(L, s);
@@ -669,7 +802,11 @@ static void local_iteration(local_t *L)
     }
     if (!healthy && L->have_desired && strcmp(L->desired.name, a->cfg->node_name) != 0)
         announce_role(L, ROLE_REPLICA); /* our mysqld is down and the cluster moved on */
-    if (healthy) {
+    if (fence_requested(L)) {
+        unsigned long before = db_thread_changes();
+        answer_fence_request(L, healthy ? &p : NULL);
+        if (healthy && L->db && db_thread_changes() != before) healthy = local_probe(L, &p, &ns);
+    } else if (healthy) {
         unsigned long before = db_thread_changes();
         reconcile(L, &p);
         /* Publish what is true after our actions, not before them; when nothing was done the
@@ -685,9 +822,13 @@ static void local_iteration(local_t *L)
     if (!(healthy && p.is_replica && !p.io_running)) L->recheck_budget = 0;
     ns.epoch = L->epoch_acted;
     ns.fenced = healthy && p.read_only && L->fenced;
-    ns.fence_ack = ns.fenced && L->fence_ack;
+    bool acked = fence_requested(L) && L->fence_epoch == L->desired.epoch &&
+                 L->fence_how != FENCE_NOT;
+    ns.fence_ack = acked;
+    snprintf(ns.fence_how, sizeof(ns.fence_how), "%s", acked ? fence_how_name(L->fence_how) : "");
     ns.diverged = L->diverged;
     pthread_mutex_lock(&a->mu);
+    if (healthy) a->mysqld_seen_writable = !p.read_only;
     a->fenced = ns.fenced;
     a->snap = ns;
     a->snap_valid = true;
@@ -739,13 +880,8 @@ void local_fence_on_stop(agent_t *a)
         log_notice("stopping while the cluster is paused: leaving mysqld writable");
         return;
     }
-    char err[512];
-    db_conn_t *db = local_connect(a->cfg, err, sizeof(err));
-    if (!db) {
-        log_error("stopping: cannot reach mysqld to fence it: %s", err);
-        return;
-    }
-    fence_local(a, db, "the agent is stopping (failoverctl pause first to keep it writable)");
+    db_conn_t *db = NULL;
+    fence_or_kill(a, &db, true, "the agent is stopping (failoverctl pause first to keep it writable)");
     db_close(db);
 }
 
@@ -755,7 +891,6 @@ void *fencer_main(void *arg)
 {
     agent_t *a = arg;
     db_conn_t *db = NULL;
-    char err[512];
     for (;;) {
         pthread_mutex_lock(&a->mu);
         while (!a->fence_requested && !a->stopping) pthread_cond_wait(&a->cv, &a->mu);
@@ -770,23 +905,13 @@ void *fencer_main(void *arg)
         /* Re-check every interval while the session is in doubt: failsafe evidence can lapse. */
         for (;;) {
             const char *why = "";
-            pthread_mutex_lock(&a->ro_mu);
             write_decision_t d = decide_write(a, desired, false, &why);
-            if (d == WRITE_FENCE) {
-                if (!db) db = local_connect(a->cfg, err, sizeof(err));
-                db_probe_t p;
-                if (db && db_probe(db, &p, err, sizeof(err)) == 0) {
-                    if (!p.read_only) {
-                        pthread_mutex_unlock(&a->ro_mu);
-                        fence_local(a, db, why);
-                        pthread_mutex_lock(&a->ro_mu);
-                    }
-                } else {
-                    db_close(db);
-                    db = NULL;
-                }
-            }
-            pthread_mutex_unlock(&a->ro_mu);
+            pthread_mutex_lock(&a->mu);
+            /* A replica seen read-only keeps its readers: nothing to fence. Unknown = boots
+             * read-only (the start hook), so only a mysqld seen writable is killed. */
+            bool may_write = desired || a->mysqld_seen_writable;
+            pthread_mutex_unlock(&a->mu);
+            if (d == WRITE_FENCE && may_write) fence_or_kill(a, &db, true, why);
             pthread_mutex_lock(&a->mu);
             bool doubt = !a->session_alive && !a->stopping && !a->quit;
             pthread_mutex_unlock(&a->mu);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "clockutil.h"
 #include "exitcodes.h"
 #include "log.h"
 
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
     pthread_mutex_init(&a->qmu, NULL);
     pthread_mutex_init(&a->mu, NULL);
     pthread_mutex_init(&a->ro_mu, NULL);
-    pthread_cond_init(&a->cv, NULL);
+    cond_init_monotonic(&a->cv);
 
     ev_signal_init(&a->sig_int, on_signal, SIGINT);
     ev_signal_init(&a->sig_term, on_signal, SIGTERM);

@@ -47,9 +47,14 @@ typedef struct hb_ctx {
     int64_t sent_ms;
 } hb_ctx_t;
 
-static void on_heartbeat_done(int rc, const struct Stat *stat, const void *data)
+/* The answer to a sync: the server we talk to forwarded it to the ZooKeeper leader and heard
+ * back, so the leader had not expired our session when it ordered the sync, which was after
+ * sent_ms. A plain read would not do: a follower cut off from the leader keeps answering reads
+ * (and pings) from its own state for up to syncLimit x tickTime, after the leader has expired
+ * the session and a new primary may have been promoted. */
+static void on_heartbeat_done(int rc, const char *value, const void *data)
 {
-    (void)stat;
+    (void)value;
     hb_ctx_t *h = (hb_ctx_t *)data;
     zev_t *e = calloc(1, sizeof(*e));
     if (!e) abort();
@@ -243,7 +248,7 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
                 agent_kick(a, true, true);
                 break;
             case ZEV_HEARTBEAT:
-                if (e->rc == ZOK || e->rc == ZNONODE) {
+                if (e->rc == ZOK) {
                     pthread_mutex_lock(&a->mu);
                     if (e->sent_ms > a->last_ack_sent_ms) a->last_ack_sent_ms = e->sent_ms;
                     pthread_mutex_unlock(&a->mu);
@@ -281,8 +286,9 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
     h->a = a;
     h->gen = gen;
     h->sent_ms = mono_ms();
-    /* An answer of any kind proves the server saw us at sent_ms: it resets the expiry clock. */
-    if (zoo_aexists(s->zh, "/", 0, on_heartbeat_done, h) != ZOK) free(h);
+    /* Only an operation the leader has ordered extends the writable deadline, counted from when
+     * it was sent (DESIGN invariant 2): a sync. */
+    if (zoo_async(s->zh, "/", on_heartbeat_done, h) != ZOK) free(h);
 }
 
 void session_start(agent_t *a)

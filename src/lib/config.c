@@ -127,6 +127,8 @@ static const config_key_t config_keys[] = {
     INT("failover", "bootstrap_settle_ms", bootstrap_settle_ms, "5000", 0, 600000),
     BOOL("failover", "semi_sync", semi_sync, "off"),
     BOOL("failover", "failsafe", failsafe, "off"),
+    INT("failover", "fence_timeout_ms", fence_timeout_ms, "1000", 100, 60000),
+    BOOL("failover", "event_scheduler", event_scheduler, "off"),
     INT("failover", "max_lag_s", max_lag_s, "30", 0, 86400),
     PATH("failover", "hook_pre_failover", hook_pre_failover),
     BOOL("failover", "hook_pre_failover_abort", hook_pre_failover_abort, "off"),

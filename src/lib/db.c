@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "clockutil.h"
@@ -207,12 +208,22 @@ flavor_t db_flavor(const db_conn_t *c)
     return c ? c->flavor : FLAVOR_UNKNOWN;
 }
 
+/* Send one statement, bounded by the connection's deadline when one is set. 0 or -1. */
+static int send_query(db_conn_t *c, const char *sql)
+{
+    if (!c->deadline_at) return mysql_query(c->my, sql) != 0 ? -1 : 0;
+    int qrc = 0;
+    int st = mysql_real_query_start(&qrc, c->my, sql, (unsigned long)strlen(sql));
+    while (st) st = mysql_real_query_cont(&qrc, c->my, async_wait(c, st));
+    return qrc != 0 ? -1 : 0;
+}
+
 int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen)
 {
     log_debug("sql %s: %s", c->addr, sql);
     thread_changes++;
-    if (mysql_query(c->my, sql) != 0) {
-        set_error(c, sql, err, errlen);
+    if (send_query(c, sql) != 0) {
+        set_error_dl(c, sql, err, errlen);
         return -1;
     }
     /* Drain any result so the connection stays usable. */
@@ -227,15 +238,12 @@ int db_exec(db_conn_t *c, const char *sql, char *err, size_t errlen)
 static MYSQL_RES *db_query(db_conn_t *c, const char *sql, char *err, size_t errlen)
 {
     if (c->deadline_at) {
-        int qrc = 0;
-        int st = mysql_real_query_start(&qrc, c->my, sql, (unsigned long)strlen(sql));
-        while (st) st = mysql_real_query_cont(&qrc, c->my, async_wait(c, st));
-        if (qrc != 0) {
+        if (send_query(c, sql) != 0) {
             set_error_dl(c, sql, err, errlen);
             return NULL;
         }
         MYSQL_RES *r = NULL;
-        st = mysql_store_result_start(&r, c->my);
+        int st = mysql_store_result_start(&r, c->my);
         while (st) st = mysql_store_result_cont(&r, c->my, async_wait(c, st));
         if (!r && (mysql_field_count(c->my) != 0 || c->expired)) set_error_dl(c, sql, err, errlen);
         return r;
@@ -299,9 +307,11 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, 
     const char *vars = c->flavor == FLAVOR_MARIADB
                            ? "SELECT @@server_id, @@version, @@read_only, @@gtid_binlog_pos, "
                              "@@gtid_slave_pos, @@gtid_current_pos, "
-                             "@@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled"
+                             "@@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled, "
+                             "@@event_scheduler"
                            : "SELECT @@server_id, @@version, @@super_read_only OR @@read_only, "
-                             "@@gtid_executed, @@gtid_executed, @@gtid_executed, NULL, NULL";
+                             "@@gtid_executed, @@gtid_executed, @@gtid_executed, NULL, NULL, "
+                             "@@event_scheduler";
     char q[512];
     snprintf(q, sizeof(q), "%s%s", vars,
              count_dumps ? ", (SELECT COUNT(*) FROM information_schema.PROCESSLIST "
@@ -312,7 +322,7 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, 
     MYSQL_ROW row = mysql_fetch_row(r);
     int rc = -1;
     long v;
-    if (!row || mysql_num_fields(r) != (count_dumps ? 9u : 8u)) {
+    if (!row || mysql_num_fields(r) != (count_dumps ? 10u : 9u)) {
         snprintf(err, errlen, "%s: unexpected answer to the variables query", c->addr);
         goto out;
     }
@@ -329,7 +339,8 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, 
     copy_str(p->gtid_current_pos, sizeof(p->gtid_current_pos), row[5]);
     p->semi_sync_master = row[6] ? strcmp(row[6], "0") != 0 : -1;
     p->semi_sync_replica = row[7] ? strcmp(row[7], "0") != 0 : -1;
-    if (count_dumps && parse_long(row[8], 0, 1000000, &v) == 0) p->replicas_connected = (int)v;
+    p->event_scheduler_on = row[8] && strcasecmp(row[8], "ON") == 0;
+    if (count_dumps && parse_long(row[9], 0, 1000000, &v) == 0) p->replicas_connected = (int)v;
     rc = 0;
 out:
     mysql_free_result(r);
@@ -423,8 +434,10 @@ int db_set_read_only(db_conn_t *c, bool on, char *err, size_t errlen)
 
 static bool is_protected_command(const char *cmd)
 {
+    /* Not "Connect": event workers run under it (their definer may hold READ ONLY ADMIN and write
+     * through read_only); MySQL's replication threads also show it, but as 'system user'. */
     static const char *const keep[] = {"Binlog Dump", "Binlog Dump GTID", "Daemon", "Slave_IO",
-                                       "Slave_SQL", "Slave_worker", "Connect"};
+                                       "Slave_SQL", "Slave_worker"};
     if (!cmd) return true;
     for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
         if (strcmp(cmd, keep[i]) == 0) return true;
@@ -456,14 +469,159 @@ int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size
         char q[64];
         snprintf(q, sizeof(q), "KILL CONNECTION %ld", ids[i]);
         thread_changes++;
-        if (mysql_query(c->my, q) == 0) {
+        if (send_query(c, q) == 0) {
             killed++;
-        } else if (mysql_errno(c->my) != ER_NO_SUCH_THREAD) {
-            set_error(c, q, err, errlen);
+        } else if (c->expired || mysql_errno(c->my) != ER_NO_SUCH_THREAD) {
+            set_error_dl(c, q, err, errlen);
             return -1;
         }
     }
     return killed;
+}
+
+/* Read back what fencing must have achieved: read_only (and super_read_only on MySQL) on. */
+static int fence_verify(db_conn_t *c, bool *on, char *err, size_t errlen)
+{
+    const char *q = c->flavor == FLAVOR_MYSQL ? "SELECT @@read_only AND @@super_read_only"
+                                              : "SELECT @@read_only";
+    MYSQL_RES *r = db_query(c, q, err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    *on = row && row[0] && strcmp(row[0], "1") == 0;
+    mysql_free_result(r);
+    return 0;
+}
+
+/* The event scheduler runs jobs as their definer, who may hold READ ONLY ADMIN: off it goes.
+ * DISABLED (set at startup) cannot run anything and cannot be changed. */
+static int fence_events(db_conn_t *c, bool *stopped, char *err, size_t errlen)
+{
+    MYSQL_RES *r = db_query(c, "SELECT @@event_scheduler", err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    bool on = row && row[0] && strcasecmp(row[0], "ON") == 0;
+    mysql_free_result(r);
+    *stopped = false;
+    if (!on) return 0;
+    if (db_exec(c, "SET GLOBAL event_scheduler=OFF", err, errlen) == 0) {
+        *stopped = true;
+        return 0;
+    }
+    /* MariaDB wants SUPER for this. Without it the fence still holds if no event can run. */
+    char err2[256];
+    r = mysql_errno(c->my) == ER_SPECIFIC_ACCESS_DENIED_ERROR
+            ? db_query(c, "SELECT COUNT(*) FROM information_schema.EVENTS WHERE STATUS = 'ENABLED'",
+                       err2, sizeof(err2))
+            : NULL;
+    row = r ? mysql_fetch_row(r) : NULL;
+    bool none = row && row[0] && strcmp(row[0], "0") == 0;
+    if (r) mysql_free_result(r);
+    if (none) return 0;
+    snprintf(err + strlen(err), errlen - strlen(err),
+             "; the scheduler runs enabled events whose definers may write through read_only: "
+             "grant the failover account SUPER (MariaDB) or SYSTEM_VARIABLES_ADMIN (MySQL)");
+    return -1;
+}
+
+int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *out, char *err,
+             size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    set_deadline(c, deadline_ms);
+    int rc = -1;
+    /* Kill first: SET GLOBAL read_only waits for running writes, which could outlast the deadline;
+     * killed sessions roll back at once. Again after, for sessions that connected in between. */
+    int n1 = db_kill_client_sessions(c, keep_user, err, errlen);
+    if (n1 < 0) goto out;
+    if (fence_events(c, &out->events_stopped, err, errlen) != 0) goto out;
+    if (db_set_read_only(c, true, err, errlen) != 0) goto out;
+    int n2 = db_kill_client_sessions(c, keep_user, err, errlen);
+    if (n2 < 0) goto out;
+    out->sessions_killed = n1 + n2;
+    if (fence_verify(c, &out->verified, err, errlen) != 0) goto out;
+    if (!out->verified) {
+        snprintf(err, errlen, "%s: read_only still reads OFF after SET GLOBAL read_only=ON",
+                 c->addr);
+        goto out;
+    }
+    rc = 0;
+out:
+    out->timed_out = c->expired;
+    set_deadline(c, 0);
+    return rc;
+}
+
+/* `name` as a quoted identifier: backticks doubled. */
+static void quote_ident(const char *name, char *out, size_t len)
+{
+    size_t k = 0;
+    if (len < 3) {
+        if (len) out[0] = 0;
+        return;
+    }
+    out[k++] = '`';
+    for (const char *p = name ? name : ""; *p && k + 3 < len; p++) {
+        if (*p == '`') out[k++] = '`';
+        out[k++] = *p;
+    }
+    out[k++] = '`';
+    out[k] = 0;
+}
+
+typedef struct event_list {
+    char alter[256][600]; /* "ALTER DEFINER = 'u'@'h' EVENT `s`.`e` ENABLE" */
+    int n;
+    db_conn_t *c;
+} event_list_t;
+
+/* row: schema, name, definer ("user@host"). ALTER EVENT would make the failover account the
+ * definer, and the job would then run with its privileges: keep the original one. */
+static int collect_event(char **row, unsigned ncols, void *arg)
+{
+    event_list_t *l = arg;
+    if (ncols < 3 || !row[0] || !row[1] || !row[2] || l->n >= 256) return 0;
+    char sch[140], ev[140], user[200], host[200], eu[401], eh[401];
+    quote_ident(row[0], sch, sizeof(sch));
+    quote_ident(row[1], ev, sizeof(ev));
+    const char *at = strrchr(row[2], '@');
+    if (!at || (size_t)(at - row[2]) >= sizeof(user) || strlen(at + 1) >= sizeof(host)) return 0;
+    memcpy(user, row[2], (size_t)(at - row[2]));
+    user[at - row[2]] = 0;
+    snprintf(host, sizeof(host), "%s", at + 1);
+    mysql_real_escape_string(l->c->my, eu, user, (unsigned long)strlen(user));
+    mysql_real_escape_string(l->c->my, eh, host, (unsigned long)strlen(host));
+    snprintf(l->alter[l->n++], sizeof(l->alter[0]), "ALTER DEFINER = '%s'@'%s' EVENT %s.%s ENABLE",
+             eu, eh, sch, ev);
+    return 0;
+}
+
+int db_enable_events(db_conn_t *c, int *enabled, char *err, size_t errlen)
+{
+    *enabled = 0;
+    event_list_t *l = calloc(1, sizeof(*l));
+    if (!l) abort();
+    l->c = c;
+    int rc = db_query_rows(c,
+                           "SELECT EVENT_SCHEMA, EVENT_NAME, DEFINER FROM information_schema.EVENTS "
+                           "WHERE STATUS IN ('SLAVESIDE_DISABLED', 'REPLICA_SIDE_DISABLED')",
+                           collect_event, l, err, errlen);
+    for (int i = 0; rc == 0 && i < l->n; i++) {
+        if (db_exec(c, l->alter[i], err, errlen) != 0) rc = -1;
+        else (*enabled)++;
+    }
+    if (rc == 0) rc = db_exec(c, "SET GLOBAL event_scheduler=ON", err, errlen);
+    free(l);
+    return rc;
+}
+
+int db_pid_file(db_conn_t *c, char *buf, size_t len, char *err, size_t errlen)
+{
+    MYSQL_RES *r = db_query(c, "SELECT @@pid_file", err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    copy_str(buf, len, row ? row[0] : NULL);
+    mysql_free_result(r);
+    return 0;
 }
 
 int db_detach_replication(db_conn_t *c, char *err, size_t errlen)

@@ -276,6 +276,19 @@ int64_t fence_deadline_ms(int64_t last_ack_sent_ms, int session_timeout_ms)
     return last_ack_sent_ms + session_timeout_ms / 2;
 }
 
+int fence_budget_ms(int fence_timeout_ms, int session_timeout_ms)
+{
+    int quarter = session_timeout_ms / 4;
+    int b = fence_timeout_ms < quarter ? fence_timeout_ms : quarter;
+    return b < 50 ? 50 : b; /* below this not even a local KILL round trip fits */
+}
+
+int fence_kill_wait_ms(int session_timeout_ms)
+{
+    int w = session_timeout_ms / 8;
+    return w < 50 ? 50 : w;
+}
+
 int64_t failsafe_evidence_ttl_ms(int check_interval_ms)
 {
     /* two intervals: one missed probe must not drop a healthy primary into read-only */
@@ -333,6 +346,15 @@ bool antiflap_allows(int64_t last_failover_ms, int64_t now_ms, int anti_flap_s)
     if (last_failover_ms == 0 || anti_flap_s <= 0)
         return true;
     return now_ms - last_failover_ms >= (int64_t)anti_flap_s * 1000;
+}
+
+int64_t antiflap_hold_ms(int64_t last_failover_ms, int64_t wall_now_ms, int anti_flap_s)
+{
+    if (last_failover_ms <= 0 || anti_flap_s <= 0) return 0;
+    int64_t window = (int64_t)anti_flap_s * 1000;
+    if (last_failover_ms > wall_now_ms) return window;
+    int64_t left = last_failover_ms + window - wall_now_ms;
+    return left > 0 ? left : 0;
 }
 
 /* ---- bootstrap: adopting an existing topology ------------------------------------------- */

@@ -112,7 +112,7 @@ zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_
     connect_wait_t *w = calloc(1, sizeof(*w));
     if (!w) abort();
     pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
+    cond_init_monotonic(&w->cv);
     zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
     zhandle_t *zh = zookeeper_init(cfg->zk_hosts, connect_watcher, cfg->zk_session_timeout_ms,
                                    NULL, w, 0);
@@ -152,4 +152,58 @@ long zk_seq_of(const char *child)
         v = v * 10 + (s[i] - '0');
     }
     return v;
+}
+
+/* The waiter and the ZooKeeper thread share this; whoever finishes last frees it. */
+typedef struct sync_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done, abandoned;
+    int rc;
+} sync_wait_t;
+
+static void on_sync(int rc, const char *value, const void *data)
+{
+    (void)value;
+    sync_wait_t *w = (sync_wait_t *)data;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    w->rc = rc;
+    bool free_it = w->abandoned;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (free_it) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+    }
+}
+
+int zk_sync_wait(zhandle_t *zh, const char *path, int timeout_ms)
+{
+    sync_wait_t *w = calloc(1, sizeof(*w));
+    if (!w) abort();
+    pthread_mutex_init(&w->mu, NULL);
+    cond_init_monotonic(&w->cv);
+    int rc = zoo_async(zh, path, on_sync, w);
+    if (rc != ZOK) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+        return rc;
+    }
+    struct timespec ts = cond_deadline(timeout_ms);
+    pthread_mutex_lock(&w->mu);
+    while (!w->done)
+        if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0) break;
+    bool done = w->done;
+    rc = done ? w->rc : ZOPERATIONTIMEOUT;
+    if (!done) w->abandoned = true; /* the completion frees it when it comes */
+    pthread_mutex_unlock(&w->mu);
+    if (done) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+    }
+    return rc;
 }

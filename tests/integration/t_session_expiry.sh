@@ -30,7 +30,7 @@ log "SIGCONT: fence, new session, re-register, writable again"
 wait_for 20 "node1 registered with a new session" owner_changed "$before"
 wait_for 20 "node1 writable again" sql_is node1 "SELECT @@read_only" 0
 grep -q "session expired" "$SB/node1/failoverd.log" || fail "node1's log: expected a 'session expired' line"
-grep -q "fence: mysqld set read-only" "$SB/node1/failoverd.log" || fail "node1's log: expected it to fence after resuming"
+grep -q "fence: mysqld read-only (seen taking effect)" "$SB/node1/failoverd.log" || fail "node1's log: expected it to fence after resuming"
 expect_eq "epoch after" 1 "$(st .epoch)"
 wait_for 20 "cluster settled" cluster_settled
 

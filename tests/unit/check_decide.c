@@ -515,6 +515,43 @@ START_TEST(test_antiflap)
 }
 END_TEST
 
+static const struct {
+    int64_t last, now;
+    int anti_flap_s;
+    int64_t want;
+} hold_rows[] = {
+    {0, 5, 600, 0},                                  /* never failed over */
+    {1000, 1000, 0, 0},                              /* anti-flap disabled */
+    {1000, 1000, 600, 600000},                       /* just failed over */
+    {1000, 1000 + 600000 - 1, 600, 1},               /* one ms left */
+    {1000, 1000 + 600000, 600, 0},                   /* over */
+    {1000 + INT64_C(3600000), 1000, 600, 600000},    /* from an hour in the future: not 70 min */
+    {1000, 1000 + INT64_C(3000000) * 1000, 3000000, 0}, /* no int overflow in s * 1000 */
+};
+
+START_TEST(test_antiflap_hold)
+{
+    ck_assert_int_eq(antiflap_hold_ms(hold_rows[_i].last, hold_rows[_i].now,
+                                      hold_rows[_i].anti_flap_s),
+                     hold_rows[_i].want);
+}
+END_TEST
+
+/* ---- fence budget ---- */
+
+START_TEST(test_fence_budget)
+{
+    ck_assert_int_eq(fence_budget_ms(1000, 6000), 1000);  /* the configured value fits */
+    ck_assert_int_eq(fence_budget_ms(1000, 2000), 500);   /* at most a quarter of the session */
+    ck_assert_int_eq(fence_budget_ms(100, 100), 50);      /* never below a round trip */
+    ck_assert_int_eq(fence_kill_wait_ms(4000), 500);
+    ck_assert_int_eq(fence_kill_wait_ms(100), 50);
+    /* begun at the deadline (T/2), SQL + kill + wait end before the server can expire us (T) */
+    for (int T = 1000; T <= 60000; T += 500)
+        ck_assert_int_lt(T / 2 + fence_budget_ms(60000, T) + fence_kill_wait_ms(T), T);
+}
+END_TEST
+
 /* ---- bootstrap ---- */
 
 static topo_obs_t node(const char *name, const char *host, int port, bool reachable,
@@ -718,6 +755,8 @@ static Suite *decide_suite(void)
 
     tc = tcase_create("antiflap");
     tcase_add_loop_test(tc, test_antiflap, 0, (int)ARRAY_LEN(flap_rows));
+    tcase_add_loop_test(tc, test_antiflap_hold, 0, (int)ARRAY_LEN(hold_rows));
+    tcase_add_test(tc, test_fence_budget);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bootstrap");
