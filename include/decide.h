@@ -112,17 +112,25 @@ int fence_kill_wait_ms(int session_timeout_ms);
 int64_t failsafe_evidence_ttl_ms(int check_interval_ms);
 
 /* How long a coordinator waits, after stopping replica IO threads, before promoting without the
- * old primary's acknowledgement: long enough that any failsafe evidence has lapsed. */
-int64_t failsafe_lapse_wait_ms(int check_interval_ms, int heartbeat_ms);
+ * old primary's acknowledgement: long enough that any failsafe evidence has lapsed (one ttl and
+ * FAILSAFE_LAPSE_MARGIN_MS). */
+#define FAILSAFE_LAPSE_MARGIN_MS 200
+int64_t failsafe_lapse_wait_ms(int check_interval_ms);
 
 typedef struct write_obs {
     bool is_desired_primary;   /* /primary names this node with the epoch we hold */
     bool session_alive;        /* now < fence deadline */
     bool failsafe_enabled;
-    int64_t evidence_at_ms;    /* when we last saw every expected replica connected; 0 = never */
+    /* Failsafe evidence: a round trip this agent began at evidence_at_ms (the SEND time of its
+     * requests; 0 = never) to every replica registered at its last ZooKeeper read
+     * (replicas_expected), of which replicas_connected vouched (failsafe_vouch()). Binlog Dump
+     * threads prove nothing: they linger on a dead link for as long as the kernel keeps it. */
+    int64_t evidence_at_ms;
     int replicas_expected;
-    int replicas_connected;    /* at evidence_at_ms */
+    int replicas_connected;
     bool diverged;             /* our GTIDs are not a subset of the primary's: never writable */
+    bool episode_fenced;       /* fenced once in this session-loss episode: stays read-only until
+                                  a session is back and /primary has been read again */
 } write_obs_t;
 
 typedef enum {
@@ -133,6 +141,33 @@ typedef enum {
 
 write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int check_interval_ms,
                                    const char **why);
+
+/* Whether ZooKeeper is in doubt for an agent: disconnected, or no sync answered for a quarter
+ * of the session timeout (the fencing deadline is at half). A primary's agent then starts its
+ * failsafe round trips, early enough to hold evidence when the deadline passes; a replica's
+ * agent then vouches. Vouching makes nobody writable, so judging early is safe. */
+bool zk_in_doubt(bool connected, int64_t last_ack_sent_ms, int64_t now_ms, int session_timeout_ms);
+
+/* A replica's answer to a primary's failsafe request (Patroni's rule): yes only if its own agent
+ * has lost ZooKeeper too, and its IO thread is connected to the asker right now: a fresh probe
+ * says running, not silent, from the host:port that /primary (as last read) gives the asker,
+ * at the epoch the asker holds. */
+typedef struct vouch_obs {
+    bool zk_in_doubt;
+    const char *asker;           /* the name in the request */
+    uint64_t asker_epoch;
+    const char *desired_name;    /* /primary as this agent last read it; "" when unknown */
+    const char *desired_host;
+    int desired_port;
+    uint64_t desired_epoch;
+    bool probe_ok;               /* the local probe answered ... */
+    int64_t probe_age_ms;        /* ... this long ago */
+    bool is_replica, io_running, source_silent;
+    const char *source_host;
+    int source_port;
+} vouch_obs_t;
+
+bool failsafe_vouch(const vouch_obs_t *o, int check_interval_ms, const char **why);
 
 /* ---- anti-flap -------------------------------------------------------------------------- */
 

@@ -54,6 +54,7 @@ typedef struct node_state {
                                effect), "killed" (SIGKILL, process seen gone) or "down" (no
                                mysqld running); "" when not acknowledged */
     bool diverged;          /* has GTIDs the primary never had: kept read-only */
+    char http[HOST_MAX_LEN + 8]; /* the agent's HTTP endpoints, "host:port"; "" when off */
     char agent_version[32];
     int64_t updated_ms;     /* wall clock, ms since the epoch */
     char error[256];        /* last probe error, "" when none */

@@ -48,7 +48,11 @@ static const priv_need_t agent_privs[] = {
     {"CONNECTION ADMIN", "KILL other accounts' sessions when fencing", true},
     {"PROCESS", "see every session and replica connection", true},
     {"RELOAD", "RESET SLAVE ALL on promotion", true},
+    /* event_scheduler = on only (the last two): */
+    {"EVENT", "re-enable the replicated events after a promotion", false},
+    {"SUPER", "SET GLOBAL event_scheduler=OFF when fencing, =ON after a promotion", true},
 };
+#define EVENT_PRIVS 2
 
 static const priv_need_t repl_privs[] = {
     {"REPLICATION SLAVE", "replicas read the binlog", false},
@@ -278,7 +282,8 @@ static void check_mysql(checks_t *k, const config_t *cfg)
     }
     if (!ok) return;
     snprintf(what, sizeof(what), "[mysql] user %s", cfg->mysql_user);
-    check_privs(k, what, &local, agent_privs, sizeof(agent_privs) / sizeof(agent_privs[0]));
+    size_t nprivs = sizeof(agent_privs) / sizeof(agent_privs[0]);
+    check_privs(k, what, &local, agent_privs, cfg->event_scheduler ? nprivs : nprivs - EVENT_PRIVS);
     check_settings(k, &local);
 
     db_target_t repl = tcp;

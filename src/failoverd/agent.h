@@ -43,6 +43,14 @@ typedef struct zev {
     struct zev *next;
 } zev_t;
 
+#define FAILSAFE_MAX_PEERS 64
+
+/* A node the primary's failsafe round trip must hear from. */
+typedef struct failsafe_peer {
+    char name[NAME_MAX_LEN + 1];
+    char http[HOST_MAX_LEN + 8]; /* "host:port"; "" = it has no HTTP endpoint: cannot vouch */
+} failsafe_peer_t;
+
 typedef struct agent {
     config_t *cfg;
     struct ev_loop *loop;
@@ -62,15 +70,25 @@ typedef struct agent {
     bool zk_connected;
     bool session_alive;        /* now < fence deadline: the server cannot have expired us */
     int64_t last_ack_sent_ms;
+    int64_t last_move_ms;      /* when the session was last moved off a stalled server */
     int session_timeout_ms;
     bool stopping;
     bool kick_local, kick_coord, fence_requested;
     bool is_coordinator;
     uint64_t coord_gen;        /* session gen in which we won the election */
     char election_path[ZK_PATH_MAX];
-    /* failsafe evidence, from the local worker's probes */
+    /* failsafe evidence: the last round trip to every replica that all of them vouched for
+     * (failsafe.c), timed from when its requests were sent */
     int64_t evidence_at_ms;
     int replicas_expected, replicas_connected;
+    failsafe_peer_t peers[FAILSAFE_MAX_PEERS]; /* every other registered node, at the last read */
+    int npeers;
+    bool peers_known;          /* read in the current session */
+    bool episode_fenced;       /* fenced while the session was in doubt: see write_obs_t */
+    int64_t alive_since_ms;    /* when session_alive last turned true */
+    int64_t vouched_until_ms;  /* we vouched for a primary: not writable ourselves before this */
+    primary_rec_t desired;     /* /primary as the local worker last read it (name "" = none) */
+    int64_t snap_at_ms;        /* when snap was probed (monotonic) */
     bool is_desired_primary;
     uint64_t desired_epoch;
     bool fenced;
@@ -84,7 +102,7 @@ typedef struct agent {
                                   0 = unknown. For fencing's last resort, the kill. */
     bool mysqld_seen_writable; /* read_only was off at the last answered probe */
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
-    pthread_t t_local, t_coord, t_fencer;
+    pthread_t t_local, t_coord, t_fencer, t_failsafe;
 } agent_t;
 
 /* session.c (loop thread) */
@@ -111,6 +129,12 @@ void *fencer_main(void *arg);
 
 /* coord.c */
 void *coord_main(void *arg);
+
+/* failsafe.c */
+void *failsafe_main(void *arg);  /* the primary's round trips while ZooKeeper is in doubt */
+/* GET /failsafe?primary=NAME&epoch=N: a replica's answer. Returns the HTTP status and fills
+ * body with JSON. Never blocks. */
+unsigned failsafe_answer(agent_t *a, const char *asker, const char *epoch, char *body, size_t len);
 
 /* hooks.c */
 typedef struct hook_env {

@@ -102,6 +102,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return reply(c, v.valid && v.healthy ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                      "application/json", body);
     }
+    if (strcmp(url, "/failsafe") == 0) {
+        /* A primary whose ZooKeeper is in doubt asks us to vouch for it (failsafe.c). */
+        unsigned code = failsafe_answer(
+            a, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "primary"),
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "epoch"), body, sizeof(body));
+        return reply(c, code, "application/json", body);
+    }
     if (strcmp(url, "/metrics") == 0) {
         const char *n = a->cfg->node_name;
         snprintf(body, sizeof(body),
@@ -130,7 +137,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body);
     }
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
-                 "not found; try /primary, /replica, /health or /metrics\n");
+                 "not found; try /primary, /replica, /health, /metrics or /failsafe\n");
 }
 
 void *http_start(agent_t *a)
@@ -161,7 +168,7 @@ void *http_start(agent_t *a)
     if (!d)
         log_error("http: cannot listen on %s (port taken, or address not local?)", listen);
     else
-        log_info("http: listening on %s (/primary, /replica, /health, /metrics)", listen);
+        log_info("http: listening on %s (/primary, /replica, /health, /metrics, /failsafe)", listen);
     return d;
 }
 

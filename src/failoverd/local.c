@@ -115,6 +115,23 @@ static void merged_text(const char *x, const char *y, char *out, size_t len)
     gtid_pos_format(&a, out, len);
 }
 
+/* Where the other agents reach our HTTP endpoints: [http] listen, with a wildcard host
+ * replaced by [node] host. */
+static void advertised_http(const config_t *cfg, char *out, size_t len)
+{
+    const char *l = cfg->http_listen;
+    const char *colon = l ? strrchr(l, ':') : NULL;
+    out[0] = 0;
+    if (!colon) return;
+    size_t hl = (size_t)(colon - l);
+    bool wild = hl == 0 || (hl == 7 && strncmp(l, "0.0.0.0", 7) == 0) ||
+                (hl == 4 && strncmp(l, "[::]", 4) == 0);
+    if (wild)
+        snprintf(out, len, "%s:%s", cfg->node_host, colon + 1);
+    else
+        snprintf(out, len, "%s", l);
+}
+
 static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
 {
     const config_t *cfg = L->a->cfg;
@@ -126,6 +143,7 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
     ns->promotion = cfg->promotion;
     ns->lag_s = -1;
     snprintf(ns->agent_version, sizeof(ns->agent_version), "%s", FO_VERSION);
+    advertised_http(cfg, ns->http, sizeof(ns->http));
 
     if (!L->db) {
         L->db = local_connect(cfg, err, sizeof(err));
@@ -372,6 +390,9 @@ static void read_desired(local_t *L, zsess_t *s)
     if (rc == ZNONODE) {
         zoo_exists(s->zh, path, 1, NULL); /* wake us when it is created */
         L->have_desired = false;
+        pthread_mutex_lock(&L->a->mu);
+        memset(&L->a->desired, 0, sizeof(L->a->desired));
+        pthread_mutex_unlock(&L->a->mu);
         return;
     }
     if (rc != ZOK) {
@@ -387,6 +408,41 @@ static void read_desired(local_t *L, zsess_t *s)
         L->have_desired = true;
     }
     free(buf);
+    pthread_mutex_lock(&L->a->mu);
+    if (L->have_desired)
+        L->a->desired = L->desired;
+    else
+        memset(&L->a->desired, 0, sizeof(L->a->desired));
+    pthread_mutex_unlock(&L->a->mu);
+}
+
+/* With failsafe on: every other registered node and its HTTP address, the set a failsafe round
+ * trip must hear from. A node whose znode cannot be read counts, with no address (it cannot
+ * vouch, so the evidence fails: the safe side). */
+static void read_peers(local_t *L, zsess_t *s, const char *dir, const struct String_vector *kids)
+{
+    agent_t *a = L->a;
+    failsafe_peer_t peers[FAILSAFE_MAX_PEERS];
+    int n = 0;
+    for (int i = 0; i < kids->count && n < FAILSAFE_MAX_PEERS; i++) {
+        if (strcmp(kids->data[i], a->cfg->node_name) == 0 || !name_is_valid(kids->data[i])) continue;
+        failsafe_peer_t *p = &peers[n++];
+        memset(p, 0, sizeof(*p));
+        snprintf(p->name, sizeof(p->name), "%s", kids->data[i]);
+        char path[ZK_PATH_MAX], err[256], *buf = NULL;
+        int len = 0;
+        node_state_t ns;
+        snprintf(path, sizeof(path), "%s/%s", dir, kids->data[i]);
+        if (zk_get_alloc(s->zh, path, false, &buf, &len, NULL) == ZOK &&
+            node_state_from_json(&ns, buf, (size_t)len, err, sizeof(err)) == 0)
+            snprintf(p->http, sizeof(p->http), "%s", ns.http);
+        free(buf);
+    }
+    pthread_mutex_lock(&a->mu);
+    memcpy(a->peers, peers, sizeof(peers[0]) * (size_t)n);
+    a->npeers = n;
+    a->peers_known = true;
+    pthread_mutex_unlock(&a->mu);
 }
 
 static void count_nodes(local_t *L, zsess_t *s)
@@ -396,6 +452,7 @@ static void count_nodes(local_t *L, zsess_t *s)
     zk_cluster_path(L->a->cfg, path, sizeof(path), "/nodes");
     if (zoo_get_children(s->zh, path, 0, &kids) == ZOK) {
         L->nodes_registered = kids.count;
+        if (L->a->cfg->failsafe) read_peers(L, s, path, &kids);
         deallocate_String_vector(&kids);
     }
 }
@@ -535,6 +592,9 @@ fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, con
         }
     }
     if (how == FENCE_NOT) how = fence_by_kill(a, may_be_writable, err);
+    pthread_mutex_lock(&a->mu);
+    if (!a->session_alive) a->episode_fenced = true; /* no re-lifting until ZooKeeper is back */
+    pthread_mutex_unlock(&a->mu);
     pthread_mutex_unlock(&a->ro_mu);
     return how;
 }
@@ -549,6 +609,7 @@ static write_decision_t decide_write(agent_t *a, bool desired_is_me, bool diverg
     o.evidence_at_ms = a->evidence_at_ms;
     o.replicas_expected = a->replicas_expected;
     o.replicas_connected = a->replicas_connected;
+    o.episode_fenced = a->episode_fenced;
     o.diverged = diverged;
     pthread_mutex_unlock(&a->mu);
     return writable_decision(&o, mono_ms(), a->cfg->check_interval_ms, why);
@@ -615,6 +676,20 @@ static void enable_events(local_t *L)
     }
     L->events_epoch = L->desired.epoch;
     log_notice("promote: event scheduler on; %d replicated event(s) re-enabled", n);
+}
+
+/* We vouched for another primary's failsafe a moment ago: it may stay writable on that answer
+ * until the evidence ttl runs out, so we may not be writable before. */
+static bool vouch_lapsed(local_t *L)
+{
+    pthread_mutex_lock(&L->a->mu);
+    int64_t left = L->a->vouched_until_ms - mono_ms();
+    pthread_mutex_unlock(&L->a->mu);
+    if (left <= 0) return true;
+    log_notice("promote: waiting %lld ms before becoming writable: this node vouched for the old "
+               "primary's failsafe", (long long)left);
+    L->recheck_budget = 20 + (int)(left / 50);
+    return false;
 }
 
 static bool fence_requested(const local_t *L)
@@ -687,6 +762,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
         }
         if (cfg->semi_sync && db_set_semi_sync_role(L->db, true, p, err, sizeof(err)) != 0)
             log_error("semi-sync: cannot switch to the primary role: %s", err);
+        if (p->read_only && !vouch_lapsed(L)) return;
         pthread_mutex_lock(&a->ro_mu);
         write_decision_t d = decide_write(a, true, false, &why);
         if (d == WRITE_ALLOW && p->read_only) {
@@ -759,15 +835,16 @@ static void reconcile(local_t *L, const db_probe_t *p)
     L->epoch_acted = L->desired.epoch;
 }
 
-static void update_evidence(local_t *L, const db_probe_t *p, bool healthy)
+/* A primary fenced in a session-loss episode is lifted again only once a session is live and
+ * /primary has been read in it since (the next reconcile then decides). */
+static void end_fence_episode(local_t *L)
 {
     agent_t *a = L->a;
     pthread_mutex_lock(&a->mu);
-    if (L->nodes_registered > 0) a->replicas_expected = L->nodes_registered - 1;
-    a->replicas_connected = healthy ? p->replicas_connected : 0;
-    if (healthy && a->replicas_expected > 0 && a->replicas_connected >= a->replicas_expected)
-        a->evidence_at_ms = mono_ms();
+    bool end = a->episode_fenced && a->session_alive && L->last_read_ms >= a->alive_since_ms;
+    if (end) a->episode_fenced = false;
     pthread_mutex_unlock(&a->mu);
+    if (end) log_notice("zookeeper: session live and /primary read again: the fence of this outage ends");
 }
 
 static void local_iteration(local_t *L)
@@ -776,7 +853,6 @@ static void local_iteration(local_t *L)
     db_probe_t p;
     node_state_t ns;
     bool healthy = local_probe(L, &p, &ns);
-    update_evidence(L, &p, healthy);
 
     zsess_t *s = session_get(a);
     /* Watches tell us about changes; re-read only then, on a new session, or every 5 s in case a
@@ -800,6 +876,7 @@ static void local_iteration(local_t *L)
         L->read_gen = s->gen;
         L->last_read_ms = mono_ms();
     }
+    if (reread) end_fence_episode(L);
     if (!healthy && L->have_desired && strcmp(L->desired.name, a->cfg->node_name) != 0)
         announce_role(L, ROLE_REPLICA); /* our mysqld is down and the cluster moved on */
     if (fence_requested(L)) {
@@ -830,6 +907,7 @@ static void local_iteration(local_t *L)
     pthread_mutex_lock(&a->mu);
     if (healthy) a->mysqld_seen_writable = !p.read_only;
     a->fenced = ns.fenced;
+    a->snap_at_ms = mono_ms();
     a->snap = ns;
     a->snap_valid = true;
     pthread_mutex_unlock(&a->mu);

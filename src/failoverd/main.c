@@ -165,6 +165,7 @@ int main(int argc, char **argv)
     pthread_create(&a->t_local, NULL, local_main, a);
     pthread_create(&a->t_coord, NULL, coord_main, a);
     pthread_create(&a->t_fencer, NULL, fencer_main, a);
+    if (cfg->failsafe) pthread_create(&a->t_failsafe, NULL, failsafe_main, a);
     void *http = http_start(a);
     sd_notify(0, "READY=1");
 
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
     pthread_join(a->t_local, NULL);
     pthread_join(a->t_coord, NULL);
     pthread_join(a->t_fencer, NULL);
+    if (cfg->failsafe) pthread_join(a->t_failsafe, NULL);
     local_fence_on_stop(a);
     http_stop(http);
     session_stop(a);

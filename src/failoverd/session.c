@@ -150,6 +150,7 @@ static void session_expired(agent_t *a)
     a->session_alive = false;
     a->is_coordinator = false;
     a->is_desired_primary = false; /* re-learned from /primary in the new session */
+    a->peers_known = false;
     a->fence_requested = true;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
@@ -170,6 +171,7 @@ static void arm_fence_timer(agent_t *a)
     a->session_alive = a->last_ack_sent_ms > 0 && now < deadline;
     bool alive = a->session_alive;
     if (alive && !was) {
+        a->alive_since_ms = now;
         a->kick_local = true;
         pthread_cond_broadcast(&a->cv);
     }
@@ -209,8 +211,10 @@ static void handle_session_event(agent_t *a, const zev_t *e)
         a->kick_local = a->kick_coord = true;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
-        log_info("zookeeper: connected, session 0x%llx, timeout %d ms",
+        const char *srv = zoo_get_current_server(s->zh);
+        log_info("zookeeper: connected to %s, session 0x%llx, timeout %d ms", srv ? srv : "?",
                  (unsigned long long)s->client_id, a->session_timeout_ms);
+        ev_feed_event(a->loop, &a->heartbeat, EV_TIMER); /* prove the session live at once */
     } else if (e->state == ZOO_CONNECTING_STATE || e->state == ZOO_ASSOCIATING_STATE) {
         pthread_mutex_lock(&a->mu);
         bool was = a->zk_connected;
@@ -264,6 +268,46 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
     }
 }
 
+/* The heartbeat stalled on a server that still holds our TCP connection (a follower cut off
+ * from its leader, a stopped or overloaded server): move the session to another server of the
+ * connect string well before the fencing deadline. zoo_set_servers() with a list that lacks the
+ * current server makes the client drop the connection and resume the same session (its client
+ * id) on one of the others; the list then lacks that server until the next move. Only literal
+ * host:port entries can be told apart (no DNS on the loop thread). */
+static void move_session(agent_t *a, zsess_t *s, int64_t now)
+{
+    const char *srv = zoo_get_current_server(s->zh); /* a static buffer of the client's: copy */
+    char curbuf[300], list[1024] = "", hosts[1024];
+    snprintf(curbuf, sizeof(curbuf), "%s", srv ? srv : "");
+    const char *cur = curbuf[0] ? curbuf : NULL;
+    snprintf(hosts, sizeof(hosts), "%s", a->cfg->zk_hosts);
+    int kept = 0, dropped = 0;
+    for (char *save = NULL, *h = strtok_r(hosts, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+        while (*h == ' ') h++;
+        if (cur && strcmp(h, cur) == 0) {
+            dropped++;
+            continue;
+        }
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof(list) - l, "%s%s", kept ? "," : "", h);
+        kept++;
+    }
+    a->last_move_ms = now;
+    if (!dropped || !kept) {
+        if (kept > 1 || dropped)
+            log_warn("zookeeper: no answer from %s for a quarter of the session timeout, and no "
+                     "other server to move to (zk_hosts lists it %s)", cur ? cur : "?",
+                     dropped ? "alone" : "by name, not as host:port");
+        return;
+    }
+    int rc = zoo_set_servers(s->zh, list);
+    if (rc == ZOK)
+        log_warn("zookeeper: no answer from %s for a quarter of the session timeout: moving the "
+                 "session to %s", cur, list);
+    else
+        log_warn("zookeeper: cannot move the session off %s: %s", cur, zerror(rc));
+}
+
 static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
@@ -273,6 +317,10 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
     zsess_t *s = a->sess;
     bool up = s && a->zk_connected;
     uint64_t gen = s ? s->gen : 0;
+    int64_t now = mono_ms();
+    int T = a->session_timeout_ms;
+    bool stalled = up && a->last_ack_sent_ms > 0 && T > 0 &&
+                   zk_in_doubt(true, a->last_ack_sent_ms, now, T) && now - a->last_move_ms > T / 4;
     pthread_mutex_unlock(&a->mu);
     if (!s) return;
     if (!s->zh) {
@@ -280,6 +328,7 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
         session_expired(a);
         return;
     }
+    if (stalled) move_session(a, s, now);
     if (!up) return;
     hb_ctx_t *h = calloc(1, sizeof(*h));
     if (!h) abort();

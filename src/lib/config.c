@@ -1080,6 +1080,14 @@ int config_validate(config_t *cfg, bool need_node, char *err, size_t errlen)
         }
     }
 
+    if (need_node && cfg->failsafe && (!cfg->http_listen || !cfg->http_listen[0])) {
+        key_loc(cfg, "failover", "failsafe", loc, sizeof loc);
+        snprintf(err, errlen, "%s: [failover] failsafe: on needs [http] listen, where the replicas' "
+                 "agents answer the primary's failsafe round trip; allowed: off, or set listen",
+                 loc);
+        return -1;
+    }
+
     for (size_t i = 0; i < sizeof pw / sizeof pw[0]; i++) {
         const char *inl = *(char **)(void *)((char *)cfg + pw[i].inline_field);
         const char *file = *(char **)(void *)((char *)cfg + pw[i].file_field);

@@ -295,13 +295,13 @@ int64_t failsafe_evidence_ttl_ms(int check_interval_ms)
     return 2 * (int64_t)check_interval_ms;
 }
 
-int64_t failsafe_lapse_wait_ms(int check_interval_ms, int heartbeat_ms)
+int64_t failsafe_lapse_wait_ms(int check_interval_ms)
 {
-    /* evidence gathered just before the IO threads stopped stays valid for a ttl, the agent may
-     * look only one interval later, and the primary's dump threads notice a vanished replica
-     * only after missing heartbeats */
-    return failsafe_evidence_ttl_ms(check_interval_ms) + (int64_t)check_interval_ms +
-           2 * (int64_t)heartbeat_ms;
+    /* Evidence is timed from when the old primary SENT its round, which every replica answered
+     * before its IO thread was stopped (after that it refuses): it lapses within one ttl of the
+     * stop. The margin covers the two hosts' monotonic clocks running at slightly different
+     * rates, and scheduling. */
+    return failsafe_evidence_ttl_ms(check_interval_ms) + FAILSAFE_LAPSE_MARGIN_MS;
 }
 
 write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int check_interval_ms,
@@ -319,6 +319,9 @@ write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int che
     } else if (!o->is_desired_primary) {
         reason = "not the desired primary";
         d = WRITE_FENCE;
+    } else if (o->episode_fenced) {
+        reason = "fenced earlier in this ZooKeeper outage: waits for a session and /primary";
+        d = WRITE_FENCE;
     } else if (o->session_alive) {
         reason = "desired primary, session alive";
         d = WRITE_ALLOW;
@@ -326,9 +329,10 @@ write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int che
                o->replicas_connected >= o->replicas_expected && o->evidence_at_ms > 0 &&
                now_ms >= o->evidence_at_ms &&
                now_ms - o->evidence_at_ms <= failsafe_evidence_ttl_ms(check_interval_ms)) {
-        /* every replica still streams from us, so no coordinator can have promoted one of them:
-         * a promotion first stops their IO threads and then outwaits this evidence */
-        reason = "failsafe: every replica connected";
+        /* every replica vouched, in a round trip we began at evidence_at_ms, that it streams from
+         * us and has lost ZooKeeper too; a promotion first stops their IO threads and outwaits
+         * this evidence, and a replica that vouched is not made writable before it lapses */
+        reason = "failsafe: every replica vouched";
         d = WRITE_ALLOW;
     } else {
         reason = "ZooKeeper session lost";
@@ -337,6 +341,36 @@ write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int che
     if (why != NULL)
         *why = reason;
     return d;
+}
+
+bool zk_in_doubt(bool connected, int64_t last_ack_sent_ms, int64_t now_ms, int session_timeout_ms)
+{
+    return !connected || last_ack_sent_ms <= 0 ||
+           now_ms - last_ack_sent_ms > (int64_t)session_timeout_ms / 4;
+}
+
+bool failsafe_vouch(const vouch_obs_t *o, int check_interval_ms, const char **why)
+{
+    const char *w = NULL;
+    if (!o->zk_in_doubt)
+        w = "this agent has a live ZooKeeper session";
+    else if (!o->desired_name || !o->desired_name[0])
+        w = "this agent does not know the desired primary";
+    else if (!o->asker || strcmp(o->asker, o->desired_name) != 0)
+        w = "the asker is not the desired primary";
+    else if (o->asker_epoch != o->desired_epoch)
+        w = "the asker's epoch is not the current one";
+    else if (!o->probe_ok || o->probe_age_ms < 0 || o->probe_age_ms > 2 * (int64_t)check_interval_ms)
+        w = "no fresh probe of the local mysqld";
+    else if (!o->is_replica || !o->io_running)
+        w = "the IO thread is not running";
+    else if (o->source_silent)
+        w = "the IO thread has heard nothing from its source for 1.5 heartbeat periods";
+    else if (!o->source_host || strcmp(o->source_host, o->desired_host) != 0 ||
+             o->source_port != o->desired_port)
+        w = "the IO thread replicates from another source";
+    if (why) *why = w ? w : "vouched: connected to the desired primary and ZooKeeper lost too";
+    return w == NULL;
 }
 
 /* ---- anti-flap -------------------------------------------------------------------------- */

@@ -8,7 +8,9 @@
 # unacknowledged rows only.
 source "$(dirname "$0")/lib.sh"
 
-sb_up --replicas 2 --netns
+# t_failsafe_partition.sh runs this with failsafe on (PARTITION_UP_ARGS).
+# shellcheck disable=SC2086 # the extra options are words
+sb_up --replicas 2 --netns ${PARTITION_UP_ARGS:-}
 expect_eq "NETNS in sandbox.env" 1 "${NETNS:-}"
 wait_for 40 "bootstrap settled" cluster_settled
 expect_eq "primary after bootstrap" node1 "$(st .primary)"

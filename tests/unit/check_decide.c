@@ -436,10 +436,9 @@ START_TEST(test_fence_deadline)
     ck_assert_int_eq(fence_deadline_ms(INT64_C(1) << 40, 6000), (INT64_C(1) << 40) + 3000);
     ck_assert_int_eq(failsafe_evidence_ttl_ms(1000), 2000);
     ck_assert_int_eq(failsafe_evidence_ttl_ms(INT_MAX), 2 * (int64_t)INT_MAX); /* no int overflow */
-    ck_assert_int_eq(failsafe_lapse_wait_ms(1000, 500), 2000 + 1000 + 1000);
-    ck_assert_int_eq(failsafe_lapse_wait_ms(2000, 0), 6000);
+    ck_assert_int_eq(failsafe_lapse_wait_ms(1000), 2000 + FAILSAFE_LAPSE_MARGIN_MS);
     /* the wait always outlasts the evidence */
-    ck_assert_int_gt(failsafe_lapse_wait_ms(1000, 0), failsafe_evidence_ttl_ms(1000));
+    ck_assert_int_gt(failsafe_lapse_wait_ms(1000), failsafe_evidence_ttl_ms(1000));
 }
 END_TEST
 
@@ -449,27 +448,89 @@ END_TEST
 #define CI 1000 /* evidence ttl 2000 */
 
 static const struct {
-    write_obs_t o; /* desired, alive, failsafe, evidence_at, expected, connected, diverged */
+    write_obs_t o; /* desired, alive, failsafe, evidence_at, expected, vouched, diverged,
+                      episode_fenced */
     int64_t now;
     write_decision_t want;
     const char *why;
 } write_rows[] = {
-    {{true, true, true, NOW, 2, 2, true}, NOW, WRITE_FENCE, "diverged"},
-    {{false, true, true, NOW, 2, 2, false}, NOW, WRITE_FENCE, "not the desired primary"},
-    {{false, false, true, NOW, 2, 2, false}, NOW, WRITE_FENCE, "not the desired primary"},
-    {{true, true, false, 0, 0, 0, false}, NOW, WRITE_ALLOW, "desired primary, session alive"},
-    {{true, false, true, NOW, 2, 2, false}, NOW, WRITE_ALLOW, "failsafe: every replica connected"},
-    {{true, false, true, NOW - 2000, 2, 2, false}, NOW, WRITE_ALLOW,
-     "failsafe: every replica connected"},                                     /* at the ttl */
-    {{true, false, true, NOW - 2001, 2, 2, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
-    {{true, false, true, NOW, 2, 3, false}, NOW, WRITE_ALLOW, "failsafe: every replica connected"},
-    {{true, false, true, NOW, 2, 1, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
-    {{true, false, true, NOW, 0, 0, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
-    {{true, false, false, NOW, 2, 2, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
-    {{true, false, true, 0, 2, 2, false}, 1000, WRITE_FENCE, "ZooKeeper session lost"}, /* never */
-    {{true, false, true, NOW + 1, 2, 2, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
-    {{true, false, true, NOW, 2, 2, true}, NOW, WRITE_FENCE, "diverged"},
+    {{true, true, true, NOW, 2, 2, true, false}, NOW, WRITE_FENCE, "diverged"},
+    {{false, true, true, NOW, 2, 2, false, false}, NOW, WRITE_FENCE, "not the desired primary"},
+    {{false, false, true, NOW, 2, 2, false, false}, NOW, WRITE_FENCE, "not the desired primary"},
+    {{true, true, false, 0, 0, 0, false, false}, NOW, WRITE_ALLOW, "desired primary, session alive"},
+    {{true, false, true, NOW, 2, 2, false, false}, NOW, WRITE_ALLOW, "failsafe: every replica vouched"},
+    {{true, false, true, NOW - 2000, 2, 2, false, false}, NOW, WRITE_ALLOW,
+     "failsafe: every replica vouched"},                                     /* at the ttl */
+    {{true, false, true, NOW - 2001, 2, 2, false, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, NOW, 2, 3, false, false}, NOW, WRITE_ALLOW, "failsafe: every replica vouched"},
+    {{true, false, true, NOW, 2, 1, false, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, NOW, 0, 0, false, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, false, NOW, 2, 2, false, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, 0, 2, 2, false, false}, 1000, WRITE_FENCE, "ZooKeeper session lost"}, /* never */
+    {{true, false, true, NOW + 1, 2, 2, false, false}, NOW, WRITE_FENCE, "ZooKeeper session lost"},
+    {{true, false, true, NOW, 2, 2, true, false}, NOW, WRITE_FENCE, "diverged"},
+    /* fenced once in this outage: fresh evidence does not lift it (no flapping), nor does a
+     * session that is back before /primary has been read again */
+    {{true, false, true, NOW, 2, 2, false, true}, NOW, WRITE_FENCE,
+     "fenced earlier in this ZooKeeper outage: waits for a session and /primary"},
+    {{true, true, true, NOW, 2, 2, false, true}, NOW, WRITE_FENCE,
+     "fenced earlier in this ZooKeeper outage: waits for a session and /primary"},
 };
+
+/* ---- failsafe: in doubt, and a replica's vouch ---- */
+
+START_TEST(test_zk_in_doubt)
+{
+    ck_assert(zk_in_doubt(false, NOW, NOW, 4000));         /* disconnected */
+    ck_assert(zk_in_doubt(true, 0, NOW, 4000));            /* never answered */
+    ck_assert(!zk_in_doubt(true, NOW - 1000, NOW, 4000));  /* a quarter: not yet */
+    ck_assert(zk_in_doubt(true, NOW - 1001, NOW, 4000));
+}
+END_TEST
+
+static vouch_obs_t good_vouch(void)
+{
+    vouch_obs_t o = {.zk_in_doubt = true, .asker = "db1", .asker_epoch = 3,
+                     .desired_name = "db1", .desired_host = "10.0.0.1", .desired_port = 3306,
+                     .desired_epoch = 3, .probe_ok = true, .probe_age_ms = 100,
+                     .is_replica = true, .io_running = true, .source_silent = false,
+                     .source_host = "10.0.0.1", .source_port = 3306};
+    return o;
+}
+
+START_TEST(test_failsafe_vouch)
+{
+    const char *why = NULL;
+    vouch_obs_t o = good_vouch();
+    ck_assert(failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.zk_in_doubt = false;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    ck_assert_str_eq(why, "this agent has a live ZooKeeper session");
+    o = good_vouch(); o.asker = "db2";
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    ck_assert_str_eq(why, "the asker is not the desired primary");
+    o = good_vouch(); o.asker_epoch = 2;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.desired_name = "";
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.probe_age_ms = 2 * CI + 1;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    ck_assert_str_eq(why, "no fresh probe of the local mysqld");
+    o = good_vouch(); o.probe_ok = false;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.io_running = false;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.is_replica = false;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.source_silent = true; /* a lingering link the kernel still keeps */
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    o = good_vouch(); o.source_port = 3307;
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+    ck_assert_str_eq(why, "the IO thread replicates from another source");
+    o = good_vouch(); o.source_host = "10.0.0.2";
+    ck_assert(!failsafe_vouch(&o, CI, &why));
+}
+END_TEST
 
 START_TEST(test_writable)
 {
@@ -756,6 +817,8 @@ static Suite *decide_suite(void)
     tc = tcase_create("antiflap");
     tcase_add_loop_test(tc, test_antiflap, 0, (int)ARRAY_LEN(flap_rows));
     tcase_add_loop_test(tc, test_antiflap_hold, 0, (int)ARRAY_LEN(hold_rows));
+    tcase_add_test(tc, test_zk_in_doubt);
+    tcase_add_test(tc, test_failsafe_vouch);
     tcase_add_test(tc, test_fence_budget);
     suite_add_tcase(s, tc);
 
