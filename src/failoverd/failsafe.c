@@ -108,7 +108,7 @@ static void failsafe_round(agent_t *a)
     const config_t *cfg = a->cfg;
     pthread_mutex_lock(&a->mu);
     int n = a->npeers;
-    failsafe_peer_t peers[FAILSAFE_MAX_PEERS];
+    failsafe_peer_t peers[FAILSAFE_MAX_PEERS] = {0};
     memcpy(peers, a->peers, sizeof(peers[0]) * (size_t)n);
     bool known = a->peers_known;
     uint64_t epoch = a->desired_epoch;

@@ -422,7 +422,7 @@ static void read_desired(local_t *L, zsess_t *s)
 static void read_peers(local_t *L, zsess_t *s, const char *dir, const struct String_vector *kids)
 {
     agent_t *a = L->a;
-    failsafe_peer_t peers[FAILSAFE_MAX_PEERS];
+    failsafe_peer_t peers[FAILSAFE_MAX_PEERS] = {0};
     int n = 0;
     for (int i = 0; i < kids->count && n < FAILSAFE_MAX_PEERS; i++) {
         if (strcmp(kids->data[i], a->cfg->node_name) == 0 || !name_is_valid(kids->data[i])) continue;
