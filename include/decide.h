@@ -169,6 +169,14 @@ typedef struct vouch_obs {
 
 bool failsafe_vouch(const vouch_obs_t *o, int check_interval_ms, const char **why);
 
+/* Whether a ZooKeeper ensemble's timing keeps the fencing argument (failoverd-protocol(7), A1
+ * and A10) for session timeout T: the granted timeout is T (min/maxSessionTimeout allow it),
+ * a cut-off leader stops answering syncs well before a new one can expire the session
+ * (syncLimit x tickTime < T/2), and the leader's session ticks fit the margin (tickTime < T/4).
+ * Returns true when all hold; else false with the first problem and its fix in why. */
+bool zk_timing_ok(int tick_ms, int sync_limit, int min_session_ms, int max_session_ms,
+                  int session_timeout_ms, char *why, size_t len);
+
 /* ---- anti-flap -------------------------------------------------------------------------- */
 
 /* true when an automatic failover is allowed now, given the time of the last one (0 = never). */

@@ -5,9 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/time.h>
+#include <sys/socket.h>
+#include <netdb.h>
 
 #include "clockutil.h"
 #include "ctl.h"
+#include "decide.h"
 #include "exitcodes.h"
 #include "zkutil.h"
 
@@ -229,6 +234,80 @@ static void check_zk(checks_t *k, const config_t *cfg)
     zookeeper_close(zh);
 }
 
+/* Send a four-letter word to host:port and read the answer (the server closes after it), all
+ * within timeout_ms. 0, or -1. */
+static int zk_4lw(const char *host, const char *port, const char *word, int timeout_ms,
+                  char *buf, size_t len)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, port, &hints, &ai) != 0) return -1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)); /* bounds connect() too */
+    }
+    int rc = fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+                     send(fd, word, strlen(word), MSG_NOSIGNAL) == (ssize_t)strlen(word)
+                 ? 0
+                 : -1;
+    freeaddrinfo(ai);
+    size_t got = 0;
+    ssize_t r;
+    while (rc == 0 && got < len - 1 && (r = recv(fd, buf + got, len - 1 - got, 0)) > 0)
+        got += (size_t)r;
+    buf[got] = 0;
+    if (fd >= 0) close(fd);
+    return rc;
+}
+
+/* The "conf" four-letter word from one server of zk_hosts (the first that answers), into buf. */
+static int zk_conf_text(const config_t *cfg, char *srv, size_t srvlen, char *buf, size_t len)
+{
+    char hosts[1024];
+    snprintf(hosts, sizeof(hosts), "%s", cfg->zk_hosts);
+    for (char *save = NULL, *h = strtok_r(hosts, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+        char host[300];
+        const char *colon = strrchr(h, ':');
+        if (!colon) continue;
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - h), h);
+        if (zk_4lw(host, colon + 1, "conf", 1000, buf, len) == 0 && strstr(buf, "tickTime=")) {
+            snprintf(srv, srvlen, "%s", h);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int conf_int(const char *text, const char *key)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "\n%s=", key);
+    const char *p = strstr(text, want);
+    if (!p && strncmp(text, want + 1, strlen(want + 1)) == 0) p = text - 1;
+    return p ? atoi(p + strlen(want)) : 0;
+}
+
+/* The ensemble's timing against the fencing argument (zk_timing_ok()): WARN, never FAIL. */
+static void check_zk_timing(checks_t *k, const config_t *cfg)
+{
+    char srv[300] = "", text[8192], why[512];
+    if (zk_conf_text(cfg, srv, sizeof(srv), text, sizeof(text)) != 0) {
+        result(k, "WARN", EXIT_OK, "ZooKeeper timing: no server of %s answered \"conf\" (add "
+               "4lw.commands.whitelist=conf to zoo.cfg to let check-config read tickTime and "
+               "syncLimit)", cfg->zk_hosts);
+        return;
+    }
+    int tick = conf_int(text, "tickTime"), sync = conf_int(text, "syncLimit");
+    int lo = conf_int(text, "minSessionTimeout"), hi = conf_int(text, "maxSessionTimeout");
+    if (zk_timing_ok(tick, sync, lo, hi, cfg->zk_session_timeout_ms, why, sizeof(why)))
+        result(k, "OK", EXIT_OK, "ZooKeeper timing (%s): tickTime %d ms, syncLimit %d: %d ms, "
+               "below half of zk_session_timeout_ms %d", srv, tick, sync, tick * sync,
+               cfg->zk_session_timeout_ms);
+    else
+        result(k, "WARN", EXIT_OK, "ZooKeeper timing (%s): %s (failoverd-protocol(7), A10)", srv, why);
+}
+
 /* Connect and probe; returns true and a one-line description when it answers. */
 static bool reach(checks_t *k, const char *what, const db_target_t *t, bool report_ok)
 {
@@ -320,6 +399,7 @@ int ctl_check_config(ctl_t *c, const ctl_opts_t *o)
            promotion_name(cfg->promotion), cfg->zk_hosts, cfg->zk_root);
     c->cfg = cfg;
     check_zk(&k, cfg);
+    check_zk_timing(&k, cfg);
     check_mysql(&k, cfg);
 out:
     if (k.failed)

@@ -373,6 +373,32 @@ bool failsafe_vouch(const vouch_obs_t *o, int check_interval_ms, const char **wh
     return w == NULL;
 }
 
+bool zk_timing_ok(int tick_ms, int sync_limit, int min_session_ms, int max_session_ms,
+                  int session_timeout_ms, char *why, size_t len)
+{
+    int T = session_timeout_ms;
+    /* ZooKeeper's own defaults when the server does not say: 2 and 20 ticks */
+    int lo = min_session_ms > 0 ? min_session_ms : 2 * tick_ms;
+    int hi = max_session_ms > 0 ? max_session_ms : 20 * tick_ms;
+    if (tick_ms <= 0 || sync_limit <= 0)
+        snprintf(why, len, "the server did not report tickTime and syncLimit");
+    else if (T < lo || T > hi)
+        snprintf(why, len, "zk_session_timeout_ms %d is outside the server's %d..%d ms "
+                 "(minSessionTimeout..maxSessionTimeout): it grants another timeout", T, lo, hi);
+    else if ((int64_t)sync_limit * tick_ms >= T / 2)
+        snprintf(why, len, "syncLimit x tickTime = %d x %d = %lld ms is not below half the session "
+                 "timeout (%d ms): a cut-off ZooKeeper leader could answer syncs after a new "
+                 "leader may have expired the session; lower tickTime or syncLimit, or raise "
+                 "zk_session_timeout_ms above %lld", sync_limit, tick_ms,
+                 (long long)sync_limit * tick_ms, T / 2, 2LL * sync_limit * tick_ms);
+    else if (tick_ms >= T / 4)
+        snprintf(why, len, "tickTime %d ms is not below a quarter of the session timeout (%d ms): "
+                 "the fencing margin needs it", tick_ms, T / 4);
+    else
+        return true;
+    return false;
+}
+
 /* ---- anti-flap -------------------------------------------------------------------------- */
 
 bool antiflap_allows(int64_t last_failover_ms, int64_t now_ms, int anti_flap_s)

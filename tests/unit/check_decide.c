@@ -613,6 +613,22 @@ START_TEST(test_fence_budget)
 }
 END_TEST
 
+START_TEST(test_zk_timing)
+{
+    char why[512];
+    /* the sandbox: tick 250 x 5 = 1.25 s < 2 s */
+    ck_assert(zk_timing_ok(250, 5, 0, 60000, 4000, why, sizeof(why)));
+    /* Debian's defaults: tick 2000 x 5 = 10 s, session 6 s */
+    ck_assert(!zk_timing_ok(2000, 5, 0, 0, 6000, why, sizeof(why)));
+    ck_assert_ptr_nonnull(strstr(why, "syncLimit x tickTime = 5 x 2000"));
+    ck_assert(!zk_timing_ok(500, 10, 0, 0, 4000, why, sizeof(why))); /* 5 s >= 2 s */
+    ck_assert(!zk_timing_ok(250, 5, 0, 3000, 4000, why, sizeof(why))); /* above max */
+    ck_assert_ptr_nonnull(strstr(why, "outside"));
+    ck_assert(!zk_timing_ok(900, 1, 0, 60000, 3000, why, sizeof(why))); /* tick >= T/4 */
+    ck_assert(!zk_timing_ok(0, 0, 0, 0, 4000, why, sizeof(why)));
+}
+END_TEST
+
 /* ---- bootstrap ---- */
 
 static topo_obs_t node(const char *name, const char *host, int port, bool reachable,
@@ -818,6 +834,7 @@ static Suite *decide_suite(void)
     tcase_add_loop_test(tc, test_antiflap, 0, (int)ARRAY_LEN(flap_rows));
     tcase_add_loop_test(tc, test_antiflap_hold, 0, (int)ARRAY_LEN(hold_rows));
     tcase_add_test(tc, test_zk_in_doubt);
+    tcase_add_test(tc, test_zk_timing);
     tcase_add_test(tc, test_failsafe_vouch);
     tcase_add_test(tc, test_fence_budget);
     suite_add_tcase(s, tc);
