@@ -54,6 +54,8 @@ typedef struct node_state {
                                effect), "killed" (SIGKILL, process seen gone) or "down" (no
                                mysqld running); "" when not acknowledged */
     bool diverged;          /* has GTIDs the primary never had: kept read-only */
+    int events_enabled;     /* replicated events this node re-enabled when it was promoted at
+                               its current epoch (event_scheduler = on) */
     char http[HOST_MAX_LEN + 8]; /* the agent's HTTP endpoints, "host:port"; "" when off */
     char agent_version[32];
     int64_t updated_ms;     /* wall clock, ms since the epoch */

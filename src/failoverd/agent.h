@@ -71,6 +71,7 @@ typedef struct agent {
     bool session_alive;        /* now < fence deadline: the server cannot have expired us */
     int64_t last_ack_sent_ms;
     int64_t last_move_ms;      /* when the session was last moved off a stalled server */
+    int64_t connected_at_ms;   /* when the client last (re)connected to a server */
     int session_timeout_ms;
     bool stopping;
     bool kick_local, kick_coord, fence_requested;

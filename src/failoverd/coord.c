@@ -714,11 +714,14 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     t->repoint = mono_ms();
 
     /* 5. Record: anti-flap, and a history record that names any lost transactions. */
-    char newpos[GTID_POS_STRLEN];
+    char newpos[GTID_POS_STRLEN], detail[160] = "";
     gtid_pos_format(&obs[best_i].received, newpos, sizeof(newpos));
+    if (promoted && best->st.events_enabled > 0)
+        snprintf(detail, sizeof(detail), "event scheduler on %s: %d replicated event(s) re-enabled",
+                 best->name, best->st.events_enabled);
     record(C, s, rq, old->name, best->name, rec.epoch,
            !promoted ? "promotion-unconfirmed" : repointed ? "success" : "success-repoint-incomplete",
-           NULL, candidates_json(obs, v, n), t, oldpos, newpos, &obs[best_i].received, &old_pos);
+           detail, candidates_json(obs, v, n), t, oldpos, newpos, &obs[best_i].received, &old_pos);
     hook_run(cfg, "post_failover", cfg->hook_post_failover, &he);
     C->failures = 0;
     C->last_msg[0] = 0;

@@ -30,6 +30,7 @@ typedef struct local {
     fence_how_t fence_how;     /* how we answered the coordinator's fencing=true ... */
     uint64_t fence_epoch;      /* ... for this epoch of /primary */
     uint64_t events_epoch;     /* epoch in which replicated events were last re-enabled */
+    int events_enabled;        /* how many, then */
     node_state_t last_pub;     /* what we last published, to publish state changes at once */
     uint64_t epoch_acted;
     role_t hooked_role;        /* the role the last role_change hook announced */
@@ -675,6 +676,7 @@ static void enable_events(local_t *L)
         return;
     }
     L->events_epoch = L->desired.epoch;
+    L->events_enabled = n;
     log_notice("promote: event scheduler on; %d replicated event(s) re-enabled", n);
 }
 
@@ -904,6 +906,7 @@ static void local_iteration(local_t *L)
     ns.fence_ack = acked;
     snprintf(ns.fence_how, sizeof(ns.fence_how), "%s", acked ? fence_how_name(L->fence_how) : "");
     ns.diverged = L->diverged;
+    ns.events_enabled = L->events_epoch == L->epoch_acted ? L->events_enabled : 0;
     pthread_mutex_lock(&a->mu);
     if (healthy) a->mysqld_seen_writable = !p.read_only;
     a->fenced = ns.fenced;

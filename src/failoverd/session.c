@@ -205,6 +205,7 @@ static void handle_session_event(agent_t *a, const zev_t *e)
         pthread_mutex_lock(&a->mu);
         zsess_t *s = a->sess;
         a->zk_connected = true;
+        a->connected_at_ms = mono_ms();
         a->session_timeout_ms = zoo_recv_timeout(s->zh);
         const clientid_t *cid = zoo_client_id(s->zh);
         s->client_id = cid ? cid->client_id : 0;
@@ -319,8 +320,11 @@ static void on_heartbeat(struct ev_loop *loop, ev_timer *w, int revents)
     uint64_t gen = s ? s->gen : 0;
     int64_t now = mono_ms();
     int T = a->session_timeout_ms;
-    bool stalled = up && a->last_ack_sent_ms > 0 && T > 0 &&
-                   zk_in_doubt(true, a->last_ack_sent_ms, now, T) && now - a->last_move_ms > T / 4;
+    /* Counted from the last answer or the last (re)connection, whichever is later: a server we
+     * have just reached gets its chance to answer before we move on. */
+    int64_t since = a->last_ack_sent_ms > a->connected_at_ms ? a->last_ack_sent_ms : a->connected_at_ms;
+    bool stalled = up && since > 0 && T > 0 && zk_in_doubt(true, since, now, T) &&
+                   now - a->last_move_ms > T / 4;
     pthread_mutex_unlock(&a->mu);
     if (!s) return;
     if (!s->zh) {

@@ -36,6 +36,8 @@ expect_eq "the event on node2 after promotion" ENABLED \
 wait_for 10 "the job goes on on node2" rows_at_least node2 "$sid2" 2
 grep -q "replicated event(s) re-enabled" "$SB/node2/failoverd.log" ||
     fail "node2's log does not say it re-enabled the events"
+detail=$(ctl history --json | jq -r '.records[0].detail')
+expect_match "the switchover's history record" "event scheduler on node2: 1 replicated event\(s\) re-enabled" "$detail"
 wait_for 30 "node1 replicates from node2" replicates_from node1 node2
 expect_eq "node1 is not diverged" streaming "$(node_field node1 state)"
 log "PASS"
