@@ -115,7 +115,12 @@ int64_t failsafe_evidence_ttl_ms(int check_interval_ms);
  * old primary's acknowledgement: long enough that any failsafe evidence has lapsed (one ttl and
  * FAILSAFE_LAPSE_MARGIN_MS). */
 #define FAILSAFE_LAPSE_MARGIN_MS 200
-int64_t failsafe_lapse_wait_ms(int check_interval_ms);
+/* How often a primary in failsafe re-judges its evidence (the fencer's poll). */
+#define FAILSAFE_RECHECK_MS 100
+/* Evidence lapses at its ttl, but the old primary sees that only at its next re-check and then
+ * needs up to fence_budget_ms to be read-only: a new primary (or a replica that vouched) may be
+ * writable only after all of that and a margin for the hosts' clocks. */
+int64_t failsafe_lapse_wait_ms(int check_interval_ms, int fence_budget);
 
 typedef struct write_obs {
     bool is_desired_primary;   /* /primary names this node with the epoch we hold */

@@ -563,7 +563,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
             else
                 n->io_stopped_by_us = true;
         }
-        int64_t w = failsafe_lapse_wait_ms(cfg->check_interval_ms);
+        int64_t w = failsafe_lapse_wait_ms(cfg->check_interval_ms, fence_budget_ms(cfg->fence_timeout_ms, cfg->zk_session_timeout_ms));
         log_notice("coordinator: failsafe on: waiting %lld ms so %s's failsafe evidence lapses",
                    (long long)w, old->name);
         struct timespec ts = {w / 1000, (long)(w % 1000) * 1000000L};

@@ -198,7 +198,9 @@ unsigned failsafe_answer(agent_t *a, const char *asker, const char *epoch, char 
     bool yes = failsafe_vouch(&o, cfg->check_interval_ms, &why);
     if (yes) {
         /* The asker stays writable for up to the evidence ttl on this answer: we may not be. */
-        int64_t until = now + failsafe_evidence_ttl_ms(cfg->check_interval_ms);
+        int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
+        int64_t until = now + failsafe_lapse_wait_ms(cfg->check_interval_ms,
+                                                     fence_budget_ms(cfg->fence_timeout_ms, T));
         if (until > a->vouched_until_ms) a->vouched_until_ms = until;
     }
     pthread_mutex_unlock(&a->mu);

@@ -997,7 +997,7 @@ void *fencer_main(void *arg)
             bool doubt = !a->session_alive && !a->stopping && !a->quit;
             pthread_mutex_unlock(&a->mu);
             if (!doubt || d == WRITE_FENCE) break;
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = FAILSAFE_RECHECK_MS * 1000000L};
             nanosleep(&ts, NULL);
         }
     }

@@ -295,13 +295,14 @@ int64_t failsafe_evidence_ttl_ms(int check_interval_ms)
     return 2 * (int64_t)check_interval_ms;
 }
 
-int64_t failsafe_lapse_wait_ms(int check_interval_ms)
+int64_t failsafe_lapse_wait_ms(int check_interval_ms, int fence_budget)
 {
     /* Evidence is timed from when the old primary SENT its round, which every replica answered
-     * before its IO thread was stopped (after that it refuses): it lapses within one ttl of the
-     * stop. The margin covers the two hosts' monotonic clocks running at slightly different
-     * rates, and scheduling. */
-    return failsafe_evidence_ttl_ms(check_interval_ms) + FAILSAFE_LAPSE_MARGIN_MS;
+     * before its IO thread was stopped or its vouch was given (after that it refuses): it lapses
+     * within one ttl of that. The old primary notices within a re-check and is read-only within
+     * its fence budget; the margin covers the hosts' monotonic clocks and scheduling. */
+    return failsafe_evidence_ttl_ms(check_interval_ms) + FAILSAFE_RECHECK_MS +
+           (fence_budget > 0 ? fence_budget : 0) + FAILSAFE_LAPSE_MARGIN_MS;
 }
 
 write_decision_t writable_decision(const write_obs_t *o, int64_t now_ms, int check_interval_ms,

@@ -436,9 +436,10 @@ START_TEST(test_fence_deadline)
     ck_assert_int_eq(fence_deadline_ms(INT64_C(1) << 40, 6000), (INT64_C(1) << 40) + 3000);
     ck_assert_int_eq(failsafe_evidence_ttl_ms(1000), 2000);
     ck_assert_int_eq(failsafe_evidence_ttl_ms(INT_MAX), 2 * (int64_t)INT_MAX); /* no int overflow */
-    ck_assert_int_eq(failsafe_lapse_wait_ms(1000), 2000 + FAILSAFE_LAPSE_MARGIN_MS);
-    /* the wait always outlasts the evidence */
-    ck_assert_int_gt(failsafe_lapse_wait_ms(1000), failsafe_evidence_ttl_ms(1000));
+    ck_assert_int_eq(failsafe_lapse_wait_ms(1000, 500),
+                     2000 + FAILSAFE_RECHECK_MS + 500 + FAILSAFE_LAPSE_MARGIN_MS);
+    /* the wait always outlasts the evidence, the re-check and the fence */
+    ck_assert_int_gt(failsafe_lapse_wait_ms(1000, 0), failsafe_evidence_ttl_ms(1000) + FAILSAFE_RECHECK_MS);
 }
 END_TEST
 
