@@ -60,7 +60,10 @@ failoverctl: $(CTL_OBJ) $(BUILD)/libfo.a
 # Each unit-test binary links its test and, from the archive, only the modules it pulls in.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libfo.a $(CHECK_LIBS) $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libfo.a $(CHECK_LIBS) $(LIBS)
+
+# The agent's hook runner is pure process handling: tested on its own, without servers.
+$(BUILD)/tests/check_hooks: $(BUILD)/src/failoverd/hooks.o
 
 deps:
 	@scripts/install-deps
