@@ -112,4 +112,18 @@ const char *config_zk_auth(const config_t *cfg);
  * etc/failoverd.conf and failoverd.conf(5) in step with the table. */
 bool config_key_at(size_t i, const char **section, const char **key, const char **def);
 
+/* ---- keys that must match on every node ---------------------------------------------------- */
+
+#define CONFIG_DIGEST_HEX 16 /* config_digest() writes this many hex digits */
+
+/* Whether [section] key must be equal on every node of a cluster (the table's CF_CLUSTER flag;
+ * src/lib/config.c says why each is). */
+bool config_key_is_cluster_wide(const char *section, const char *key);
+
+/* A short stable digest of the cluster-wide keys' values: FNV-1a 64 over their
+ * "section.key=value\n" lines sorted by key, as CONFIG_DIGEST_HEX lowercase hex digits (len must
+ * be at least CONFIG_DIGEST_HEX + 1). Equal configs give equal digests on any host; any other
+ * key, [node] name included, does not change it. Agents publish it in their node znode. */
+void config_digest(const config_t *cfg, char *out, size_t len);
+
 #endif

@@ -58,6 +58,9 @@ typedef struct node_state {
                                its current epoch (event_scheduler = on) */
     char http[HOST_MAX_LEN + 8]; /* the agent's HTTP endpoints, "host:port"; "" when off */
     char agent_version[32];
+    char config_digest[CONFIG_DIGEST_HEX + 1]; /* config_digest() of the agent's config: its
+                               keys that must match on every node; "" from an agent too old to
+                               publish one */
     int64_t updated_ms;     /* wall clock, ms since the epoch */
     char error[256];        /* last probe error, "" when none */
 } node_state_t;

@@ -41,6 +41,48 @@ static const char *node_state_word(const cluster_view_t *v, const node_state_t *
     return n->read_only ? "read-only" : "WRITABLE!";
 }
 
+/* The digest the others are held to: the coordinator's (it is the one that acts), else the one
+ * most nodes publish. NULL when no node publishes one. */
+static const node_state_t *digest_reference(const cluster_view_t *v)
+{
+    const node_state_t *ref = v->coordinator[0] ? ctl_view_node(v, v->coordinator) : NULL;
+    if (ref && ref->config_digest[0]) return ref;
+    size_t best = 0;
+    ref = NULL;
+    for (size_t i = 0; i < v->n; i++) {
+        size_t same = 0;
+        for (size_t j = 0; j < v->n; j++)
+            same += v->nodes[i].config_digest[0] &&
+                    strcmp(v->nodes[i].config_digest, v->nodes[j].config_digest) == 0;
+        if (same > best) {
+            best = same;
+            ref = &v->nodes[i];
+        }
+    }
+    return ref;
+}
+
+/* One problem per node whose keys that must match on every node (failoverd.conf(5)) differ from
+ * the reference's: the coordinator starts no move until they match. Agents of another version
+ * may digest other keys and are not compared (neither does the coordinator). */
+static size_t config_problems(const cluster_view_t *v, char (*out)[400], size_t max)
+{
+    const node_state_t *ref = digest_reference(v);
+    size_t k = 0;
+    for (size_t i = 0; ref && i < v->n && k < max; i++) {
+        const node_state_t *n = &v->nodes[i];
+        if (!n->config_digest[0] || strcmp(n->agent_version, ref->agent_version) != 0 ||
+            strcmp(n->config_digest, ref->config_digest) == 0)
+            continue;
+        snprintf(out[k++], sizeof(out[0]), "config mismatch: %s's keys that must match on every "
+                 "node differ from %s's%s (config_digest %s, %s): no failover or switchover "
+                 "until they match", n->name, ref->name,
+                 strcmp(ref->name, v->coordinator) == 0 ? " (the coordinator)" : "",
+                 n->config_digest, ref->config_digest);
+    }
+    return k;
+}
+
 static json_t *request_json(const cluster_view_t *v)
 {
     const control_rec_t *c = &v->control;
@@ -75,12 +117,17 @@ static json_t *view_json(const config_t *cfg, const cluster_view_t *v)
         json_object_set_new(o, "server_id", json_integer(n->server_id));
         json_object_set_new(o, "version", json_string(n->version));
         json_object_set_new(o, "agent_version", json_string(n->agent_version));
+        json_object_set_new(o, "config_digest",
+                            n->config_digest[0] ? json_string(n->config_digest) : json_null());
         json_object_set_new(o, "error", n->error[0] ? json_string(n->error) : json_null());
         json_object_set_new(o, "coordinator", json_boolean(strcmp(n->name, v->coordinator) == 0));
         json_array_append_new(nodes, o);
     }
     json_t *bad = json_array();
     for (size_t i = 0; i < v->nbad; i++) json_array_append_new(bad, json_string(v->bad[i]));
+    char cfgbad[CTL_MAX_NODES][400];
+    size_t ncfg = config_problems(v, cfgbad, CTL_MAX_NODES);
+    for (size_t i = 0; i < ncfg; i++) json_array_append_new(bad, json_string(cfgbad[i]));
     json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:b, s:o, s:o}", "cluster", cfg->cluster_name,
                           "primary", v->have_primary ? json_string(v->primary.name) : json_null(),
                           "epoch", (json_int_t)(v->have_primary ? v->primary.epoch : 0),
@@ -211,6 +258,9 @@ static void print_table(FILE *f, const config_t *cfg, const cluster_view_t *v)
             fprintf(f, "note: %s has promotion=never\n", n->name);
     }
     for (size_t i = 0; i < v->nbad; i++) fprintf(f, "warning: ignored malformed %s\n", v->bad[i]);
+    char cfgbad[CTL_MAX_NODES][400];
+    size_t ncfg = config_problems(v, cfgbad, CTL_MAX_NODES);
+    for (size_t i = 0; i < ncfg; i++) fprintf(f, "problem: %s\n", cfgbad[i]);
     if (v->coordinator[0]) fprintf(f, "(* = coordinator)\n");
 }
 

@@ -751,11 +751,46 @@ static void observe_replicas(coord_t *C, const cnode_t *p, primary_obs_t *o, boo
     }
 }
 
+/* Keys that must match on every node (config_digest()): a node running with other values judges
+ * by them, e.g. the old primary its failsafe evidence by its own check_interval_ms while we wait
+ * by ours. So a move does not start while a registered agent of our version publishes another
+ * digest (another version may digest other keys; an old agent publishes none); an operator's
+ * failover --force still goes ahead, logged. Checked only before fencing starts: a move under
+ * way (ours or a previous coordinator's) is finished. */
+static bool config_matches_for_move(coord_t *C, zsess_t *s, const cnode_t *old,
+                                    const move_req_t *rq)
+{
+    char mine[CONFIG_DIGEST_HEX + 1], why[512], msg[640];
+    if (C->prim.fencing) return true;
+    config_digest(C->a->cfg, mine, sizeof(mine));
+    for (size_t i = 0; i < C->n; i++) {
+        const cnode_t *n = &C->nodes[i];
+        if (!n->present || !n->have_state || !n->st.config_digest[0] ||
+            strcmp(n->st.agent_version, FO_VERSION) != 0 || strcmp(n->st.config_digest, mine) == 0)
+            continue;
+        snprintf(why, sizeof(why), "the keys that must match on every node differ: %s has "
+                 "config_digest %s, this coordinator (%s) %s (see failoverd.conf(5))", n->name,
+                 n->st.config_digest, C->a->cfg->node_name, mine);
+        if (rq->request_at && C->ctl.request_force) {
+            log_warn("coordinator: %s of %s goes ahead (--force) although %s", rq->kind,
+                     old->name, why);
+            return true;
+        }
+        snprintf(msg, sizeof(msg), "%s of %s refused: %s", rq->kind, old->name, why);
+        say_once(C, LOG_LVL_ERROR, msg);
+        record(C, s, rq, old->name, NULL, C->prim.epoch, "refused", why, NULL, NULL, NULL, NULL,
+               NULL, NULL);
+        return false;
+    }
+    return true;
+}
+
 /* Move the primary; if the move fails after we stopped replicas' IO threads (failsafe), start
  * them again so the cluster is left as we found it. */
 static move_result_t move_primary(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
                                   timings_t *t)
 {
+    if (!config_matches_for_move(C, s, old, rq)) return MOVE_FAILED;
     move_result_t r = move_steps(C, s, old, rq, t);
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *n = &C->nodes[i];

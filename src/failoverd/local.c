@@ -145,6 +145,7 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
     ns->lag_s = -1;
     snprintf(ns->agent_version, sizeof(ns->agent_version), "%s", FO_VERSION);
     advertised_http(cfg, ns->http, sizeof(ns->http));
+    config_digest(cfg, ns->config_digest, sizeof(ns->config_digest));
 
     if (!L->db) {
         L->db = local_connect(cfg, err, sizeof(err));

@@ -34,6 +34,7 @@ enum {
     CF_NODE = 1 << 1,     /* required when the caller needs the [node] section (failoverd) */
     CF_EMPTY_OK = 1 << 2, /* "" is a meaningful value (http listen = off, an empty password) */
     CF_SECRET = 1 << 3,   /* never repeated in messages; makes the file subject to the perms check */
+    CF_CLUSTER = 1 << 4,  /* must be equal on every node: part of config_digest() (see below) */
 };
 
 /* A string check writes the problem (not the "allowed" part) into why. */
@@ -75,21 +76,43 @@ static const char *const bool_false[] = {"off", "false", "no", "0", NULL};
     { .section = sec, .key = k, .kind = CK_STRING, .field = FIELD(f), .flags = fl, .check = chk, \
       .allowed = allow }
 #define PATH(sec, k, f) STR(sec, k, f, 0, check_abs_path, PATH_ALLOWED)
-#define INT(sec, k, f, d, lo, hi) \
-    { .section = sec, .key = k, .kind = CK_INT, .field = FIELD(f), .def = d, .min = lo, .max = hi }
-#define BOOL(sec, k, f, d) { .section = sec, .key = k, .kind = CK_BOOL, .field = FIELD(f), .def = d }
+#define INT_F(sec, k, f, d, lo, hi, fl) \
+    { .section = sec, .key = k, .kind = CK_INT, .field = FIELD(f), .def = d, .min = lo, .max = hi, \
+      .flags = fl }
+#define INT(sec, k, f, d, lo, hi) INT_F(sec, k, f, d, lo, hi, 0)
+#define BOOL_F(sec, k, f, d, fl) \
+    { .section = sec, .key = k, .kind = CK_BOOL, .field = FIELD(f), .def = d, .flags = fl }
+#define BOOL(sec, k, f, d) BOOL_F(sec, k, f, d, 0)
 #define ENUM(sec, k, f, d, c) \
     { .section = sec, .key = k, .kind = CK_ENUM, .field = FIELD(f), .def = d, .choices = c }
 
-/* The one place a key is declared. Order is the order of etc/failoverd.conf and of messages. */
+/* The one place a key is declared. Order is the order of etc/failoverd.conf and of messages.
+ *
+ * CF_CLUSTER marks the keys that must be equal on every node, because a decision made on one
+ * host depends on the value another host runs with: the coordinator waits for the old primary's
+ * failsafe evidence to lapse by its own check_interval_ms, while the old primary judges that
+ * evidence by its own (and is made read-only by half its own session timeout), and the wait also
+ * covers the old primary's fence budget, which that host derives from its own fence_timeout_ms;
+ * whichever agent is coordinator applies its own detection, catch-up, anti-flap, bootstrap and
+ * pre-hook policy to the whole cluster, and the promoted node's agent waits catchup_timeout_ms
+ * again; semi_sync is set on every node by its own agent, so one node without it never
+ * acknowledges; event_scheduler says whether the cluster runs events, and it is the promoted
+ * node's agent that turns them back on, by its own setting. name and
+ * zk_root can only differ between agents that never meet; they are in the digest so that what
+ * it covers is the whole identity of the cluster. Not marked, though often equal: zk_hosts
+ * (the same ensemble may be listed in another order or by other names), credentials and paths
+ * (secrets never go into a published digest; paths are per host), the timeouts of this agent's
+ * own MySQL calls, max_lag_s (this node's /replica answer), hook paths and hook_timeout_ms, and
+ * everything in [node], [http] and [agent]. A new key must be put on one side or the other:
+ * tests/unit/check_config.c fails until it is. */
 static const config_key_t config_keys[] = {
-    STR("cluster", "name", cluster_name, CF_REQUIRED, check_name, NAME_ALLOWED),
+    STR("cluster", "name", cluster_name, CF_REQUIRED | CF_CLUSTER, check_name, NAME_ALLOWED),
     STR("cluster", "zk_hosts", zk_hosts, CF_REQUIRED, check_zk_hosts,
         "host:port[,host:port...], e.g. zk1:2181,zk2:2181,zk3:2181"),
     { .section = "cluster", .key = "zk_root", .kind = CK_STRING, .field = FIELD(zk_root),
-      .def = "/mysql-failover", .check = check_zk_root,
+      .def = "/mysql-failover", .flags = CF_CLUSTER, .check = check_zk_root,
       .allowed = "an absolute ZooKeeper path without trailing '/', e.g. /mysql-failover" },
-    INT("cluster", "zk_session_timeout_ms", zk_session_timeout_ms, "6000", 1000, 60000),
+    INT_F("cluster", "zk_session_timeout_ms", zk_session_timeout_ms, "6000", 1000, 60000, CF_CLUSTER),
     PATH("cluster", "zk_auth_file", zk_auth_file),
 
     STR("node", "name", node_name, CF_NODE, check_name, NAME_ALLOWED),
@@ -120,18 +143,18 @@ static const config_key_t config_keys[] = {
     PATH("mysql", "ssl_cert", ssl_cert),
     PATH("mysql", "ssl_key", ssl_key),
 
-    INT("failover", "check_interval_ms", check_interval_ms, "1000", 50, 60000),
-    INT("failover", "failure_threshold", failure_threshold, "2", 1, 100),
-    INT("failover", "catchup_timeout_ms", catchup_timeout_ms, "30000", 0, 3600000),
-    INT("failover", "anti_flap_s", anti_flap_s, "300", 0, 86400),
-    INT("failover", "bootstrap_settle_ms", bootstrap_settle_ms, "5000", 0, 600000),
-    BOOL("failover", "semi_sync", semi_sync, "off"),
-    BOOL("failover", "failsafe", failsafe, "off"),
-    INT("failover", "fence_timeout_ms", fence_timeout_ms, "1000", 100, 60000),
-    BOOL("failover", "event_scheduler", event_scheduler, "off"),
+    INT_F("failover", "check_interval_ms", check_interval_ms, "1000", 50, 60000, CF_CLUSTER),
+    INT_F("failover", "failure_threshold", failure_threshold, "2", 1, 100, CF_CLUSTER),
+    INT_F("failover", "catchup_timeout_ms", catchup_timeout_ms, "30000", 0, 3600000, CF_CLUSTER),
+    INT_F("failover", "anti_flap_s", anti_flap_s, "300", 0, 86400, CF_CLUSTER),
+    INT_F("failover", "bootstrap_settle_ms", bootstrap_settle_ms, "5000", 0, 600000, CF_CLUSTER),
+    BOOL_F("failover", "semi_sync", semi_sync, "off", CF_CLUSTER),
+    BOOL_F("failover", "failsafe", failsafe, "off", CF_CLUSTER),
+    INT_F("failover", "fence_timeout_ms", fence_timeout_ms, "1000", 100, 60000, CF_CLUSTER),
+    BOOL_F("failover", "event_scheduler", event_scheduler, "off", CF_CLUSTER),
     INT("failover", "max_lag_s", max_lag_s, "30", 0, 86400),
     PATH("failover", "hook_pre_failover", hook_pre_failover),
-    BOOL("failover", "hook_pre_failover_abort", hook_pre_failover_abort, "off"),
+    BOOL_F("failover", "hook_pre_failover_abort", hook_pre_failover_abort, "off", CF_CLUSTER),
     PATH("failover", "hook_post_failover", hook_post_failover),
     PATH("failover", "hook_role_change", hook_role_change),
     INT("failover", "hook_timeout_ms", hook_timeout_ms, "10000", 100, 600000),
@@ -1167,4 +1190,70 @@ bool config_key_at(size_t i, const char **section, const char **key, const char 
     if (def != NULL)
         *def = config_keys[i].def;
     return true;
+}
+
+/* ---- keys that must match on every node ----------------------------------------------------- */
+
+bool config_key_is_cluster_wide(const char *section, const char *key)
+{
+    const config_key_t *k = key_lookup(section, key);
+    return k != NULL && (k->flags & CF_CLUSTER) != 0;
+}
+
+/* "section.key=value" with the value in one canonical spelling, whatever the file said. */
+static void digest_line(const config_t *cfg, const config_key_t *k, char *buf, size_t len)
+{
+    const char *p = (const char *)cfg + k->field;
+    switch (k->kind) {
+    case CK_INT:
+        snprintf(buf, len, "%s.%s=%d", k->section, k->key, *(const int *)(const void *)p);
+        return;
+    case CK_BOOL:
+        snprintf(buf, len, "%s.%s=%s", k->section, k->key,
+                 *(const bool *)(const void *)p ? "on" : "off");
+        return;
+    case CK_PROMOTION:
+        snprintf(buf, len, "%s.%s=%s", k->section, k->key,
+                 promotion_name(*(const promotion_t *)(const void *)p));
+        return;
+    case CK_STRING:
+    case CK_ENUM: {
+        const char *v = *(char *const *)(const void *)p;
+        snprintf(buf, len, "%s.%s=%s", k->section, k->key, v != NULL ? v : "");
+        return;
+    }
+    }
+    snprintf(buf, len, "%s.%s=?", k->section, k->key);
+}
+
+/* The digest's order: by "section.key", so that it does not depend on the table's order. */
+static int digest_key_cmp(const void *a, const void *b)
+{
+    const config_key_t *x = *(const config_key_t *const *)a, *y = *(const config_key_t *const *)b;
+    int c = strcmp(x->section, y->section);
+    return c != 0 ? c : strcmp(x->key, y->key);
+}
+
+/* FNV-1a 64 over the "section.key=value\n" lines of the CF_CLUSTER keys, sorted by key: short
+ * enough to publish in every node znode, independent of the file's spelling and order, and with
+ * no secret in it. Not a cryptographic hash: it catches mistakes, not forgeries (whoever can
+ * write the znodes can do worse). */
+void config_digest(const config_t *cfg, char *out, size_t len)
+{
+    const config_key_t *keys[CONFIG_NKEYS] = {NULL};
+    char line[CONFIG_STRING_MAX + 128];
+    uint64_t h = 14695981039346656037ULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < CONFIG_NKEYS; i++)
+        if (config_keys[i].flags & CF_CLUSTER)
+            keys[n++] = &config_keys[i];
+    qsort(keys, n, sizeof keys[0], digest_key_cmp);
+    for (size_t i = 0; i < n; i++) {
+        digest_line(cfg, keys[i], line, sizeof line);
+        for (const unsigned char *c = (const unsigned char *)line; *c != '\0'; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        h = (h ^ '\n') * 1099511628211ULL;
+    }
+    snprintf(out, len, "%016llx", (unsigned long long)h);
 }

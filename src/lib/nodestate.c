@@ -26,6 +26,7 @@ typedef enum {
     NF_PROMOTION, /* promotion_t as "prefer" | "neutral" | "never" */
     NF_LAG,       /* double; < 0 <-> null */
     NF_SOURCE,    /* source_host + source_port as "host:port"; "" <-> null */
+    NF_DIGEST,    /* char[CONFIG_DIGEST_HEX + 1] of lowercase hex digits; "" <-> null */
 } ns_kind_t;
 
 enum {
@@ -74,6 +75,7 @@ static const ns_field_t node_fields[] = {
     F_INT("events_enabled", NF_INT, node_state_t, events_enabled, 0, INT_MAX, 0),
     F_STR("http", node_state_t, http, 0),
     F_STR("agent_version", node_state_t, agent_version, 0),
+    F_OF("config_digest", NF_DIGEST, node_state_t, config_digest, 0), /* optional: older agents */
     F_INT("updated_at", NF_I64, node_state_t, updated_ms, 0, INT64_MAX, 0),
     F_STR("error", node_state_t, error, NS_NULLABLE),
 };
@@ -239,6 +241,10 @@ static json_t *ns_encode_field(const void *rec, const ns_field_t *f)
             snprintf(buf, sizeof buf, "%.*s:%d", (int)hl, s->source_host, s->source_port);
         return ns_string(buf, sizeof buf);
     }
+    case NF_DIGEST:
+        if (p[0] == '\0')
+            return json_null();
+        return ns_string(p, CONFIG_DIGEST_HEX + 1);
     }
     return NULL;
 }
@@ -387,6 +393,27 @@ static int ns_decode_source(const ns_field_t *f, const json_t *v, node_state_t *
     return 0;
 }
 
+/* Exactly CONFIG_DIGEST_HEX lowercase hex digits, or null: a digest that is compared must mean
+ * one thing only. */
+static int ns_decode_digest(const ns_field_t *f, const json_t *v, char *dst, char *err,
+                            size_t errlen)
+{
+    _Static_assert(CONFIG_DIGEST_HEX == 16, "the message below says 16");
+    static const char expected[] = "16 lowercase hex digits or null";
+    if (json_is_null(v)) {
+        dst[0] = '\0';
+        return 0;
+    }
+    if (!json_is_string(v) || json_string_length(v) != CONFIG_DIGEST_HEX)
+        return ns_bad(f, v, expected, err, errlen);
+    const char *s = json_string_value(v);
+    for (size_t i = 0; i < CONFIG_DIGEST_HEX; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return ns_bad(f, v, expected, err, errlen);
+    memcpy(dst, s, CONFIG_DIGEST_HEX + 1);
+    return 0;
+}
+
 static int ns_decode_field(void *rec, const ns_field_t *f, const json_t *v, char *err,
                            size_t errlen)
 {
@@ -480,6 +507,8 @@ static int ns_decode_field(void *rec, const ns_field_t *f, const json_t *v, char
         return 0;
     case NF_SOURCE:
         return ns_decode_source(f, v, rec, err, errlen);
+    case NF_DIGEST:
+        return ns_decode_digest(f, v, p, err, errlen);
     }
     return -1;
 }

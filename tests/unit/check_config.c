@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -852,6 +853,158 @@ START_TEST(test_example_conf_documents_every_key)
 }
 END_TEST
 
+/* ---- the keys that must match on every node: config_digest -------------------------------- */
+
+/* A config from text that must load. */
+static config_t *load_ok(const char *text)
+{
+    char err[1024];
+    config_t *c = config_alloc();
+    ck_assert_msg(load(c, text, err, sizeof err) == 0, "%s: %s", text, err);
+    return c;
+}
+
+static void digest_of(const char *text, char *out)
+{
+    config_t *c = load_ok(text);
+    config_digest(c, out, CONFIG_DIGEST_HEX + 1);
+    config_free(c);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The digest is compared between hosts (and versions): pin its exact input, so that a change of
+ * the key set or of the spelling is a decision (it makes every older agent's digest differ). */
+START_TEST(test_digest_format_pinned)
+{
+    char got[CONFIG_DIGEST_HEX + 1], want[CONFIG_DIGEST_HEX + 1];
+    digest_of("[cluster]\nname = main\n", got);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)fnv1a(
+        "cluster.name=main\n"
+        "cluster.zk_root=/mysql-failover\n"
+        "cluster.zk_session_timeout_ms=6000\n"
+        "failover.anti_flap_s=300\n"
+        "failover.bootstrap_settle_ms=5000\n"
+        "failover.catchup_timeout_ms=30000\n"
+        "failover.check_interval_ms=1000\n"
+        "failover.event_scheduler=off\n"
+        "failover.failsafe=off\n"
+        "failover.failure_threshold=2\n"
+        "failover.fence_timeout_ms=1000\n"
+        "failover.hook_pre_failover_abort=off\n"
+        "failover.semi_sync=off\n"));
+    ck_assert_msg(strcmp(got, want) == 0, "digest of the defaults: expected %s, saw %s", want, got);
+    ck_assert_uint_eq(strlen(got), CONFIG_DIGEST_HEX);
+    ck_assert_uint_eq(strspn(got, "0123456789abcdef"), CONFIG_DIGEST_HEX);
+}
+END_TEST
+
+/* Two hosts of one cluster: every node-specific key differs, the spelling of the shared ones too
+ * (booleans, quotes, an explicit default, order): the digests are equal. */
+START_TEST(test_digest_ignores_node_keys_and_spelling)
+{
+    char a[CONFIG_DIGEST_HEX + 1], b[CONFIG_DIGEST_HEX + 1];
+    digest_of("[cluster]\nname = main\nzk_hosts = zk1:2181,zk2:2181\n"
+              "[node]\nname = db1\nhost = 10.0.0.1\nport = 3306\npromotion = prefer\n"
+              "[mysql]\nuser = f\npassword = one\nrepl_user = r\nrepl_password = x\n"
+              "connect_timeout_ms = 300\n"
+              "[failover]\ncheck_interval_ms = 500\nsemi_sync = on\nfailsafe = yes\n"
+              "max_lag_s = 5\nhook_timeout_ms = 900\nhook_post_failover = /opt/a\n"
+              "[http]\nlisten = 127.0.0.1:8008\n[agent]\nlog_level = debug\n", a);
+    digest_of("[failover]\nfailsafe = 1\nsemi_sync = \"true\"\ncheck_interval_ms = 500\n"
+              "anti_flap_s = 300\n"
+              "[cluster]\nname = main\nzk_hosts = zk2:2181,zk1:2181\nzk_root = /mysql-failover\n"
+              "[node]\nname = db2\nhost = 10.0.0.2\nport = 3307\npromotion = never\n"
+              "[mysql]\nuser = g\npassword = two\nrepl_user = s\nrepl_password = y\n", b);
+    ck_assert_msg(strcmp(a, b) == 0, "equal cluster-wide keys: expected equal digests, saw %s and "
+                  "%s", a, b);
+}
+END_TEST
+
+/* Every cluster-wide key, changed alone, changes the digest. The table must name each one. */
+static const struct {
+    const char *section, *key, *other;
+} digest_changes[] = {
+    {"cluster", "name", "other"},
+    {"cluster", "zk_root", "/elsewhere"},
+    {"cluster", "zk_session_timeout_ms", "6001"},
+    {"failover", "check_interval_ms", "999"},
+    {"failover", "failure_threshold", "3"},
+    {"failover", "catchup_timeout_ms", "0"},
+    {"failover", "anti_flap_s", "0"},
+    {"failover", "bootstrap_settle_ms", "5001"},
+    {"failover", "semi_sync", "on"},
+    {"failover", "failsafe", "on"},
+    {"failover", "fence_timeout_ms", "1001"},
+    {"failover", "event_scheduler", "on"},
+    {"failover", "hook_pre_failover_abort", "on"},
+};
+#define NDIGEST_CHANGES (sizeof digest_changes / sizeof digest_changes[0])
+
+START_TEST(test_digest_changes_with_each_cluster_key)
+{
+    char base[CONFIG_DIGEST_HEX + 1], d[CONFIG_DIGEST_HEX + 1], text[512];
+    const char *base_text = "[cluster]\nname = main\n";
+    digest_of(base_text, base);
+    for (size_t i = 0; i < NDIGEST_CHANGES; i++) {
+        ck_assert_msg(config_key_is_cluster_wide(digest_changes[i].section, digest_changes[i].key),
+                      "[%s] %s: expected a cluster-wide key", digest_changes[i].section,
+                      digest_changes[i].key);
+        if (strcmp(digest_changes[i].section, "cluster") == 0)
+            snprintf(text, sizeof text, "[cluster]\n%s%s = %s\n",
+                     strcmp(digest_changes[i].key, "name") == 0 ? "" : "name = main\n",
+                     digest_changes[i].key, digest_changes[i].other);
+        else
+            snprintf(text, sizeof text, "%s[%s]\n%s = %s\n", base_text, digest_changes[i].section,
+                     digest_changes[i].key, digest_changes[i].other);
+        digest_of(text, d);
+        ck_assert_msg(strcmp(base, d) != 0, "[%s] %s = %s: expected another digest than %s, saw "
+                      "the same", digest_changes[i].section, digest_changes[i].key,
+                      digest_changes[i].other, base);
+    }
+}
+END_TEST
+
+/* Keys that may differ from host to host (src/lib/config.c says why for each group). */
+static const char *const host_keys[] = {
+    "cluster.zk_hosts", "cluster.zk_auth_file", "node.name", "node.host", "node.port",
+    "node.socket", "node.promotion", "mysql.user", "mysql.password", "mysql.password_file",
+    "mysql.repl_user", "mysql.repl_password", "mysql.repl_password_file",
+    "mysql.connect_timeout_ms", "mysql.read_timeout_ms", "mysql.ssl_mode", "mysql.ssl_ca",
+    "mysql.ssl_cert", "mysql.ssl_key", "failover.max_lag_s", "failover.hook_pre_failover",
+    "failover.hook_post_failover", "failover.hook_role_change", "failover.hook_timeout_ms",
+    "http.listen", "agent.log_level", "agent.pid_file",
+};
+
+/* A new key is a decision: must it match on every node? Each key is on exactly one side. */
+START_TEST(test_every_key_is_cluster_wide_or_per_host)
+{
+    const char *section, *key;
+    for (size_t i = 0; config_key_at(i, &section, &key, NULL); i++) {
+        char name[128];
+        bool host = false, listed = false;
+        snprintf(name, sizeof name, "%s.%s", section, key);
+        for (size_t h = 0; h < sizeof host_keys / sizeof host_keys[0]; h++)
+            host = host || strcmp(host_keys[h], name) == 0;
+        for (size_t c = 0; c < NDIGEST_CHANGES; c++)
+            listed = listed || (strcmp(digest_changes[c].section, section) == 0 &&
+                                strcmp(digest_changes[c].key, key) == 0);
+        bool cluster = config_key_is_cluster_wide(section, key);
+        ck_assert_msg(cluster != host, "[%s] %s: expected either CF_CLUSTER in src/lib/config.c "
+                      "(it must match on every node) or a place in host_keys here (it may "
+                      "differ), saw %s", section, key, cluster ? "both" : "neither");
+        ck_assert_msg(cluster == listed, "[%s] %s: expected %s digest_changes, saw it %s", section,
+                      key, cluster ? "in" : "not in", listed ? "there" : "missing");
+    }
+    ck_assert(!config_key_is_cluster_wide("failover", "no_such_key"));
+}
+END_TEST
+
 START_TEST(test_promotion_names)
 {
     ck_assert_str_eq(promotion_name(PROMOTION_PREFER), "prefer");
@@ -910,6 +1063,13 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_validate_password_file_refused);
     tcase_add_test(tc, test_validate_zk_auth_and_ssl);
     tcase_add_checked_fixture(tc, NULL, tmp_cleanup);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("digest");
+    tcase_add_test(tc, test_digest_format_pinned);
+    tcase_add_test(tc, test_digest_ignores_node_keys_and_spelling);
+    tcase_add_test(tc, test_digest_changes_with_each_cluster_key);
+    tcase_add_test(tc, test_every_key_is_cluster_wide_or_per_host);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("files");

@@ -34,6 +34,7 @@ static node_state_t full_node(void)
     s.fenced = true;
     s.diverged = false;
     snprintf(s.agent_version, sizeof s.agent_version, "%s", FO_VERSION);
+    snprintf(s.config_digest, sizeof s.config_digest, "0123456789abcdef");
     s.updated_ms = 1795462201123LL;
     snprintf(s.error, sizeof s.error, "Lost connection \"to\" server\nat 'reading'");
     return s;
@@ -114,6 +115,7 @@ START_TEST(test_node_round_trip)
     ck_assert_int_eq(out.fenced, in.fenced);
     ck_assert_int_eq(out.diverged, in.diverged);
     ck_assert_str_eq(out.agent_version, in.agent_version);
+    ck_assert_str_eq(out.config_digest, in.config_digest);
     ck_assert_int_eq(out.updated_ms, in.updated_ms);
     ck_assert_str_eq(out.error, in.error);
     /* the wire names other tools (failoverctl --json users, scripts) rely on */
@@ -123,6 +125,7 @@ START_TEST(test_node_round_trip)
     ck_assert_ptr_nonnull(strstr(j, "\"updated_at\":1795462201123"));
     ck_assert_ptr_nonnull(strstr(j, "\"epoch\":9007199254740993"));
     ck_assert_ptr_nonnull(strstr(j, "\"lag_s\":1.5"));
+    ck_assert_ptr_nonnull(strstr(j, "\"config_digest\":\"0123456789abcdef\""));
     ck_assert_ptr_null(strchr(j, '\n')); /* one line, even with a newline in "error" */
     free(j);
 }
@@ -166,6 +169,52 @@ START_TEST(test_node_minimal_defaults)
     ck_assert_uint_eq(s.epoch, 0);
     ck_assert_int_eq(s.updated_ms, 0);
     ck_assert(!s.io_running);
+}
+END_TEST
+
+/* config_digest: optional (agents older than it publish none), null for none, and otherwise
+ * exactly 16 lowercase hex digits, since it is compared byte for byte across hosts. */
+START_TEST(test_node_config_digest)
+{
+    node_state_t in = full_node(), out;
+    char err[512] = "";
+    in.config_digest[0] = '\0';
+    char *j = node_state_to_json(&in);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_ptr_nonnull(strstr(j, "\"config_digest\":null"));
+    memset(&out, 0x5a, sizeof out);
+    ck_assert_msg(node_state_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(out.config_digest, "");
+    free(j);
+
+    const char *old = "{\"name\":\"db1\",\"host\":\"h\",\"port\":1,\"role\":\"unknown\","
+                      "\"healthy\":false,\"read_only\":true,\"agent_version\":\"0.0.9\"}";
+    memset(&out, 0x5a, sizeof out);
+    ck_assert_msg(node_state_from_json(&out, old, strlen(old), err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(out.config_digest, "");
+
+    node_with("\"config_digest\":\"ffffffffffffffff\"", NULL);
+    node_with("\"config_digest\":null", NULL);
+    static const char msg_pre[] = "field \"config_digest\": expected 16 lowercase hex digits or "
+                                  "null, got ";
+    static const struct {
+        const char *json, *got;
+    } bad[] = {
+        {"\"0123456789ABCDEF\"", "\"0123456789ABCDEF\""},
+        {"\"0123456789abcde\"", "\"0123456789abcde\""},
+        {"\"0123456789abcdef0\"", "\"0123456789abcdef0\""},
+        {"\"0123456789abcdeg\"", "\"0123456789abcdeg\""},
+        {"\"\"", "\"\""},
+        {"81985529216486895", "81985529216486895"},
+        {"true", "true"},
+        {"[\"0123456789abcdef\"]", "[\"0123456789abcdef\"]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char extra[128], msg[256];
+        snprintf(extra, sizeof extra, "\"config_digest\":%s", bad[i].json);
+        snprintf(msg, sizeof msg, "%s%s", msg_pre, bad[i].got);
+        node_with(extra, msg);
+    }
 }
 END_TEST
 
@@ -518,6 +567,7 @@ static Suite *nodestate_suite(void)
     tcase_add_test(tc, test_node_round_trip);
     tcase_add_test(tc, test_node_nulls);
     tcase_add_test(tc, test_node_minimal_defaults);
+    tcase_add_test(tc, test_node_config_digest);
     tcase_add_test(tc, test_node_nan_and_ipv6_and_bad_utf8);
     tcase_add_test(tc, test_primary_round_trip);
     tcase_add_test(tc, test_control_round_trip);
