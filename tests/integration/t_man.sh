@@ -74,8 +74,8 @@ else
     # Keys of the table in config.c: the STR/INT/BOOL/ENUM/PATH macros and the designated form.
     tr '\n' ' ' <"$KEY_TABLE" | sed 's/config_keys\[\] = {/\n&/; s/};/\n/2' >"$T/table.c"
     {
-        grep -oE '\b(STR|INT|BOOL|ENUM|PATH)\("[a-z]+", *"[a-z_]+", *[a-z_]+' "$T/table.c" |
-            sed -E 's/^[A-Z]+\("([a-z]+)", *"([a-z_]+)", *([a-z_]+)$/\1 \2 \3/'
+        grep -oE '\b(STR|INT|BOOL|ENUM|PATH)(_F)?\("[a-z]+", *"[a-z_]+", *[a-z_]+' "$T/table.c" |
+            sed -E 's/^[A-Z_]+\("([a-z]+)", *"([a-z_]+)", *([a-z_]+)$/\1 \2 \3/'
         grep -oE '\.section = "[a-z]+", *\.key = "[a-z_]+", *\.kind = [A-Z_]+, *\.field = FIELD\([a-z_]+\)' "$T/table.c" |
             sed -E 's/^\.section = "([a-z]+)", *\.key = "([a-z_]+)".*FIELD\(([a-z_]+)\)$/\1 \2 \3/'
     } | sort -u >"$T/table_fields"
