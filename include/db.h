@@ -48,6 +48,7 @@ typedef struct db_probe {
     bool io_connecting;    /* Slave_IO_Running = Connecting */
     bool sql_running;
     double lag_s;          /* Seconds_Behind_Master, -1 when NULL */
+    int sql_delay_s;       /* SQL_Delay (CHANGE MASTER TO MASTER_DELAY), 0 when none or unknown */
     char last_io_error[256];
     int last_io_errno;     /* 1236: the source's binlog does not have our position (diverged) */
     char last_sql_error[256];
@@ -126,16 +127,28 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
 
 /* Semi-sync by role: a primary waits for replica acks (master side on), a replica acks (slave
- * side on) and must not wait for acks itself: with log_slave_updates its applier would stall
+ * side on) when ack is set (semi_sync_replica_wanted(): never for one that can never be
+ * promoted) and must not wait for acks itself: with log_slave_updates its applier would stall
  * for rpl_semi_sync_master_timeout on every commit. Restarts the IO thread when the replica
- * side changes, since it only takes effect on connect. */
-int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, char *err,
+ * side changes, since it only takes effect on connect. ack is ignored for the primary. */
+int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t *now, char *err,
                           size_t errlen);
+
+/* A delayed replica (MASTER_DELAY) holds received transactions in its relay log that its SQL
+ * thread will not apply for SQL_Delay seconds; a candidate can fetch them from it only once it
+ * has applied them. Lift: stop replication, MASTER_DELAY = 0 keeping the relay log (MariaDB's
+ * CHANGE MASTER would otherwise purge it, and with the source gone nothing could fetch it again),
+ * start the SQL thread only. Restore: once it has applied all of it, MASTER_DELAY = delay_s with
+ * GTID positioning again, start the SQL thread, and the IO thread if start_io. */
+int db_lift_sql_delay(db_conn_t *c, char *err, size_t errlen);
+int db_restore_sql_delay(db_conn_t *c, int delay_s, bool start_io, char *err, size_t errlen);
 int db_start_io_thread(db_conn_t *c, char *err, size_t errlen);
 int db_start_replication(db_conn_t *c, char *err, size_t errlen);
 
-/* Wait until pos has been applied. 0 reached, 1 timed out, -1 error. cancel (may be NULL) is
- * looked at every second: when it turns true the wait ends with -1 ("cancelled"). */
+/* Wait until pos has been applied. 0 reached, 1 timed out, -1 error; on 1 and -1 err says what
+ * (a timeout: "MASTER_GTID_WAIT('pos', N s) timed out on ADDR after N ms; applied: POS").
+ * cancel (may be NULL) is looked at every second: when it turns true the wait ends with -1
+ * ("cancelled"). */
 int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bool *cancel,
                  char *err, size_t errlen);
 

@@ -21,6 +21,8 @@ typedef struct candidate_obs {
     gtid_pos_t applied;  /* gtid_slave_pos: what its SQL thread has applied */
     gtid_pos_t binlog;   /* gtid_binlog_pos: everything in its own binlog */
     double lag_s;        /* Seconds_Behind_Master, < 0 when unknown */
+    int sql_delay_s;     /* SQL_Delay (MASTER_DELAY): > 0 is never promoted */
+    int semi_sync_ack;   /* rpl_semi_sync_slave_enabled: 1 acks, 0 does not, -1 unknown */
 } candidate_obs_t;
 
 typedef struct candidate_verdict {
@@ -35,7 +37,7 @@ typedef struct candidate_verdict {
 uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primary, char *buf,
                           size_t len);
 
-/* Rank n candidates. Order: never promotion=never, unreachable, non-replicas or errant ones; then
+/* Rank n candidates. Order: never promotion=never, delayed (SQL_Delay > 0), unreachable, non-replicas or errant ones; then
  * most received first; then promotion=prefer; then smallest apply backlog (received - applied
  * transactions); then least lag (unknown lag last); then name.
  * Fills verdicts[n] and order[] (indices of eligible candidates, best first).
@@ -59,6 +61,20 @@ typedef struct candidate_plan {
 void candidate_plan(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
                     const size_t *order, size_t eligible, const char *target,
                     candidate_plan_t *out);
+
+/* ---- semi-sync: who may acknowledge, and what an acknowledged write may be on ----------- */
+
+/* Whether a replica should acknowledge semi-sync (rpl_semi_sync_slave_enabled = ON): only one
+ * that may be promoted. A promotion=never or delayed (SQL_Delay > 0) replica that acked could
+ * hold the only copy of an acknowledged write; with it silent, an acknowledged write is always
+ * on a promotable replica (invariant 3). */
+bool semi_sync_replica_wanted(promotion_t promotion, int sql_delay_s);
+
+/* The replica an acknowledged write may be on that received the most: among the reachable,
+ * non-errant replicas whose semi-sync ack is not known to be off (a promotion=never or delayed
+ * one that does not ack holds no write nobody promotable has). CANDIDATE_NONE when none.
+ * Semi-sync refuses to promote a candidate that received less than this one. */
+size_t semi_sync_ack_top(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary);
 
 /* ---- holistic primary-loss detection ---------------------------------------------------- */
 

@@ -39,6 +39,7 @@ typedef struct node_state {
     char gtid_applied[GTID_POS_STRLEN];  /* gtid_slave_pos (replica) or gtid_binlog_pos (primary) */
     char gtid_binlog[GTID_POS_STRLEN];   /* gtid_binlog_pos */
     double lag_s;           /* < 0: unknown (JSON null) */
+    int sql_delay_s;        /* SQL_Delay (MASTER_DELAY) of a replica: > 0 is never promoted */
     char source_host[HOST_MAX_LEN + 1];   /* "" when not a replica */
     int source_port;
     bool io_running;        /* Slave_IO_Running == Yes (connected) */

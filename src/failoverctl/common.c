@@ -221,6 +221,8 @@ int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t er
     o->reachable = n->healthy;
     o->is_replica = n->role == ROLE_REPLICA;
     o->lag_s = n->lag_s;
+    o->sql_delay_s = n->sql_delay_s;
+    o->semi_sync_ack = -1; /* not published: count it as possibly acknowledging */
     if (gtid_pos_parse(&o->applied, n->gtid_applied, perr, sizeof(perr)) != 0 ||
         gtid_pos_parse(&io, n->gtid_received, perr, sizeof(perr)) != 0 ||
         gtid_pos_parse(&o->binlog, n->gtid_binlog, perr, sizeof(perr)) != 0) {

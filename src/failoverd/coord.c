@@ -385,6 +385,7 @@ typedef struct move_req {
     const char *reason;
     const char *target;   /* NULL or "*" = best candidate */
     bool planned;         /* switchover: the old primary is alive and must hand over */
+    bool force;           /* failover --force: an operator takes the loss it was told about */
     int catchup_ms;
     int64_t request_at;   /* /control request this serves, 0 = automatic */
 } move_req_t;
@@ -497,6 +498,27 @@ static int set_fencing(coord_t *C, zsess_t *s, bool on)
     return rc;
 }
 
+/* The donor applies everything it received. A delayed one (MASTER_DELAY) would not for SQL_Delay
+ * seconds: its delay is lifted for the wait, keeping its relay log, and put back afterwards. */
+static int donor_apply(coord_t *C, cnode_t *donor, const char *pos, int timeout_ms, char *err,
+                       size_t errlen)
+{
+    const db_probe_t *p = &donor->probe;
+    int delay = donor->probed_ok ? p->sql_delay_s : 0;
+    if (delay > 0) {
+        log_notice("coordinator: %s is delayed (SQL_Delay %d s): lifting the delay so it applies "
+                   "its relay log up to %s, then putting it back", donor->name, delay, pos);
+        if (db_lift_sql_delay(donor->db, err, errlen) != 0) return -1;
+    }
+    int rc = db_gtid_wait(donor->db, pos, timeout_ms, &C->a->quit, err, errlen);
+    char e2[512];
+    if (delay > 0 && db_restore_sql_delay(donor->db, delay, p->io_running || p->io_connecting, e2,
+                                          sizeof(e2)) != 0)
+        log_error("coordinator: could not put %s's MASTER_DELAY=%d back: %s", donor->name, delay,
+                  e2);
+    return rc;
+}
+
 /* Make cand fetch what donor has received: donor applies its relay log, cand replicates from
  * donor (log_slave_updates puts everything donor applied in its binlog) until it has it all.
  * The agents hold replicas still while /primary is fencing, so nobody undoes this. */
@@ -504,23 +526,38 @@ static int catch_up_from(coord_t *C, cnode_t *donor, const gtid_pos_t *goal, cno
                          int timeout_ms)
 {
     const config_t *cfg = C->a->cfg;
-    char pos[GTID_POS_STRLEN], err[512];
+    char pos[GTID_POS_STRLEN], err[1024];
     gtid_pos_format(goal, pos, sizeof(pos));
     log_notice("coordinator: catching %s up to %s from %s before promoting it", cand->name, pos,
                donor->name);
-    if (db_gtid_wait(donor->db, pos, timeout_ms, &C->a->quit, err, sizeof(err)) != 0 ||
-        db_repoint(cand->db, donor->host, donor->port, cfg->repl_user, config_repl_password(cfg),
-                   false, err, sizeof(err)) != 0) {
-        log_warn("coordinator: cannot catch %s up from %s: %s", cand->name, donor->name, err);
+    if (donor_apply(C, donor, pos, timeout_ms, err, sizeof(err)) != 0) {
+        log_warn("coordinator: cannot catch %s up from %s: %s did not apply its relay log: %s",
+                 cand->name, donor->name, donor->name, err);
         return -1;
     }
-    int rc = db_gtid_wait(cand->db, pos, timeout_ms, &C->a->quit, err, sizeof(err));
-    if (rc != 0) {
-        log_warn("coordinator: %s did not catch up from %s within %d ms%s%s", cand->name,
-                 donor->name, timeout_ms, rc < 0 ? ": " : "", rc < 0 ? err : "");
+    if (db_repoint(cand->db, donor->host, donor->port, cfg->repl_user, config_repl_password(cfg),
+                   false, err, sizeof(err)) != 0) {
+        log_warn("coordinator: cannot catch %s up from %s: repoint: %s", cand->name, donor->name,
+                 err);
+        return -1;
+    }
+    if (db_gtid_wait(cand->db, pos, timeout_ms, &C->a->quit, err, sizeof(err)) != 0) {
+        log_warn("coordinator: %s did not catch up from %s: %s", cand->name, donor->name, err);
         return -1;
     }
     return 0;
+}
+
+/* failover --force promotes a candidate that received less than a replica that acknowledges
+ * semi-sync: say exactly what it lacks, once, where the operator will look. */
+static void warn_forced_loss(const char *cand, const gtid_pos_t *has, const char *top_name,
+                             const gtid_pos_t *top)
+{
+    char lost[1024] = "";
+    gtid_pos_missing_format(has, top, lost, sizeof(lost));
+    log_warn("coordinator: failover --force: promoting %s although it received less than %s "
+             "(which acknowledges semi-sync): %llu transaction(s) %s that %s has may be lost",
+             cand, top_name, (unsigned long long)gtid_pos_missing_count(has, top), lost, top_name);
 }
 
 static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move_req_t *rq,
@@ -625,9 +662,9 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
             if (v[i].eligible && v[i].rank < v[want].rank) v[i].rank++;
         v[want].rank = 1;
     }
-    const gtid_pos_t *top = donor != CANDIDATE_NONE ? &obs[donor].received
-                            : eligible           ? &obs[order[0]].received
-                                                 : NULL;
+    /* What an acknowledged write may be on: never a replica that does not acknowledge. */
+    size_t acked = semi_sync_ack_top(obs, n, &old_pos);
+    const gtid_pos_t *top = acked != CANDIDATE_NONE ? &obs[acked].received : NULL;
 
     /* 3. Catch up: the chosen one applies everything before it may become writable. */
     cnode_t *best = NULL;
@@ -636,12 +673,18 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
         size_t i = order[k];
         if (!any && strcmp(who[i]->name, rq->target) != 0) continue;
         if (cfg->semi_sync && top && gtid_pos_compare(&obs[i].received, top) == GTID_CMP_BEHIND) {
-            /* An acknowledged write may be only on the most advanced replica: never promote one
-             * that received less and could not fetch the rest (invariant 3). */
-            v[i].eligible = false;
-            snprintf(v[i].reason, sizeof(v[i].reason), "received less than %s; semi_sync forbids "
-                     "promoting it", donor != CANDIDATE_NONE ? who[donor]->name : who[order[0]]->name);
-            continue;
+            /* An acknowledged write may be only on the most advanced acknowledging replica: never
+             * promote one that received less and could not fetch the rest (invariant 3), unless
+             * an operator decided so (failover --force), knowing what is lost. */
+            if (rq->force) {
+                warn_forced_loss(who[i]->name, &obs[i].received, who[acked]->name, top);
+            } else {
+                v[i].eligible = false;
+                snprintf(v[i].reason, sizeof(v[i].reason), "received less than %s, which "
+                         "acknowledges semi-sync; semi_sync forbids promoting it (failover --to "
+                         "%s --force decides otherwise)", who[acked]->name, who[i]->name);
+                continue;
+            }
         }
         gtid_pos_t goal = obs[i].received;
         if (rq->planned) gtid_pos_merge_max(&goal, &old_pos);
@@ -656,8 +699,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
             v[i].eligible = false;
             snprintf(v[i].reason, sizeof(v[i].reason), "did not apply %s within %d ms", pos,
                      rq->catchup_ms);
-            log_warn("coordinator: candidate %s could not catch up: %s", who[i]->name,
-                     rc < 0 ? err : "timeout");
+            log_warn("coordinator: candidate %s could not catch up: %s", who[i]->name, err);
         }
     }
     t->catchup = mono_ms();
@@ -719,6 +761,12 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     if (promoted && best->st.events_enabled > 0)
         snprintf(detail, sizeof(detail), "event scheduler on %s: %d replicated event(s) re-enabled",
                  best->name, best->st.events_enabled);
+    /* The old primary's published position may be an interval old: what the most advanced
+     * replica received was on it too, so a forced promotion's loss is named in full. */
+    if (donor != CANDIDATE_NONE) {
+        gtid_pos_merge_max(&old_pos, &obs[donor].received);
+        gtid_pos_format(&old_pos, oldpos, sizeof(oldpos));
+    }
     record(C, s, rq, old->name, best->name, rec.epoch,
            !promoted ? "promotion-unconfirmed" : repointed ? "success" : "success-repoint-incomplete",
            detail, candidates_json(obs, v, n), t, oldpos, newpos, &obs[best_i].received, &old_pos);
@@ -840,6 +888,7 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
                      .reason = sw ? "requested switchover" : "requested failover",
                      .target = c->request_to[0] ? c->request_to : NULL,
                      .planned = sw,
+                     .force = !sw && c->request_force,
                      .catchup_ms = c->request_timeout_s > 0 ? c->request_timeout_s * 1000
                                                             : cfg->catchup_timeout_ms,
                      .request_at = c->request_at_ms};

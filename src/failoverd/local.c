@@ -184,6 +184,7 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
         ns->source_silent = source_is_silent(p->io_running && p->heartbeats >= 0,
                                              p->heartbeat_period_ms, now - L->heard_ms);
         ns->lag_s = p->lag_s;
+        ns->sql_delay_s = p->sql_delay_s;
         if (p->last_io_error[0])
             snprintf(ns->error, sizeof(ns->error), "IO: %s", p->last_io_error);
         else if (p->last_sql_error[0])
@@ -725,6 +726,25 @@ static void answer_fence_request(local_t *L, const db_probe_t *p)
     L->epoch_acted = L->desired.epoch;
 }
 
+/* Semi-sync, replica side: acknowledge only if this node may be promoted. A promotion=never or
+ * delayed replica that acked could hold the only copy of an acknowledged write (invariant 3). */
+static void set_replica_semi_sync(local_t *L, const db_probe_t *p)
+{
+    const config_t *cfg = L->a->cfg;
+    char err[512];
+    bool ack = semi_sync_replica_wanted(cfg->promotion, p->sql_delay_s);
+    if (db_set_semi_sync_role(L->db, false, ack, p, err, sizeof(err)) != 0) {
+        log_error("semi-sync: cannot switch to the replica role (acknowledging %s): %s",
+                  ack ? "on" : "off", err);
+        return;
+    }
+    if (!ack && p->semi_sync_replica != 0)
+        log_notice("semi-sync: this replica does not acknowledge writes (%s): an acknowledged "
+                   "write must be on a replica that can be promoted",
+                   cfg->promotion == PROMOTION_NEVER ? "promotion = never"
+                                                     : "it is delayed (SQL_Delay > 0)");
+}
+
 static void reconcile(local_t *L, const db_probe_t *p)
 {
     agent_t *a = L->a;
@@ -751,9 +771,8 @@ static void reconcile(local_t *L, const db_probe_t *p)
             const char *pos = p->gtid_io_pos[0] ? p->gtid_io_pos : p->gtid_slave_pos;
             int rc = db_gtid_wait(L->db, pos, cfg->catchup_timeout_ms, &a->quit, err, sizeof(err));
             if (rc != 0) {
-                log_error("promote: relay log not applied up to %s within %d ms%s%s; staying "
-                          "read-only", pos, cfg->catchup_timeout_ms, rc < 0 ? ": " : "",
-                          rc < 0 ? err : "");
+                log_error("promote: relay log not applied up to %s: %s; staying read-only", pos,
+                          err);
                 return;
             }
             if (db_detach_replication(L->db, err, sizeof(err)) != 0) {
@@ -763,7 +782,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
             log_notice("promote: applied everything up to %s and detached from %s:%d", pos,
                        p->source_host, p->source_port);
         }
-        if (cfg->semi_sync && db_set_semi_sync_role(L->db, true, p, err, sizeof(err)) != 0)
+        if (cfg->semi_sync && db_set_semi_sync_role(L->db, true, false, p, err, sizeof(err)) != 0)
             log_error("semi-sync: cannot switch to the primary role: %s", err);
         if (p->read_only && !vouch_lapsed(L)) return;
         pthread_mutex_lock(&a->ro_mu);
@@ -794,8 +813,7 @@ static void reconcile(local_t *L, const db_probe_t *p)
      * through read_only: a replica runs no scheduler. */
     if (p->event_scheduler_on && db_exec(L->db, "SET GLOBAL event_scheduler=OFF", err, sizeof(err)) != 0)
         log_error("cannot stop the event scheduler on this replica: %s", err);
-    if (cfg->semi_sync && db_set_semi_sync_role(L->db, false, p, err, sizeof(err)) != 0)
-        log_error("semi-sync: cannot switch to the replica role: %s", err);
+    if (cfg->semi_sync) set_replica_semi_sync(L, p);
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
                    p->source_port == L->desired.port;
     if (L->desired.fencing && p->is_replica) {

@@ -384,6 +384,8 @@ static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
         p->sql_running = sql && strcmp(sql, "Yes") == 0;
         const char *lag = row_get(row, r, my ? "Seconds_Behind_Source" : "Seconds_Behind_Master");
         p->lag_s = parse_long(lag, 0, 100000000L, &v) == 0 ? (double)v : -1;
+        p->sql_delay_s =
+            parse_long(row_get(row, r, "SQL_Delay"), 0, INT_MAX, &v) == 0 ? (int)v : 0;
         copy_str(p->last_io_error, sizeof(p->last_io_error), row_get(row, r, "Last_IO_Error"));
         p->last_io_errno =
             parse_long(row_get(row, r, "Last_IO_Errno"), 0, 100000, &v) == 0 ? (int)v : 0;
@@ -631,11 +633,11 @@ int db_detach_replication(db_conn_t *c, char *err, size_t errlen)
     return db_exec(c, s->reset_replication_all, err, errlen);
 }
 
-int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, char *err,
+int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t *now, char *err,
                           size_t errlen)
 {
     if (c->flavor != FLAVOR_MARIADB) return 0; /* MySQL: plugin-based, names differ; not yet */
-    int want_master = primary ? 1 : 0, want_replica = primary ? 0 : 1;
+    int want_master = primary ? 1 : 0, want_replica = !primary && ack ? 1 : 0;
     /* AFTER_SYNC (lossless): a commit is acknowledged to its client only once a replica has it.
      * Set whenever we take the primary role, so a my.cnf saying otherwise cannot weaken it. */
     if (primary && now->read_only &&
@@ -647,15 +649,72 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, const db_probe_t *now, cha
                 err, errlen) != 0)
         return -1;
     if (now->semi_sync_replica != want_replica) {
-        if (db_exec(c, primary ? "SET GLOBAL rpl_semi_sync_slave_enabled=OFF"
-                               : "SET GLOBAL rpl_semi_sync_slave_enabled=ON",
+        if (db_exec(c, want_replica ? "SET GLOBAL rpl_semi_sync_slave_enabled=ON"
+                                    : "SET GLOBAL rpl_semi_sync_slave_enabled=OFF",
                     err, errlen) != 0)
             return -1;
+        /* The IO thread reads the setting when it connects: reconnect so it stops (or starts)
+         * acknowledging now, not after the next network error. */
         if (!primary && now->is_replica && (now->io_running || now->io_connecting) &&
             (db_stop_io_thread(c, err, errlen) != 0 || db_start_io_thread(c, err, errlen) != 0))
             return -1;
     }
     return 0;
+}
+
+/* The SQL thread's place in its relay log, read while replication is stopped. */
+static int relay_position(db_conn_t *c, char *file, size_t flen, long *pos, char *err,
+                          size_t errlen)
+{
+    const bool my = c->flavor == FLAVOR_MYSQL;
+    MYSQL_RES *r = db_query(c, my ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS", err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    const char *f = row ? row_get(row, r, "Relay_Log_File") : NULL;
+    int rc = -1;
+    if (f && f[0] && parse_long(row_get(row, r, "Relay_Log_Pos"), 4, LONG_MAX, pos) == 0 &&
+        strlen(f) < flen && !strchr(f, '\'') && !strchr(f, '\\')) {
+        copy_str(file, flen, f);
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "%s: no usable Relay_Log_File/Relay_Log_Pos in SHOW SLAVE STATUS "
+                 "(not a replica?)", c->addr);
+    }
+    mysql_free_result(r);
+    return rc;
+}
+
+int db_lift_sql_delay(db_conn_t *c, char *err, size_t errlen)
+{
+    const flavor_sql_t *s = sql_for(c->flavor);
+    const bool my = c->flavor == FLAVOR_MYSQL;
+    char file[256], q[512];
+    long pos;
+    if (db_exec(c, s->stop_replication, err, errlen) != 0 ||
+        relay_position(c, file, sizeof(file), &pos, err, errlen) != 0)
+        return -1;
+    snprintf(q, sizeof(q), my ? "CHANGE REPLICATION SOURCE TO SOURCE_DELAY=0, "
+                                "RELAY_LOG_FILE='%s', RELAY_LOG_POS=%ld"
+                              : "CHANGE MASTER TO MASTER_DELAY=0, RELAY_LOG_FILE='%s', "
+                                "RELAY_LOG_POS=%ld",
+             file, pos);
+    if (db_exec(c, q, err, errlen) != 0) return -1;
+    return db_exec(c, my ? "START REPLICA SQL_THREAD" : "START SLAVE SQL_THREAD", err, errlen);
+}
+
+int db_restore_sql_delay(db_conn_t *c, int delay_s, bool start_io, char *err, size_t errlen)
+{
+    const flavor_sql_t *s = sql_for(c->flavor);
+    const bool my = c->flavor == FLAVOR_MYSQL;
+    char q[160];
+    snprintf(q, sizeof(q), my ? "CHANGE REPLICATION SOURCE TO SOURCE_DELAY=%d, SOURCE_AUTO_POSITION=1"
+                              : "CHANGE MASTER TO MASTER_DELAY=%d, MASTER_USE_GTID=slave_pos",
+             delay_s < 0 ? 0 : delay_s);
+    if (db_exec(c, s->stop_replication, err, errlen) != 0 || db_exec(c, q, err, errlen) != 0)
+        return -1;
+    return db_exec(c, start_io ? s->start_replication
+                               : my ? "START REPLICA SQL_THREAD" : "START SLAVE SQL_THREAD",
+                   err, errlen);
 }
 
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
@@ -750,6 +809,25 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
     return db_exec(c, s->start_replication, err, errlen);
 }
 
+/* The message for a GTID wait that ran out of time: what was waited for, where, how long, and
+ * how far the server got (its applied position, when it still answers). */
+static void gtid_wait_timed_out(db_conn_t *c, const char *pos, int timeout_ms, char *err,
+                                size_t errlen)
+{
+    const bool my = c->flavor == FLAVOR_MYSQL;
+    char applied[GTID_POS_STRLEN] = "unknown", e2[256];
+    MYSQL_RES *r = db_query(c, my ? "SELECT @@gtid_executed" : "SELECT @@gtid_slave_pos", e2,
+                            sizeof(e2));
+    if (r) {
+        MYSQL_ROW row = mysql_fetch_row(r);
+        if (row && row[0]) copy_str(applied, sizeof(applied), row[0][0] ? row[0] : "nothing");
+        mysql_free_result(r);
+    }
+    snprintf(err, errlen, "%s('%.200s', %.3f s) timed out on %s after %d ms (applied: %.200s)",
+             my ? "WAIT_FOR_EXECUTED_GTID_SET" : "MASTER_GTID_WAIT", pos, timeout_ms / 1000.0,
+             c->addr, timeout_ms, applied);
+}
+
 int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bool *cancel,
                  char *err, size_t errlen)
 {
@@ -763,7 +841,8 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
     int left = timeout_ms;
     do {
         if (cancel && *cancel) {
-            snprintf(err, errlen, "%s: GTID wait cancelled", c->addr);
+            snprintf(err, errlen, "%s: wait for GTID position %.200s cancelled (the agent is "
+                     "stopping)", c->addr, pos);
             return -1;
         }
         int step = left > 1000 ? 1000 : (left < 0 ? 0 : left);
@@ -773,17 +852,19 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
         else
             snprintf(q, sizeof(q), "SELECT MASTER_GTID_WAIT('%s', %.3f)", ep, step / 1000.0);
         MYSQL_RES *r = db_query(c, q, err, errlen);
-        if (!r) return -1;
+        if (!r) return -1; /* err names the statement and the server's error */
         MYSQL_ROW row = mysql_fetch_row(r);
         long v = -2;
         if (row) parse_long(row[0], -1, 1, &v);
         mysql_free_result(r);
         if (v == 0) return 0;
         if (v != -1 && v != 1) {
-            snprintf(err, errlen, "%s: unexpected answer from the GTID wait", c->addr);
+            snprintf(err, errlen, "%s: %.120s answered neither 0 (reached) nor -1 (timed out)",
+                     c->addr, q);
             return -1;
         }
         left -= step;
     } while (left > 0);
+    gtid_wait_timed_out(c, pos, timeout_ms, err, errlen);
     return 1;
 }

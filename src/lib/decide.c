@@ -142,6 +142,8 @@ size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_
         v->reason[0] = '\0';
         if (c[i].promotion == PROMOTION_NEVER) {
             set_reason(v, "promotion=never");
+        } else if (c[i].sql_delay_s > 0) {
+            set_reason(v, "delayed replica (SQL_Delay %d s): never promoted", c[i].sql_delay_s);
         } else if (c[i].promotion != PROMOTION_PREFER && c[i].promotion != PROMOTION_NEUTRAL) {
             /* an unset setting may hide a "never": refuse rather than guess */
             set_reason(v, "promotion setting unknown");
@@ -184,8 +186,6 @@ size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_
     return eligible;
 }
 
-/* ---- holistic primary-loss detection ---------------------------------------------------- */
-
 void candidate_plan(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary,
                     const size_t *order, size_t eligible, const char *target,
                     candidate_plan_t *out)
@@ -214,6 +214,32 @@ void candidate_plan(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_pr
                  gtid_pos_compare(&c[out->want].received, &c[out->donor].received) ==
                      GTID_CMP_BEHIND;
 }
+
+/* ---- semi-sync: who may acknowledge ------------------------------------------------------ */
+
+bool semi_sync_replica_wanted(promotion_t promotion, int sql_delay_s)
+{
+    /* an unknown setting may hide a "never": stay silent rather than guess */
+    return (promotion == PROMOTION_PREFER || promotion == PROMOTION_NEUTRAL) && sql_delay_s <= 0;
+}
+
+size_t semi_sync_ack_top(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary)
+{
+    size_t top = CANDIDATE_NONE;
+    if (c == NULL)
+        return top;
+    for (size_t i = 0; i < n; i++) {
+        if (!c[i].reachable || !c[i].is_replica || c[i].semi_sync_ack == 0 ||
+            candidate_errant(&c[i], old_primary, NULL, 0) > 0)
+            continue;
+        if (top == CANDIDATE_NONE ||
+            gtid_pos_compare(&c[i].received, &c[top].received) == GTID_CMP_AHEAD)
+            top = i;
+    }
+    return top;
+}
+
+/* ---- holistic primary-loss detection ---------------------------------------------------- */
 
 detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
 {

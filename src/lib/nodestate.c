@@ -62,6 +62,7 @@ static const ns_field_t node_fields[] = {
     F_STR("gtid_applied", node_state_t, gtid_applied, 0),
     F_STR("gtid_binlog", node_state_t, gtid_binlog, 0),
     F_OF("lag_s", NF_LAG, node_state_t, lag_s, 0),
+    F_INT("sql_delay_s", NF_INT, node_state_t, sql_delay_s, 0, INT_MAX, 0),
     F_OF("source", NF_SOURCE, node_state_t, source_host, 0),
     F_OF("io_running", NF_BOOL, node_state_t, io_running, 0),
     F_OF("sql_running", NF_BOOL, node_state_t, sql_running, 0),

@@ -11,11 +11,14 @@ int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotio
     o->name = name;
     o->promotion = promotion;
     o->lag_s = -1;
+    o->semi_sync_ack = -1;
     o->reachable = p != NULL;
     if (!p) return 0;
     gtid_pos_t io;
     o->is_replica = p->is_replica;
     o->lag_s = p->lag_s;
+    o->sql_delay_s = p->sql_delay_s;
+    o->semi_sync_ack = p->semi_sync_replica;
     if (gtid_pos_parse(&o->applied, p->gtid_slave_pos, err, errlen) != 0 ||
         gtid_pos_parse(&io, p->gtid_io_pos, err, errlen) != 0 ||
         gtid_pos_parse(&o->binlog, p->gtid_binlog_pos, err, errlen) != 0) {

@@ -791,6 +791,79 @@ START_TEST(test_probe_deadline)
 }
 END_TEST
 
+/* ---- semi-sync: only a promotable replica acknowledges ---- */
+
+static const struct {
+    promotion_t promotion;
+    int sql_delay_s;
+    bool ack;
+} semi_rows[] = {
+    {PROMOTION_PREFER, 0, true},
+    {PROMOTION_NEUTRAL, 0, true},
+    {PROMOTION_NEVER, 0, false},      /* never promoted: its ack could hold the only copy */
+    {PROMOTION_NEUTRAL, 1, false},    /* delayed (MASTER_DELAY): never promoted either */
+    {PROMOTION_PREFER, 3600, false},
+    {PROMOTION_NEVER, 60, false},
+    {PROMOTION_NEUTRAL, -1, true},    /* unknown delay reads as none (SQL_Delay is never < 0) */
+    {PROMOTION_INVALID, 0, false},    /* unknown setting may hide a never: stay silent */
+};
+
+START_TEST(test_semi_sync_wanted)
+{
+    bool got = semi_sync_replica_wanted(semi_rows[_i].promotion, semi_rows[_i].sql_delay_s);
+    ck_assert_msg(got == semi_rows[_i].ack, "row %d (promotion %d, SQL_Delay %d): expected ack %d, "
+                  "got %d", _i, (int)semi_rows[_i].promotion, semi_rows[_i].sql_delay_s,
+                  semi_rows[_i].ack, got);
+}
+END_TEST
+
+START_TEST(test_rank_delayed)
+{
+    /* the delayed one received the most but is never promoted; it stays a donor */
+    candidate_obs_t c[] = {cand("delayed", PROMOTION_PREFER, "0-1-200", 0),
+                           cand("r2", PROMOTION_NEUTRAL, "0-1-150", 0)};
+    c[0].sql_delay_s = 3600;
+    candidate_verdict_t v[2];
+    const char *want[] = {"r2"};
+    check_order(c, 2, NULL, v, want, 1);
+    ck_assert_str_eq(v[0].reason, "delayed replica (SQL_Delay 3600 s): never promoted");
+    size_t order[2];
+    size_t eligible = candidate_rank(c, 2, NULL, v, order);
+    candidate_plan_t p;
+    candidate_plan(c, 2, NULL, order, eligible, NULL, &p);
+    ck_assert_msg(p.donor == 0 && p.want == 1 && p.fetch,
+                  "plan: expected donor delayed, want r2, fetch; got donor %zu want %zu fetch %d",
+                  p.donor, p.want, p.fetch);
+}
+END_TEST
+
+START_TEST(test_semi_sync_ack_top)
+{
+    candidate_obs_t c[] = {cand("never", PROMOTION_NEVER, "0-1-200", 0),
+                           cand("delayed", PROMOTION_NEUTRAL, "0-1-190", 0),
+                           cand("r3", PROMOTION_NEUTRAL, "0-1-150", 0),
+                           cand("r4", PROMOTION_NEUTRAL, "0-1-140", 0)};
+    c[0].semi_sync_ack = 0; /* as their agents keep them */
+    c[1].semi_sync_ack = 0;
+    c[1].sql_delay_s = 60;
+    c[2].semi_sync_ack = 1;
+    c[3].semi_sync_ack = 1;
+    /* what never and delayed hold beyond r3 was never acknowledged by them: r3 is the bar */
+    ck_assert_str_eq(c[semi_sync_ack_top(c, 4, NULL)].name, "r3");
+    /* one whose setting is unknown (or still on) may have acknowledged: it is the bar */
+    c[0].semi_sync_ack = -1;
+    ck_assert_str_eq(c[semi_sync_ack_top(c, 4, NULL)].name, "never");
+    c[0].semi_sync_ack = 0;
+    /* unreachable, not a replica, or errant: not counted */
+    c[2].reachable = false;
+    ck_assert_str_eq(c[semi_sync_ack_top(c, 4, NULL)].name, "r4");
+    c[3].is_replica = false;
+    ck_assert_msg(semi_sync_ack_top(c, 4, NULL) == CANDIDATE_NONE,
+                  "expected no acknowledging replica, got %zu", semi_sync_ack_top(c, 4, NULL));
+    ck_assert_msg(semi_sync_ack_top(NULL, 4, NULL) == CANDIDATE_NONE, "NULL: expected none");
+}
+END_TEST
+
 static Suite *decide_suite(void)
 {
     Suite *s = suite_create("decide");
@@ -816,6 +889,9 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_rank_errant_covered_by_old_primary);
     tcase_add_test(tc, test_rank_empty_received_and_long_reason);
     tcase_add_test(tc, test_rank_many);
+    tcase_add_test(tc, test_rank_delayed);
+    tcase_add_loop_test(tc, test_semi_sync_wanted, 0, (int)ARRAY_LEN(semi_rows));
+    tcase_add_test(tc, test_semi_sync_ack_top);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("detect");
