@@ -86,6 +86,11 @@ static const char *candidate_problem(const move_t *m, const node_state_t *n, cha
                  "another node (failoverctl explain)", n->name);
         return buf;
     }
+    if (n->sql_delay_s > 0) {
+        snprintf(buf, len, "%s is a delayed replica (SQL_Delay %d s): it is never promoted; pick "
+                 "another node (failoverctl explain)", n->name, n->sql_delay_s);
+        return buf;
+    }
     if (n->promotion != PROMOTION_PREFER && n->promotion != PROMOTION_NEUTRAL) {
         snprintf(buf, len, "%s publishes no valid promotion setting: refusing rather than "
                  "guessing; check its agent version", n->name);
@@ -182,6 +187,46 @@ static const char *behind_others(const move_t *m, const node_state_t *t, char *b
     return NULL;
 }
 
+/* One line of what NODE lacks from FROM: "N transaction(s) GTIDS (FROM has POS, NODE POS)". */
+static bool print_lack(const node_state_t *t, const gtid_pos_t *has, const char *from,
+                       const char *what, const gtid_pos_t *want)
+{
+    char lost[1024], pos[GTID_POS_STRLEN];
+    uint64_t n = gtid_pos_missing_count(has, want);
+    if (n == 0) return false;
+    gtid_pos_missing_format(has, want, lost, sizeof(lost));
+    gtid_pos_format(want, pos, sizeof(pos));
+    printf("  %" PRIu64 " transaction(s) %s: on %s (%s %s), not received by %s\n", n, lost, from,
+           what, pos, t->name);
+    return true;
+}
+
+/* failover --force: the operator decides, so say exactly what may be lost. The coordinator first
+ * has NODE fetch what it lacks from the most advanced replica (a promotion=never or delayed one
+ * too); what it cannot fetch within the catch-up timeout is lost, and named in the history. */
+static void print_possible_loss(const move_t *m, const node_state_t *t)
+{
+    candidate_obs_t to, oo;
+    char err[300];
+    if (ctl_node_obs(t, &to, err, sizeof(err)) != 0) {
+        printf("--force: cannot tell what may be lost: %s\n", err);
+        return;
+    }
+    printf("--force: %s has received %s; what it may lose, unless it fetches it first from the "
+           "most advanced replica within the catch-up timeout (%d s):\n", t->name,
+           t->gtid_received[0] ? t->gtid_received : "nothing", m->timeout_s);
+    bool any = print_lack(t, &to.received, m->old, "its last published binlog position",
+                          &m->old_pos);
+    for (size_t i = 0; i < m->v->n; i++) {
+        const node_state_t *n = &m->v->nodes[i];
+        if (n == t || strcmp(n->name, m->old) == 0 || ctl_node_obs(n, &oo, err, sizeof(err)) != 0)
+            continue;
+        any |= print_lack(t, &to.received, n->name, "received", &oo.received);
+    }
+    if (!any)
+        printf("  nothing: no other node is known to hold a transaction %s lacks\n", t->name);
+}
+
 /* Switchover without --to: rank as the coordinator would (from published positions) and take
  * the best one that can catch up. */
 static int pick_candidate(move_t *m)
@@ -265,9 +310,14 @@ static int checks(move_t *m)
                         "for it (failoverctl status, failoverctl history)", v->control.request,
                         v->control.request_to[0] ? v->control.request_to : "*", ago);
     }
-    if (v->primary.fencing)
+    if (v->primary.fencing && (m->planned || !o->force))
         return ctl_fail(m->c, EXIT_REFUSED, "%s is being fenced: the coordinator is already "
-                        "moving the primary; wait for it (failoverctl status)", m->old);
+                        "moving the primary; wait for it (failoverctl status), or, if it is "
+                        "stuck (no eligible candidate, history says why), decide yourself with "
+                        "failoverctl failover --to NODE --force", m->old);
+    if (v->primary.fencing)
+        printf("note: %s is being fenced and nothing has been promoted yet (the coordinator is "
+               "waiting: failoverctl history says why); --force hands it your decision\n", m->old);
     if (!v->coordinator[0])
         return ctl_fail(m->c, EXIT_REFUSED, "no coordinator is elected (no agent running?): "
                         "nobody would carry out the %s", m->kind);
@@ -306,6 +356,7 @@ static int checks(move_t *m)
     if (candidate_problem(m, t, why, sizeof(why)))
         return ctl_fail(m->c, EXIT_REFUSED, "refused: %s", why);
     if (behind_others(m, t, why, sizeof(why))) printf("note: %s\n", why);
+    if (o->force) print_possible_loss(m, t);
     if (o->force) {
         printf("--force: skipping the holistic check (primary unreachable AND no replica's IO "
                "thread connected to it); %s is still fenced first (its agent makes it "
