@@ -97,6 +97,16 @@ static void hook_child(const hook_exec_t *x, int out_fd, pid_t agent)
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL); /* KILL, STOP: EINVAL */
+    /* glibc refuses the signals it keeps for itself (32, 33: below SIGRTMIN), but an ignored one
+     * is inherited from whoever started the agent and survives execve: ask the kernel. */
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } kdfl = {0};
+    for (int sig = 32; sig < SIGRTMIN; sig++)
+        syscall(SYS_rt_sigaction, sig, &kdfl, NULL, sizeof(kdfl.mask));
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
