@@ -35,7 +35,7 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit integration demo install clean format lint bench
+.PHONY: all deps check unit integration demo install clean format lint bench chaos
 
 all: failoverd failoverctl
 
@@ -72,7 +72,7 @@ unit: $(UNIT_BIN)
 
 # The whole suite: unit tests (also under ASan/UBSan), then integration tests on real servers.
 check: deps
-	$(MAKE) all unit lint
+	$(MAKE) all unit lint $(BUILD)/chaos-workload
 	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit build-asan/failoverd
 	tests/run $(BUILD) build-asan
@@ -89,6 +89,21 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	bench/failover
+
+# The chaos suite's workload (tests/chaos/workload.c): the application the scenarios write with.
+$(BUILD)/chaos-workload: tests/chaos/workload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lzookeeper_mt $(MYSQL_LIBS) -ljansson -lpthread
+
+# Rounds of every chaos scenario (tests/chaos/run; ROUNDS=N, SCENARIOS="a b" to pick some):
+# each on a fresh 3-node cluster with a 3-server ZooKeeper ensemble, hosts in network
+# namespaces; JSON histories and a summary table under build/chaos/. Not part of `make check`
+# beyond its smoke (tests/integration/t_chaos_smoke.sh).
+ROUNDS ?= 1
+SCENARIOS ?=
+chaos: deps
+	$(MAKE) all $(BUILD)/chaos-workload
+	tests/chaos/run --rounds $(ROUNDS) $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --build $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8

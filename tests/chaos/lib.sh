@@ -1,0 +1,193 @@
+# lib.sh -- the chaos suite's plumbing: one run of one scenario on a fresh sandbox (3 MariaDB
+# nodes, a 3-server ZooKeeper ensemble, every host a network namespace), the workload, the
+# read-only sampler, fault events, the quiet period, and the files the checker reads.
+set -u
+CHAOS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(cd "$CHAOS_DIR/../.." && pwd -P)
+SANDBOX="$ROOT/scripts/sandbox"
+CTL="$ROOT/failoverctl"
+export FAILOVERD="${FAILOVERD:-$ROOT/failoverd}"
+BUILD="${BUILD:-$ROOT/build}"
+WORKLOAD="${WORKLOAD:-$BUILD/chaos-workload}"
+
+WARMUP_S=${WARMUP_S:-3}    # writes before the fault
+SETTLE_S=${SETTLE_S:-60}   # how long the quiet period may wait for a settled cluster
+QUIET_S=${QUIET_S:-3}      # writes on the settled cluster before the workload stops
+
+SB=""          # the run's sandbox directory
+RD=""          # the run's results directory
+WL_PID=""      # the workload
+RO_PID=""      # the read-only sampler
+
+say() { echo "[$(date +%T.%3N)] $*"; }
+mono_ns() { "$WORKLOAD" --now; }
+real_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# event TEXT: a fault (or heal) with both clocks, for the history and the checker.
+event() {
+    local m
+    m=$(mono_ns)
+    printf '%s %s %s\n' "$m" "$(real_ms)" "$*" >>"$RD/events"
+    say "  event: $*"
+}
+
+ctl() { "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" "$@"; }
+st() { ctl status --json 2>/dev/null | jq -r "$1" 2>/dev/null; }
+sql() { "$SANDBOX" sql "$SB" "$@"; }
+sbx() { "$SANDBOX" "$1" "$SB" "${@:2}"; }
+primary() { st .primary; }
+sock_of() { local v="${1^^}_SOCK"; echo "${!v}"; }
+
+# settled: /primary's node writable, every other node streaming from it or set aside (diverged).
+settled() {
+    local j p n s
+    j=$(ctl status --json 2>/dev/null) || return 1
+    p=$(jq -r .primary <<<"$j")
+    [ -n "$p" ] && [ "$p" != null ] || return 1
+    [ "$(jq -r ".nodes[] | select(.name==\"$p\") | .state" <<<"$j")" = writable ] || return 1
+    for n in $NODES; do
+        [ "$n" = "$p" ] && continue
+        s=$(jq -r ".nodes[] | select(.name==\"$n\") | .state" <<<"$j")
+        [ "$s" = streaming ] || [ "$s" = diverged ] || return 1
+    done
+}
+
+wait_until() { # SECONDS CMD...: poll every 0.2 s; returns 1 on timeout
+    local end=$(($(date +%s%N) + $1 * 1000000000))
+    shift
+    until "$@"; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
+        sleep 0.2
+    done
+}
+
+# run_up RESULTS_DIR [sandbox up options]: a fresh cluster, the table, settled.
+run_up() {
+    RD=$1
+    shift
+    mkdir -p "$RD"
+    SB=$(mktemp -d /tmp/fo-chaos.XXXXXX)
+    : >"$RD/events"
+    if ! "$SANDBOX" up "$SB" --zk 3 --netns --replicas 2 "$@" >"$RD/up.log" 2>&1; then
+        say "sandbox up failed: $(tail -n 3 "$RD/up.log" | tr '\n' ' ')"
+        return 1
+    fi
+    # shellcheck disable=SC1091
+    source "$SB/sandbox.env"
+    wait_until 40 settled || { say "the new cluster did not settle in 40 s"; return 1; }
+    "$SANDBOX" app-sql "$SB" node1 "CREATE TABLE app.chaos (id BIGINT PRIMARY KEY, w VARCHAR(32) NOT NULL)" ||
+        { say "cannot create app.chaos"; return 1; }
+    return 0
+}
+
+# start_load: the workload (via /primary and straight at each node) and the read-only sampler.
+start_load() {
+    local args=() n
+    for n in $NODES; do args+=(--node "$n=$(sock_of "$n")"); done
+    "$WORKLOAD" --zk "$ZK_HOSTS" --znode "$ZK_ROOT/$CLUSTER/primary" --log "$RD/workload.log" \
+        --rate "${CHAOS_RATE:-50}" --direct-rate "${CHAOS_DIRECT_RATE:-20}" "${args[@]}" \
+        >>"$RD/workload.err" 2>&1 </dev/null &
+    WL_PID=$!
+    # "MONO_NS RO(node1) RO(node2) RO(node3)" every ~200 ms, over the unix sockets (no partition
+    # cuts them); "?" when a mysqld does not answer within 1 s (stopped, down).
+    (
+        while :; do
+            line=$(mono_ns)
+            for n in $NODES; do
+                ro=$(timeout -k 1 1 mariadb --no-defaults --socket="$(sock_of "$n")" -uroot -N -B \
+                    --connect-timeout=1 -e "SELECT @@read_only" 2>/dev/null) || ro=""
+                line="$line ${ro:-?}"
+            done
+            echo "$line" >>"$RD/ro.samples"
+            sleep 0.2
+        done
+    ) </dev/null >/dev/null 2>&1 &
+    RO_PID=$!
+}
+
+stop_load() {
+    if [ -n "$RO_PID" ]; then kill "$RO_PID" 2>/dev/null; wait "$RO_PID" 2>/dev/null; RO_PID=""; fi
+    if [ -n "$WL_PID" ]; then
+        kill -TERM "$WL_PID" 2>/dev/null
+        local i
+        for i in $(seq 1 50); do kill -0 "$WL_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$WL_PID" 2>/dev/null
+        wait "$WL_PID" 2>/dev/null
+        WL_PID=""
+    fi
+}
+
+# run_down: everything this run started, by PID (the sandbox's pid files, our two children).
+run_down() {
+    stop_load
+    if [ -n "$SB" ] && [ -d "$SB" ]; then
+        # Logs a replay may want, before the directory goes.
+        for n in ${NODES:-}; do
+            cp "$SB/$n/failoverd.log" "$RD/$n.failoverd.log" 2>/dev/null
+            cp "$SB/$n/mysqld.err" "$RD/$n.mysqld.err" 2>/dev/null
+        done
+        # Nothing may be left stopped, or down cannot end it cleanly.
+        "$SANDBOX" heal-all "$SB" >/dev/null 2>&1
+        "$SANDBOX" down "$SB" >/dev/null 2>&1
+        rm -rf "$SB"
+    fi
+    SB=""
+}
+
+# resume_all: SIGCONT every process of the sandbox (a scenario that failed half-way may leave
+# one stopped), by its recorded PID.
+resume_all() {
+    local n p
+    for n in $NODES; do
+        for p in mysqld agent; do
+            p=$("$SANDBOX" pid "$SB" "$n" "$p" 2>/dev/null) && kill -CONT "$p" 2>/dev/null
+        done
+    done
+    for n in $(seq 1 "$ZK_COUNT"); do
+        p=$("$SANDBOX" pid "$SB" "zk$n" 2>/dev/null) && kill -CONT "$p" 2>/dev/null
+    done
+    return 0
+}
+
+# quiet: the cluster settles (or SETTLE_S passes), then QUIET_S more seconds of writes; the
+# workload stops; the facts the checker needs are collected.
+quiet() {
+    local n p pos t0
+    t0=$(date +%s)
+    if wait_until "$SETTLE_S" settled; then
+        say "  settled $(($(date +%s) - t0)) s after the heal on $(primary)"
+    else
+        say "  NOT settled after ${SETTLE_S} s: $(ctl status 2>&1 | tr -s ' ' | tr '\n' ';' | head -c 400)"
+    fi
+    sleep "$QUIET_S"
+    stop_load
+    ctl status --json >"$RD/final.json" 2>/dev/null
+    ctl history --json >"$RD/history.json" 2>/dev/null
+    p=$(jq -r .primary "$RD/final.json" 2>/dev/null)
+    echo "${p:-}" >"$RD/final_primary"
+    pos=""
+    [ -n "$p" ] && [ "$p" != null ] && pos=$(sql "$p" "SELECT @@gtid_binlog_pos" 2>/dev/null)
+    for n in $NODES; do
+        # Survivors: replicas streaming from the final primary, caught up with it.
+        if [ "$n" != "$p" ] && [ -n "$pos" ]; then
+            sql "$n" "SELECT MASTER_GTID_WAIT('$pos', 20)" >"$RD/caughtup.$n" 2>&1
+        fi
+        sql "$n" "SELECT id FROM app.chaos ORDER BY id" >"$RD/rows.$n" 2>/dev/null
+        sql "$n" "CHECKSUM TABLE app.chaos" 2>/dev/null | awk '{ print $2 }' >"$RD/checksum.$n"
+        mariadb --no-defaults --socket="$(sock_of "$n")" -uroot -e "SHOW SLAVE STATUS\G" 2>/dev/null |
+            sed -n 's/^ *\(Master_Host\|Master_Port\|Slave_IO_Running\|Slave_SQL_Running\): /\1=/p' |
+            tr '\n' ' ' >"$RD/slave.$n"
+    done
+}
+
+netem_works() { # NETEM_WHY says why not
+    local ns="fochaos$$t" out
+    ip netns add "$ns" 2>/dev/null || { NETEM_WHY="cannot create a scratch namespace"; return 1; }
+    ip -n "$ns" link set lo up
+    out=$(tc -n "$ns" qdisc add dev lo root netem delay 1ms 2>&1)
+    local rc=$?
+    ip netns del "$ns" 2>/dev/null
+    [ $rc = 0 ] && return 0
+    NETEM_WHY="tc qdisc add ... netem: ${out:-exit $rc} (the kernel has no sch_netem)"
+    return 1
+}
