@@ -76,6 +76,16 @@ sc_stalled_mysqld() {
     event "SIGSTOP mysqld node1"; kill -STOP "$p"
     sleep "$FAULT_S"
     event "SIGCONT mysqld node1"; kill -CONT "$p"
+    restart_if_killed node1
+}
+
+# restart_if_killed NODE: a fence that escalated to SIGKILL leaves mysqld down; start it again,
+# as the host's service manager would, so that it can rejoin.
+restart_if_killed() {
+    sleep 2
+    if ! pid_of "$1" mysqld >/dev/null; then
+        event "mysqld $1 is gone (killed by its fence): start it"; sbx start-mysqld "$1"
+    fi
 }
 
 sc_agent_stop() {
@@ -92,6 +102,7 @@ sc_both_stop() {
     event "SIGSTOP agent and mysqld node1 (a paused host)"; kill -STOP "$a" "$m"
     sleep "$FAULT_S"
     event "SIGCONT agent and mysqld node1"; kill -CONT "$m" "$a"
+    restart_if_killed node1
 }
 
 sc_partition_full() {
