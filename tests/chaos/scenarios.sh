@@ -29,7 +29,7 @@ primary_replica_kill|semisync|yes|
 netem_delay|semisync|no|
 netem_loss|semisync|any|
 delayed_never_semisync|semisync|yes|--set node2:node.promotion=never
-event_scheduler|semisync|yes|
+event_scheduler|semisync|yes|--set failover.event_scheduler=on
 "
 
 FAULT_S=${FAULT_S:-10} # how long most faults last
