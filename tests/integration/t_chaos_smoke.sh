@@ -14,7 +14,7 @@
 # event_scheduler failed before failover.event_scheduler = on was set, and once left the old
 # primary's agent silent after the heal), zk_ensemble_stop, primary_replica_kill; netem_* skip
 # on a kernel without sch_netem. On the code before issue 10's fixes, failsafe_partition and
-# event_scheduler failed (see the README's "Chaos suite").
+# event_scheduler failed.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 [ "$(id -u)" = 0 ] || { echo "SKIP t_chaos_smoke: needs root (network namespaces)"; exit 0; }
