@@ -1,7 +1,7 @@
 # scenarios.sh -- the chaos suite's faults, one function each (sc_NAME), on a fresh cluster whose
 # primary is node1. A scenario injects its fault and undoes it (the driver also heals and resumes
 # everything afterwards, whatever happened). Each is declared in SCENARIOS below:
-#   NAME|MODE|EXPECT|SANDBOX UP OPTIONS
+#   NAME|MODE|EXPECT|SANDBOX UP OPTIONS[|ENVIRONMENT of sandbox up, e.g. ZK_TICK_MS=2000]
 # MODE semisync (acknowledged rows must all survive) or async (losses counted per failover);
 # EXPECT yes (the fault must cause a failover), no (a failover is a false one), any.
 # Sourced by tests/chaos/run after lib.sh.
@@ -20,6 +20,7 @@ partition_oneway|semisync|yes|
 partition_partial|semisync|any|
 partition_with_follower|semisync|yes|
 follower_cut_with_primary|semisync|yes|
+follower_cut_debian_tick|semisync|yes||ZK_TICK_MS=2000 ZK_SYNC_LIMIT=5
 failsafe_partition|semisync|yes|--set failover.failsafe=on
 zk_leader_kill|semisync|no|
 zk_follower_kill|semisync|no|
@@ -165,6 +166,11 @@ sc_follower_cut_with_primary() {
     sleep "$FAULT_S"
     event "heal-all"; sbx heal-all
 }
+
+# The same with Debian's ZooKeeper timing (tickTime 2000, syncLimit 5): a cut-off follower may
+# answer from stale state for 10 s, longer than the session timeout (the sandbox's tickTime 250
+# makes that 1.25 s and can hide case 2).
+sc_follower_cut_debian_tick() { sc_follower_cut_with_primary; }
 
 # Issue 10 case 1: failsafe = on, the primary's host cut off from ZooKeeper and the other hosts.
 sc_failsafe_partition() {
