@@ -35,7 +35,7 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit integration demo install clean format lint bench chaos
+.PHONY: all deps check unit integration demo install clean format lint bench chaos model
 
 all: failoverd failoverctl
 
@@ -126,6 +126,12 @@ lint:
 
 format:
 	clang-format -i src/*/*.c include/*.h tests/unit/*.c
+
+# The spin model of the protocol (man/failoverd-protocol.pml). Work in progress, so not part of
+# `make check` yet: the fixed model and bug variant B check out, bug variant A and the two-failover
+# depth are not reached by the bounded search (see failoverd-protocol(7), TESTS).
+model:
+	tests/model/run
 
 clean:
 	rm -rf build build-asan build-clang failoverd failoverctl

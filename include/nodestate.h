@@ -51,6 +51,7 @@ typedef struct node_state {
     bool fenced;            /* the agent holds it read-only because it must */
     bool fence_ack;         /* read-only because /primary names it with fencing=true: the
                                acknowledgement the coordinator waits for before promoting */
+    int fence_version;      /* the /primary znode version the acknowledgement answers; -1 none */
     char fence_how[16];     /* how the acknowledged fence was achieved: "read_only" (seen taking
                                effect), "killed" (SIGKILL, process seen gone) or "down" (no
                                mysqld running); "" when not acknowledged */

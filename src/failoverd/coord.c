@@ -398,7 +398,10 @@ static bool fenced_ack(coord_t *C, void *arg)
 {
     const cnode_t *p = arg;
     if (!p->present) return true;
-    return p->st.fence_ack && p->st.epoch == C->prim.epoch && (!p->st.healthy || p->st.read_only);
+    /* ... answering this very request: the /primary version that set fencing (an ack left from
+     * an abandoned move, after which the node may have been writable again, is not one). */
+    return p->st.fence_ack && p->st.epoch == C->prim.epoch &&
+           p->st.fence_version == C->prim_version && (!p->st.healthy || p->st.read_only);
 }
 
 static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_t *, void *),

@@ -28,7 +28,9 @@ typedef struct local {
     bool diverged;
     bool fenced;
     fence_how_t fence_how;     /* how we answered the coordinator's fencing=true ... */
-    uint64_t fence_epoch;      /* ... for this epoch of /primary */
+    uint64_t fence_epoch;      /* ... for this epoch of /primary ... */
+    int fence_version;         /* ... and this version of the /primary znode */
+    int desired_version;       /* the /primary znode version desired was read at */
     uint64_t events_epoch;     /* epoch in which replicated events were last re-enabled */
     int events_enabled;        /* how many, then */
     node_state_t last_pub;     /* what we last published, to publish state changes at once */
@@ -389,7 +391,9 @@ static void read_desired(local_t *L, zsess_t *s)
     zk_cluster_path(L->a->cfg, path, sizeof(path), "/primary");
     char *buf = NULL;
     int len = 0;
-    int rc = zk_get_alloc(s->zh, path, true, &buf, &len, NULL);
+    struct Stat st;
+    int rc = zk_get_alloc(s->zh, path, true, &buf, &len, &st);
+    if (rc == ZOK) L->desired_version = st.version;
     if (rc == ZNONODE) {
         zoo_exists(s->zh, path, 1, NULL); /* wake us when it is created */
         L->have_desired = false;
@@ -712,12 +716,16 @@ static void answer_fence_request(local_t *L, const db_probe_t *p)
     a->is_desired_primary = false;
     a->desired_epoch = L->desired.epoch;
     pthread_mutex_unlock(&a->mu);
-    bool done = L->fence_epoch == L->desired.epoch && L->fence_how != FENCE_NOT;
+    /* Each fencing request is one /primary version: an ack for an earlier one (a move that was
+     * abandoned, after which we may have been writable again) must never answer this one. */
+    bool done = L->fence_epoch == L->desired.epoch && L->fence_version == L->desired_version &&
+                L->fence_how != FENCE_NOT;
     /* Answering again: read_only lifted behind our back, or a killed mysqld that came back. */
     if (done && p && (!p->read_only || L->fence_how != FENCE_READ_ONLY)) done = false;
     if (!done) {
         L->fence_how = fence_or_kill(a, &L->db, true, "the coordinator is moving the primary away");
         L->fence_epoch = L->desired.epoch;
+        L->fence_version = L->desired_version;
         if (L->fence_how != FENCE_NOT)
             log_notice("fence: acknowledged to the coordinator (%s), epoch %llu",
                        fence_how_name(L->fence_how), (unsigned long long)L->desired.epoch);
@@ -921,8 +929,9 @@ static void local_iteration(local_t *L)
     ns.epoch = L->epoch_acted;
     ns.fenced = healthy && p.read_only && L->fenced;
     bool acked = fence_requested(L) && L->fence_epoch == L->desired.epoch &&
-                 L->fence_how != FENCE_NOT;
+                 L->fence_version == L->desired_version && L->fence_how != FENCE_NOT;
     ns.fence_ack = acked;
+    ns.fence_version = acked ? L->fence_version : -1;
     snprintf(ns.fence_how, sizeof(ns.fence_how), "%s", acked ? fence_how_name(L->fence_how) : "");
     ns.diverged = L->diverged;
     ns.events_enabled = L->events_epoch == L->epoch_acted ? L->events_enabled : 0;
