@@ -46,10 +46,11 @@ if [ "$zk" = "$leader" ]; then
     log "node1's agent is on the leader $zk; restarting it on a follower"
     "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "pause"
     sleep 1
-    f=zk1; [ "$leader" = zk1 ] && f=zk2
+    # Both followers, and only them: the client picks one at random, and the move has the other.
+    followers=""
+    for i in 1 2 3; do [ "zk$i" = "$leader" ] || followers="${followers:+$followers,}$(host_of "zk$i"):$(port_of "zk$i")"; done
     "$SANDBOX" kill-agent "$SB" node1 TERM || fail "stop node1's agent"
-    cp "$NODE1_CONF" "$SB/node1.conf.orig"
-    sed -i "s/^zk_hosts = .*/zk_hosts = $(host_of "$f"):$(port_of "$f"),$(host_of "$leader"):$(port_of "$leader")/" "$NODE1_CONF"
+    sed -i "s/^zk_hosts = .*/zk_hosts = $followers/" "$NODE1_CONF"
     "$SANDBOX" start-agent "$SB" node1 || fail "start node1's agent"
     "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "resume"
     wait_for 30 "cluster settled again" cluster_settled
