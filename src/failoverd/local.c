@@ -546,7 +546,8 @@ static fence_how_t fence_by_kill(agent_t *a, bool may_be_writable, const char *s
     pid_t pid = a->mysqld_pid;
     int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
     pthread_mutex_unlock(&a->mu);
-    if (!proc_alive(pid)) pid = proc_mysqld_listening(cfg->node_socket, cfg->node_port);
+    if (!proc_alive(pid) || !proc_is_mysqld(pid))
+        pid = proc_mysqld_listening(cfg->node_socket, cfg->node_port);
     if (!pid) {
         /* No process of ours and nothing listening: mysqld is down (and boots read-only). */
         log_notice("fence: mysqld is not running (%s): nothing left to fence", sqlerr);

@@ -34,7 +34,7 @@ bool proc_alive(pid_t pid)
     return st != 0 && st != 'Z' && st != 'X' && st != 'x';
 }
 
-static bool is_mysqld(pid_t pid)
+bool proc_is_mysqld(pid_t pid)
 {
     char path[64], comm[64] = "";
     snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
@@ -56,7 +56,7 @@ pid_t proc_pid_from_file(const char *path)
     fclose(f);
     if (ok != 1 || v <= 1 || v > 0x3fffffffL) return 0;
     pid_t pid = (pid_t)v;
-    return proc_alive(pid) && is_mysqld(pid) ? pid : 0;
+    return proc_alive(pid) && proc_is_mysqld(pid) ? pid : 0;
 }
 
 /* The inode of a listening unix socket bound to path (/proc/net/unix), or 0. */
@@ -140,7 +140,7 @@ pid_t proc_mysqld_listening(const char *sock_path, int port)
         char *end;
         long v = strtol(e->d_name, &end, 10);
         if (*end || v <= 1) continue;
-        if (is_mysqld((pid_t)v) && holds_socket((pid_t)v, inode)) found = (pid_t)v;
+        if (proc_is_mysqld((pid_t)v) && holds_socket((pid_t)v, inode)) found = (pid_t)v;
     }
     closedir(d);
     return found;

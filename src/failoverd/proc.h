@@ -17,6 +17,9 @@ pid_t proc_pid_from_file(const char *path);
  * longer answers SQL, so its pid file cannot be asked for. */
 pid_t proc_mysqld_listening(const char *sock_path, int port);
 
+/* Whether pid's comm is mysqld or mariadbd (a remembered pid may have been reused since). */
+bool proc_is_mysqld(pid_t pid);
+
 /* Whether pid exists and is not a zombie (a zombie runs nothing: it cannot commit). */
 bool proc_alive(pid_t pid);
 

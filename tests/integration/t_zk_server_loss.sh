@@ -76,7 +76,7 @@ if [ "$("$SANDBOX" zk-server-of "$SB" node1)" != "$leader" ]; then
     "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "resume"
     wait_for 30 "cluster settled again" cluster_settled
     # the client picks a server at random from its list: try again until it is the leader
-    for try in 1 2 3 4 5 6; do
+    for try in $(seq 1 15); do
         [ "$("$SANDBOX" zk-server-of "$SB" node1)" = "$leader" ] && break
         "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null; sleep 1
         "$SANDBOX" kill-agent "$SB" node1 TERM; "$SANDBOX" start-agent "$SB" node1
