@@ -71,6 +71,8 @@ typedef struct config {
     /* [agent] */
     char *log_level;  /* debug|info|notice|warning|error; default info */
     char *pid_file;   /* optional */
+    char *lease_file; /* default /run/failoverd/CLUSTER.NODE.lease: the fencing deadline, kept
+                         for the next process of this agent (a restart inherits it) */
 
     /* Private to config.c (loaded secrets, the line each key was set on); NULL-safe to ignore. */
     struct config_priv *priv;

@@ -116,6 +116,21 @@ int probe_deadline_ms(int check_interval_ms, int read_timeout_ms);
  * + session timeout. We fence at half of that, leaving the other half for the fence itself. */
 int64_t fence_deadline_ms(int64_t last_ack_sent_ms, int session_timeout_ms);
 
+/* The first fencing deadline of an agent that starts: half the session timeout from now, but no
+ * later than the deadline its previous process on this boot recorded in the lease file, if any
+ * (have_saved). A restart must not extend what the previous process promised: its session may
+ * expire at its last sync + T, and another node may be promoted then. A saved deadline from the
+ * future beyond now + T/2 cannot be right: it is capped like a fresh start. */
+int64_t start_deadline_ms(int64_t now_ms, int session_timeout_ms, bool have_saved,
+                          int64_t saved_deadline_ms);
+
+/* The lease file's one line: "BOOT_ID DEADLINE_MS\n", DEADLINE_MS on CLOCK_MONOTONIC, which is
+ * shared by every process of one boot. lease_format writes it into buf (returns its length, or -1
+ * when it does not fit); lease_parse accepts only a well-formed line whose boot id equals
+ * boot_id, and stores the deadline. */
+int lease_format(char *buf, size_t len, const char *boot_id, int64_t deadline_ms);
+bool lease_parse(const char *text, const char *boot_id, int64_t *deadline_ms);
+
 /* How long SQL fencing may take before the agent escalates to SIGKILL: fence_timeout_ms, but at
  * most a quarter of the session timeout, so a fence begun at the deadline (half the timeout)
  * ends, kill and its wait (fence_kill_wait_ms) included, before the server can expire us. */

@@ -70,6 +70,8 @@ typedef struct agent {
     bool zk_connected;
     bool session_alive;        /* now < fence deadline: the server cannot have expired us */
     int64_t last_ack_sent_ms;
+    bool deadline_passed;      /* the fencing deadline passed and no sync has been answered since:
+                                  a mysqld seen writable now must be fenced (local_iteration) */
     int64_t last_move_ms;      /* when the session was last moved off a stalled server */
     int64_t connected_at_ms;   /* when the client last (re)connected to a server */
     int session_timeout_ms;
@@ -104,6 +106,11 @@ typedef struct agent {
     bool mysqld_seen_writable; /* read_only was off at the last answered probe */
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
     pthread_t t_local, t_coord, t_fencer, t_failsafe;
+
+    /* lease.c (loop thread only): the fencing deadline kept for the next process of this agent */
+    char lease_path[4096];
+    char boot_id[64];
+    int lease_fd;              /* -1: not open (no path, or it could not be written) */
 } agent_t;
 
 /* session.c (loop thread) */
@@ -111,6 +118,12 @@ void session_start(agent_t *a);
 void session_stop(agent_t *a);
 zsess_t *session_get(agent_t *a);   /* NULL when not connected; else a reference */
 void session_put(agent_t *a, zsess_t *s);
+
+/* lease.c (loop thread): the fencing deadline survives a restart of the agent (not of the host:
+ * CLOCK_MONOTONIC and the boot id start again, and mysqld boots read-only). */
+int64_t lease_start_deadline(agent_t *a, int64_t now_ms); /* opens the lease; the first deadline */
+void lease_record(agent_t *a, int64_t deadline_ms);       /* the deadline moved */
+void lease_close(agent_t *a, bool remove);                /* at a clean stop */
 
 /* Wake worker threads. */
 void agent_kick(agent_t *a, bool local, bool coord);

@@ -938,6 +938,12 @@ static void local_iteration(local_t *L)
     ns.events_enabled = L->events_epoch == L->epoch_acted ? L->events_enabled : 0;
     pthread_mutex_lock(&a->mu);
     if (healthy) a->mysqld_seen_writable = !p.read_only;
+    /* The fencer may have woken before any probe told it mysqld is writable (an agent restarted
+     * after its inherited deadline, ZooKeeper out of reach): such a mysqld is fenced now. */
+    if (healthy && !p.read_only && a->deadline_passed && !a->session_alive && !a->fence_requested) {
+        a->fence_requested = true;
+        pthread_cond_broadcast(&a->cv);
+    }
     a->fenced = ns.fenced;
     a->snap_at_ms = mono_ms();
     a->snap = ns;

@@ -170,6 +170,7 @@ static void arm_fence_timer(agent_t *a)
     bool was = a->session_alive;
     a->session_alive = a->last_ack_sent_ms > 0 && now < deadline;
     bool alive = a->session_alive;
+    if (alive) a->deadline_passed = false;
     if (alive && !was) {
         a->alive_since_ms = now;
         a->kick_local = true;
@@ -180,6 +181,7 @@ static void arm_fence_timer(agent_t *a)
     if (alive) {
         ev_timer_set(&a->fence_timer, (double)(deadline - now) / 1000.0, 0.);
         ev_timer_start(a->loop, &a->fence_timer);
+        lease_record(a, deadline);
     }
     if (alive && !was) log_info("zookeeper: session confirmed live; fencing deadline armed");
 }
@@ -191,6 +193,7 @@ static void on_fence_timer(struct ev_loop *loop, ev_timer *w, int revents)
     agent_t *a = w->data;
     pthread_mutex_lock(&a->mu);
     a->session_alive = false;
+    a->deadline_passed = true;
     a->fence_requested = true;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
@@ -352,8 +355,11 @@ void session_start(agent_t *a)
     ev_init(&a->fence_timer, on_fence_timer);
     a->fence_timer.data = a;
     /* An agent that never reaches ZooKeeper must not leave its mysqld writable: the first
-     * deadline runs from startup, and every answered heartbeat pushes it further. */
-    ev_timer_set(&a->fence_timer, a->cfg->zk_session_timeout_ms / 2000.0, 0.);
+     * deadline runs from startup, or is the one its previous process left (lease.c), and every
+     * answered heartbeat pushes it further. */
+    int64_t now = mono_ms();
+    int64_t first = lease_start_deadline(a, now);
+    ev_timer_set(&a->fence_timer, first > now ? (double)(first - now) / 1000.0 : 0., 0.);
     ev_timer_start(a->loop, &a->fence_timer);
     /* Several heartbeats per half-timeout, so one lost answer does not trigger fencing. */
     int hb = a->cfg->zk_session_timeout_ms / 8;
@@ -376,5 +382,6 @@ void session_stop(agent_t *a)
     pthread_mutex_unlock(&a->mu);
     /* A clean close removes our ephemerals at once, so peers need not wait for expiry. */
     if (s) sess_release(a, s);
+    lease_close(a, true);
     ev_async_stop(a->loop, &a->wake);
 }

@@ -164,6 +164,7 @@ static const config_key_t config_keys[] = {
 
     ENUM("agent", "log_level", log_level, "info", log_level_choices),
     PATH("agent", "pid_file", pid_file),
+    PATH("agent", "lease_file", lease_file),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

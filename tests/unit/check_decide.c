@@ -443,6 +443,63 @@ START_TEST(test_fence_deadline)
 }
 END_TEST
 
+/* ---- a restarted agent inherits its predecessor's deadline ---- */
+
+static const struct {
+    int64_t now;
+    int T;
+    bool have;
+    int64_t saved;
+    int64_t want;
+} start_rows[] = {
+    {10000, 4000, false, 0, 12000},     /* first start, or a new boot: half the timeout */
+    {10000, 4000, true, 11000, 11000},  /* restarted inside the old deadline: keep it */
+    {10000, 4000, true, 9000, 9000},    /* restarted after it: already passed, fence at once */
+    {10000, 4000, true, 12000, 12000},  /* the same as a fresh start */
+    {10000, 4000, true, 50000, 12000},  /* a deadline beyond now + T/2 cannot be right: capped */
+    {10000, 4000, true, -5, -5},        /* garbage in the past still means "passed" */
+};
+
+START_TEST(test_start_deadline)
+{
+    int i = _i;
+    ck_assert_int_eq(start_deadline_ms(start_rows[i].now, start_rows[i].T, start_rows[i].have,
+                                       start_rows[i].saved),
+                     start_rows[i].want);
+}
+END_TEST
+
+START_TEST(test_lease_codec)
+{
+    char buf[128];
+    int64_t d = 0;
+    const char *boot = "0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01";
+    int n = lease_format(buf, sizeof(buf), boot, 123456789);
+    ck_assert_int_gt(n, 0);
+    ck_assert_str_eq(buf, "0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 123456789\n");
+    ck_assert(lease_parse(buf, boot, &d));
+    ck_assert_int_eq(d, 123456789);
+    /* another boot: CLOCK_MONOTONIC started again, the number means nothing */
+    ck_assert(!lease_parse(buf, "11111111-3f2a-4c55-9d3e-2b7f4e1a9c01", &d));
+    /* torn, empty, hostile */
+    ck_assert(!lease_parse("", boot, &d));
+    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01", boot, &d));
+    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 ", boot, &d));
+    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 12x\n", boot, &d));
+    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 -12\n", boot, &d));
+    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 99999999999999999999999\n", boot, &d));
+    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 12\n13\n", boot, &d));
+    ck_assert(!lease_parse(NULL, boot, &d));
+    ck_assert(!lease_parse(buf, "", &d));
+    ck_assert(lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 7", boot, &d));
+    ck_assert_int_eq(d, 7);
+    /* a boot id that would break the line, or a buffer too small */
+    ck_assert_int_eq(lease_format(buf, sizeof(buf), "a b", 1), -1);
+    ck_assert_int_eq(lease_format(buf, sizeof(buf), "", 1), -1);
+    ck_assert_int_eq(lease_format(buf, 10, boot, 1), -1);
+}
+END_TEST
+
 /* ---- writable ---- */
 
 #define NOW 1000000
@@ -925,6 +982,8 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_boot_several);
     tcase_add_test(tc, test_boot_wrong_source);
     tcase_add_test(tc, test_boot_tiny_why);
+    tcase_add_loop_test(tc, test_start_deadline, 0, sizeof(start_rows) / sizeof(start_rows[0]));
+    tcase_add_test(tc, test_lease_codec);
     suite_add_tcase(s, tc);
 
     return s;
