@@ -125,6 +125,10 @@ int64_t lease_start_deadline(agent_t *a, int64_t now_ms); /* opens the lease; th
 void lease_record(agent_t *a, int64_t deadline_ms);       /* the deadline moved */
 void lease_close(agent_t *a, bool remove);                /* at a clean stop */
 
+/* The session timeout the server granted, or the configured one before it granted any: what
+ * every deadline derived from T uses. Caller holds a->mu. */
+int agent_session_timeout(const agent_t *a);
+
 /* Wake worker threads. */
 void agent_kick(agent_t *a, bool local, bool coord);
 

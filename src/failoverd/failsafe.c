@@ -150,8 +150,7 @@ void *failsafe_main(void *arg)
         pthread_mutex_lock(&a->mu);
         bool stop = a->stopping;
         bool doubt = zk_in_doubt(a->zk_connected, a->last_ack_sent_ms, started,
-                                 a->session_timeout_ms > 0 ? a->session_timeout_ms
-                                                           : cfg->zk_session_timeout_ms);
+                                 agent_session_timeout(a));
         bool primary = a->is_desired_primary && !a->episode_fenced;
         pthread_mutex_unlock(&a->mu);
         if (stop) break;
@@ -184,8 +183,7 @@ unsigned failsafe_answer(agent_t *a, const char *asker, const char *epoch, char 
     const node_state_t *sn = &a->snap;
     vouch_obs_t o = {
         .zk_in_doubt = zk_in_doubt(a->zk_connected, a->last_ack_sent_ms, now,
-                                   a->session_timeout_ms > 0 ? a->session_timeout_ms
-                                                             : cfg->zk_session_timeout_ms),
+                                   agent_session_timeout(a)),
         .asker = asker, .asker_epoch = e,
         .desired_name = a->desired.name, .desired_host = a->desired.host,
         .desired_port = a->desired.port, .desired_epoch = a->desired.epoch,
@@ -198,7 +196,7 @@ unsigned failsafe_answer(agent_t *a, const char *asker, const char *epoch, char 
     bool yes = failsafe_vouch(&o, cfg->check_interval_ms, &why);
     if (yes) {
         /* The asker stays writable for up to the evidence ttl on this answer: we may not be. */
-        int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
+        int T = agent_session_timeout(a);
         int64_t until = now + failsafe_lapse_wait_ms(cfg->check_interval_ms,
                                                      fence_budget_ms(cfg->fence_timeout_ms, T));
         if (until > a->vouched_until_ms) a->vouched_until_ms = until;

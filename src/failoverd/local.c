@@ -544,7 +544,7 @@ static fence_how_t fence_by_kill(agent_t *a, bool may_be_writable, const char *s
     const config_t *cfg = a->cfg;
     pthread_mutex_lock(&a->mu);
     pid_t pid = a->mysqld_pid;
-    int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
+    int T = agent_session_timeout(a);
     pthread_mutex_unlock(&a->mu);
     if (!proc_alive(pid) || !proc_is_mysqld(pid))
         pid = proc_mysqld_listening(cfg->node_socket, cfg->node_port);
@@ -579,7 +579,7 @@ fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, con
     const config_t *cfg = a->cfg;
     char err[512] = "";
     pthread_mutex_lock(&a->mu);
-    int T = a->session_timeout_ms > 0 ? a->session_timeout_ms : cfg->zk_session_timeout_ms;
+    int T = agent_session_timeout(a);
     pthread_mutex_unlock(&a->mu);
     int budget = fence_budget_ms(cfg->fence_timeout_ms, T);
     int64_t start = mono_ms();

@@ -99,6 +99,11 @@ void session_put(agent_t *a, zsess_t *s)
     if (s) sess_release(a, s);
 }
 
+int agent_session_timeout(const agent_t *a)
+{
+    return a->session_timeout_ms > 0 ? a->session_timeout_ms : a->cfg->zk_session_timeout_ms;
+}
+
 void agent_kick(agent_t *a, bool local, bool coord)
 {
     pthread_mutex_lock(&a->mu);
