@@ -125,6 +125,9 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
                const char *repl_password, bool reset_slave_pos, char *err, size_t errlen);
 
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
+/* Stop the IO thread without waiting out a semi-sync replica's farewell to a source that is cut
+ * off (2 s on MariaDB; see db.c): KILL it, then STOP SLAVE IO_THREAD. For a promotion. */
+int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen);
 
 /* Semi-sync by role: a primary waits for replica acks (master side on), a replica acks (slave
  * side on) when ack is set (semi_sync_replica_wanted(): never for one that can never be

@@ -754,6 +754,45 @@ static void set_replica_semi_sync(local_t *L, const db_probe_t *p)
                                                      : "it is delayed (SQL_Delay > 0)");
 }
 
+/* Promotion, our half: stop receiving, apply every event received, then detach. The IO thread
+ * stops first, so the position waited for is final: an event that arrived after a position read
+ * while it still ran would be purged unapplied with the relay log by RESET SLAVE ALL. Stopped
+ * with db_stop_io_thread_now(): a plain STOP SLAVE waits 2 s on a semi-sync replica whose source
+ * is cut off. A failed wait leaves the IO thread stopped (we are named primary: nothing more may
+ * come from the old one) and is tried again next iteration. */
+static int promote_detach(local_t *L, const db_probe_t *p)
+{
+    const config_t *cfg = L->a->cfg;
+    char err[512];
+    db_probe_t now;
+    if ((p->io_running || p->io_connecting) &&
+        db_stop_io_thread_now(L->db, err, sizeof(err)) != 0) {
+        log_error("promote: cannot stop the IO thread: %s; staying read-only", err);
+        return -1;
+    }
+    if (db_probe(L->db, &now, err, sizeof(err)) != 0) {
+        log_error("promote: cannot read the received position: %s; staying read-only", err);
+        return -1;
+    }
+    if (now.io_running || now.io_connecting) {
+        log_error("promote: the IO thread still runs after STOP SLAVE IO_THREAD; staying read-only");
+        return -1;
+    }
+    const char *pos = now.gtid_io_pos[0] ? now.gtid_io_pos : now.gtid_slave_pos;
+    int rc = db_gtid_wait(L->db, pos, cfg->catchup_timeout_ms, &L->a->quit, err, sizeof(err));
+    if (rc != 0) {
+        log_error("promote: relay log not applied up to %s: %s; staying read-only", pos, err);
+        return -1;
+    }
+    if (db_detach_replication(L->db, err, sizeof(err)) != 0) {
+        log_error("promote: %s", err);
+        return -1;
+    }
+    log_notice("promote: applied everything up to %s and detached from %s:%d", pos,
+               p->source_host, p->source_port);
+    return 0;
+}
+
 static void reconcile(local_t *L, const db_probe_t *p)
 {
     agent_t *a = L->a;
@@ -775,22 +814,9 @@ static void reconcile(local_t *L, const db_probe_t *p)
     if (me) {
         L->diverged = false;
         const char *why = "";
-        if (p->is_replica && decide_write(a, true, false, &why) == WRITE_ALLOW) {
-            /* Promotion, our half: apply every relay log event received, then detach. */
-            const char *pos = p->gtid_io_pos[0] ? p->gtid_io_pos : p->gtid_slave_pos;
-            int rc = db_gtid_wait(L->db, pos, cfg->catchup_timeout_ms, &a->quit, err, sizeof(err));
-            if (rc != 0) {
-                log_error("promote: relay log not applied up to %s: %s; staying read-only", pos,
-                          err);
-                return;
-            }
-            if (db_detach_replication(L->db, err, sizeof(err)) != 0) {
-                log_error("promote: %s", err);
-                return;
-            }
-            log_notice("promote: applied everything up to %s and detached from %s:%d", pos,
-                       p->source_host, p->source_port);
-        }
+        if (p->is_replica && decide_write(a, true, false, &why) == WRITE_ALLOW &&
+            promote_detach(L, p) != 0)
+            return;
         if (cfg->semi_sync && db_set_semi_sync_role(L->db, true, false, p, err, sizeof(err)) != 0)
             log_error("semi-sync: cannot switch to the primary role: %s", err);
         if (p->read_only && !vouch_lapsed(L)) return;

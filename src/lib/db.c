@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "clockutil.h"
 #include "log.h"
@@ -720,6 +721,43 @@ int db_restore_sql_delay(db_conn_t *c, int delay_s, bool start_io, char *err, si
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
 {
     return db_exec(c, sql_for(c->flavor)->stop_io, err, errlen);
+}
+
+/* Why a plain STOP SLAVE IO_THREAD takes exactly 2 s on a semi-sync replica whose source is cut
+ * off (MariaDB 10.11.19): the IO thread, on its way out, opens a new connection to its source to
+ * KILL its binlog dump thread there (Repl_semi_sync_slave::slave_stop -> kill_connection in
+ * sql/semisync_slave.cc), bounded by rpl_semi_sync_slave_kill_conn_timeout (default 5 s, read
+ * once at server start). Towards a cut-off host that connect hangs; STOP SLAVE
+ * (terminate_slave_thread in sql/slave.cc) interrupts it only when it re-sends its kill signal,
+ * every 2 s. Whether the thread does this was fixed when it connected (slave_start), so turning
+ * rpl_semi_sync_slave_enabled off now changes nothing. Hence: KILL the IO thread first, which
+ * wakes it from its read so that it starts that connect; then STOP SLAVE IO_THREAD, whose first
+ * kill signal lands in the connect and ends it. Nothing is lost: the thread stops reading at the
+ * KILL, as it would at STOP SLAVE. */
+#define IO_THREAD_KILL_SETTLE_MS 50 /* the killed IO thread reaches its farewell connect */
+
+int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
+{
+    if (c->flavor == FLAVOR_MYSQL) return db_stop_io_thread(c, err, errlen);
+    char e2[512], q[64];
+    long id = -1;
+    MYSQL_RES *r = db_query(c, "SELECT ID FROM information_schema.PROCESSLIST "
+                               "WHERE COMMAND = 'Slave_IO'", e2, sizeof(e2));
+    if (r) {
+        MYSQL_ROW row = mysql_fetch_row(r);
+        if (row && mysql_num_rows(r) == 1) parse_long(row[0], 1, LONG_MAX, &id);
+        mysql_free_result(r);
+    }
+    if (id > 0) {
+        snprintf(q, sizeof(q), "KILL %ld", id);
+        if (db_exec(c, q, e2, sizeof(e2)) != 0) {
+            log_debug("sql %s: %s", c->addr, e2); /* it ended meanwhile: STOP SLAVE is enough */
+        } else {
+            struct timespec ts = {0, IO_THREAD_KILL_SETTLE_MS * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return db_stop_io_thread(c, err, errlen);
 }
 
 int db_start_io_thread(db_conn_t *c, char *err, size_t errlen)
