@@ -95,15 +95,22 @@ $(BUILD)/chaos-workload: tests/chaos/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lzookeeper_mt $(MYSQL_LIBS) -ljansson -lpthread
 
-# Rounds of every chaos scenario (tests/chaos/run; ROUNDS=N, SCENARIOS="a b" to pick some):
-# each on a fresh 3-node cluster with a 3-server ZooKeeper ensemble, hosts in network
-# namespaces; JSON histories and a summary table under build/chaos/. Not part of `make check`
-# beyond its smoke (tests/integration/t_chaos_smoke.sh).
+# The chaos suite (tests/chaos/run), each run on a fresh 3-node cluster with a 3-server
+# ZooKeeper ensemble, hosts in network namespaces; JSON histories and a summary table under
+# build/chaos/. Not part of `make check` beyond its smoke (tests/integration/t_chaos_smoke.sh).
+#   make chaos MIX=100 [SEED=S]  100 runs of mixed faults: each run a scenario drawn at random
+#                                (shuffled and dealt: every scenario at least once when MIX is at
+#                                least their number); the seed is printed and recorded in every
+#                                run's history, SEED=S deals the same runs again (~25-30 s a run)
+#   make chaos [ROUNDS=N]        N rounds of every scenario, in table order (default 1)
+#   SCENARIOS="a b"              only these (tests/chaos/run --list names them)
 ROUNDS ?= 1
+MIX ?=
+SEED ?=
 SCENARIOS ?=
 chaos: deps
 	$(MAKE) all $(BUILD)/chaos-workload
-	tests/chaos/run --rounds $(ROUNDS) $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --build $(BUILD)
+	tests/chaos/run $(if $(MIX),--mix $(MIX) $(if $(SEED),--seed $(SEED)),--rounds $(ROUNDS)) $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --build $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8

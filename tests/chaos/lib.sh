@@ -10,9 +10,14 @@ export FAILOVERD="${FAILOVERD:-$ROOT/failoverd}"
 BUILD="${BUILD:-$ROOT/build}"
 WORKLOAD="${WORKLOAD:-$BUILD/chaos-workload}"
 
-WARMUP_S=${WARMUP_S:-3}    # writes before the fault
-SETTLE_S=${SETTLE_S:-60}   # how long the quiet period may wait for a settled cluster
-QUIET_S=${QUIET_S:-3}      # writes on the settled cluster before the workload stops
+# Conditions, each with a deadline, rather than fixed sleeps:
+WARMUP_S=${WARMUP_S:-3}      # at most this long for the writes before the fault: until the writer
+WARMUP_OKS=${WARMUP_OKS:-25} #   that follows /primary has this many OKs and every writer and the
+                             #   read-only sampler have reported
+SETTLE_S=${SETTLE_S:-60}     # how long the quiet period may wait for a settled cluster
+QUIET_S=${QUIET_S:-3}        # at most this long for writes on the settled cluster: until the
+QUIET_OKS=${QUIET_OKS:-25}   #   writer that follows /primary has this many more OKs
+SILENT_S=${SILENT_S:-20}     # an agent unregistered (or its znode unchanged under writes) this long
 
 SB=""          # the run's sandbox directory
 RD=""          # the run's results directory
@@ -22,6 +27,14 @@ RO_PID=""      # the read-only sampler
 say() { echo "[$(date +%T.%3N)] $*"; }
 mono_ns() { "$WORKLOAD" --now; }
 real_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# phase NAME: NAME ended now; "NAME MS" (ms since the previous phase ended) into RD/phases.
+phase() {
+    local now
+    now=$(date +%s%N)
+    echo "$1 $(((now - ${PHASE_T:-$now}) / 1000000))" >>"$RD/phases"
+    PHASE_T=$now
+}
 
 # event TEXT: a fault (or heal) with both clocks, for the history and the checker.
 event() {
@@ -105,6 +118,27 @@ start_load() {
     RO_PID=$!
 }
 
+# via_oks: how many OKs the writer that follows /primary has logged.
+via_oks() {
+    local n
+    n=$(awk '$1 == "OK" && $3 == "via" { n++ } END { print n + 0 }' "$RD/workload.log" 2>/dev/null)
+    echo "${n:-0}"
+}
+
+# warmed: WARMUP_OKS acknowledged writes through /primary, every direct writer heard from (an OK,
+# or a read-only refusal on a replica), two read-only samples: the run has a baseline.
+warmed() {
+    local n
+    [ "$(via_oks)" -ge "$WARMUP_OKS" ] || return 1
+    [ "$(wc -l <"$RD/ro.samples" 2>/dev/null || echo 0)" -ge 2 ] || return 1
+    for n in $NODES; do
+        awk -v n="$n" '($1 == "OK" || $1 == "ERR") && $3 == n { f = 1; exit } END { exit !f }' "$RD/workload.log" || return 1
+    done
+}
+
+# warmup: the writes before the fault (warmed, at most WARMUP_S).
+warmup() { wait_until "$WARMUP_S" warmed || say "  warmup: not warmed after ${WARMUP_S} s (via OKs: $(via_oks))"; }
+
 stop_load() {
     if [ -n "$RO_PID" ]; then kill "$RO_PID" 2>/dev/null; wait "$RO_PID" 2>/dev/null; RO_PID=""; fi
     if [ -n "$WL_PID" ]; then
@@ -118,13 +152,22 @@ stop_load() {
 }
 
 # run_down: everything this run started, by PID (the sandbox's pid files, our two children).
+# The run is judged and its data thrown away, so nothing needs a clean shutdown: agents first
+# (none may react to the rest going), then mysqld and ZooKeeper, all with SIGKILL by their
+# recorded PIDs (sandbox down would give each SIGTERM and wait); down then removes the hosts.
 run_down() {
+    local n p
     stop_load
     if [ -n "$SB" ] && [ -d "$SB" ]; then
         # Logs a replay may want, before the directory goes.
         for n in ${NODES:-}; do
             cp "$SB/$n/failoverd.log" "$RD/$n.failoverd.log" 2>/dev/null
             cp "$SB/$n/mysqld.err" "$RD/$n.mysqld.err" 2>/dev/null
+        done
+        for n in ${NODES:-}; do "$SANDBOX" kill-agent "$SB" "$n" KILL >/dev/null 2>&1; done
+        for n in ${NODES:-}; do "$SANDBOX" kill-mysqld "$SB" "$n" KILL >/dev/null 2>&1; done
+        for n in $(seq 1 "${ZK_COUNT:-0}"); do
+            p=$("$SANDBOX" pid "$SB" "zk$n" 2>/dev/null) && kill -KILL "$p" 2>/dev/null
         done
         # Nothing may be left stopped, or down cannot end it cleanly.
         "$SANDBOX" heal-all "$SB" >/dev/null 2>&1
@@ -149,17 +192,24 @@ resume_all() {
     return 0
 }
 
-# quiet: the cluster settles (or SETTLE_S passes), then QUIET_S more seconds of writes; the
-# workload stops; the facts the checker needs are collected.
+# quiet: the cluster settles (or SETTLE_S passes), then writes on the settled cluster (QUIET_OKS
+# more OKs through /primary, at most QUIET_S); silent agents are looked for while the workload
+# still writes; the workload stops; the facts the checker needs are collected.
 quiet() {
-    local n p pos t0
+    local n p pos t0 oks
     t0=$(date +%s)
     if wait_until "$SETTLE_S" settled; then
         say "  settled $(($(date +%s) - t0)) s after the heal on $(primary)"
     else
         say "  NOT settled after ${SETTLE_S} s: $(ctl status 2>&1 | tr -s ' ' | tr '\n' ';' | head -c 400)"
     fi
-    sleep "$QUIET_S"
+    phase settle
+    oks=$(via_oks)
+    # shellcheck disable=SC2317 # called through wait_until
+    more_oks() { [ "$(via_oks)" -ge $((oks + QUIET_OKS)) ]; }
+    wait_until "$QUIET_S" more_oks || say "  quiet: fewer than $QUIET_OKS OKs through /primary in ${QUIET_S} s"
+    silent_agents
+    phase quiet
     stop_load
     ctl status --json >"$RD/final.json" 2>/dev/null
     ctl history --json >"$RD/history.json" 2>/dev/null
@@ -168,9 +218,14 @@ quiet() {
     pos=""
     [ -n "$p" ] && [ "$p" != null ] && pos=$(sql "$p" "SELECT @@gtid_binlog_pos" 2>/dev/null)
     for n in $NODES; do
-        # Survivors: replicas streaming from the final primary, caught up with it.
+        # Survivors: replicas streaming from the final primary, caught up with it. A node its
+        # agent set aside as diverged never catches up: not waited for (20 s for nothing).
         if [ "$n" != "$p" ] && [ -n "$pos" ]; then
-            sql "$n" "SELECT MASTER_GTID_WAIT('$pos', 20)" >"$RD/caughtup.$n" 2>&1
+            if [ "$(jq -r --arg n "$n" '.nodes[] | select(.name == $n) | .state' "$RD/final.json" 2>/dev/null)" = diverged ]; then
+                echo "-1 (diverged: not waited for)" >"$RD/caughtup.$n"
+            else
+                sql "$n" "SELECT MASTER_GTID_WAIT('$pos', 20)" >"$RD/caughtup.$n" 2>&1
+            fi
         fi
         sql "$n" "SELECT id FROM app.chaos ORDER BY id" >"$RD/rows.$n" 2>/dev/null
         sql "$n" "CHECKSUM TABLE app.chaos" 2>/dev/null | awk '{ print $2 }' >"$RD/checksum.$n"
@@ -178,6 +233,43 @@ quiet() {
             sed -n 's/^ *\(Master_Host\|Master_Port\|Slave_IO_Running\|Slave_SQL_Running\): /\1=/p' |
             tr '\n' ' ' >"$RD/slave.$n"
     done
+    phase collect
+}
+
+# silent_agents: an agent whose process runs but which is not registered under /nodes (for
+# SILENT_S, or since it started if that is shorter), or whose znode has not changed for SILENT_S
+# while the workload writes (its position would have moved) and whose log is as silent, is
+# stuck: its threads' backtraces (gdb) go to RD/NODE.agent-bt.txt and the run fails with the
+# reason (RD/extra.fail). The agent is left as it is.
+silent_agents() {
+    local j n pid age logage upd why bt now
+    j=$(ctl status --json 2>/dev/null) || return 0 # no ZooKeeper: the checker says what is wrong
+    now=$(date +%s)
+    for n in $NODES; do
+        pid=$("$SANDBOX" pid "$SB" "$n" agent 2>/dev/null) || continue
+        age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')
+        [ -n "$age" ] || continue
+        logage=$((now - $(stat -c %Y "$SB/$n/failoverd.log" 2>/dev/null || echo "$now")))
+        why=""
+        if ! jq -e --arg n "$n" '.nodes[] | select(.name == $n)' <<<"$j" >/dev/null 2>&1; then
+            [ "$age" -ge 5 ] && why="process $pid runs for $age s, not registered under /nodes"
+        else
+            upd=$(jq -r --arg n "$n" '.nodes[] | select(.name == $n and (.state == "writable" or .state == "streaming")) | .updated_at // empty' <<<"$j")
+            if [ -n "$upd" ] && [ $(($(real_ms) - upd)) -gt $((SILENT_S * 1000)) ] && [ "$logage" -gt "$SILENT_S" ]; then
+                why="its /nodes znode unchanged for $((($(real_ms) - upd) / 1000)) s while the workload writes"
+            fi
+        fi
+        [ -n "$why" ] || continue
+        bt="$RD/$n.agent-bt.txt"
+        {
+            echo "# agent $n (pid $pid): $why; log silent for $logage s; last log lines:"
+            tail -n 15 "$SB/$n/failoverd.log" 2>/dev/null | sed 's/^/#   /'
+            timeout -k 5 60 gdb -p "$pid" -batch -ex 'info threads' -ex 'thread apply all bt' 2>&1
+        } >"$bt"
+        event "agent $n silent ($why; log silent for $logage s): backtrace in $bt"
+        echo "agent $n silent: backtrace in $bt ($why; log silent for $logage s)" >>"$RD/extra.fail"
+    done
+    return 0
 }
 
 netem_works() { # NETEM_WHY says why not

@@ -1,6 +1,9 @@
 # scenarios.sh -- the chaos suite's faults, one function each (sc_NAME), on a fresh cluster whose
 # primary is node1. A scenario injects its fault and undoes it (the driver also heals and resumes
-# everything afterwards, whatever happened). Each is declared in SCENARIOS below:
+# everything afterwards, whatever happened); hold_fault is how long it lasts. Optional:
+# prepare_NAME runs before the sandbox is up (files its options name, @RD@ being the run's
+# directory), setup_NAME on the settled cluster before the run counts (its failovers are not the
+# fault's). Each is declared in SCENARIOS below:
 #   NAME|MODE|EXPECT|SANDBOX UP OPTIONS[|ENVIRONMENT of sandbox up, e.g. ZK_TICK_MS=2000]
 # MODE semisync (acknowledged rows must all survive) or async (losses counted per failover);
 # EXPECT yes (the fault must cause a failover), no (a failover is a false one), any.
@@ -31,11 +34,55 @@ netem_delay|semisync|no|
 netem_loss|semisync|any|
 delayed_never_semisync|semisync|yes|--set node2:node.promotion=never
 event_scheduler|semisync|yes|--set failover.event_scheduler=on
+coordinator_stall|semisync|yes|--set node1:failover.hook_pre_failover=@RD@/hook.node1 --set node2:failover.hook_pre_failover=@RD@/hook.node2 --set node3:failover.hook_pre_failover=@RD@/hook.node3
 "
 
-FAULT_S=${FAULT_S:-10} # how long most faults last
+FAULT_S=${FAULT_S:-10}            # how long most faults last
+FAULT_AFTER_S=${FAULT_AFTER_S:-3} # with EXPECT=yes: how long a fault lasts after the failover
+
+# failed_over: /primary names another node than at the start of the fault, at a higher epoch,
+# not fencing, and that node is writable.
+failed_over() {
+    local j p
+    j=$(ctl status --json 2>/dev/null) || return 1
+    p=$(jq -r .primary <<<"$j")
+    [ -n "$p" ] && [ "$p" != null ] && [ "$p" != "$FAULT_PRIMARY" ] || return 1
+    [ "$(jq -r .epoch <<<"$j")" -gt "$FAULT_EPOCH" ] && [ "$(jq -r .fencing <<<"$j")" = false ] || return 1
+    [ "$(jq -r --arg p "$p" '.nodes[] | select(.name == $p) | .state' <<<"$j")" = writable ]
+}
+
+# hold_fault [SECONDS]: the fault lasts SECONDS (FAULT_S); when the scenario expects a failover
+# (EXPECT=yes), it ends FAULT_AFTER_S after the failover instead, if that comes first: from then on
+# the old primary's fence and the new primary's writes are what the run checks, and they are
+# checked whether the fault lasts 3 s more or 7 (the workload writes on, straight at the old
+# primary too, through the heal). Faults where none or any is expected always last SECONDS: they
+# must outlast the detection they tempt.
+hold_fault() {
+    local secs=${1:-$FAULT_S} t0
+    if [ "$EXPECT" != yes ]; then sleep "$secs"; return 0; fi
+    t0=$(date +%s%N)
+    if wait_until "$secs" failed_over; then
+        event "failover done after $((($(date +%s%N) - t0) / 1000000)) ms: $(primary) writable; the fault lasts ${FAULT_AFTER_S} s more"
+        sleep "$FAULT_AFTER_S"
+    fi
+    return 0
+}
 
 pid_of() { "$SANDBOX" pid "$SB" "$@"; }
+
+# runnable NAME: whether NAME can run on this machine; if not, SKIP_WHY says why. Asked before
+# any cluster is up (a skipped run costs nothing; --mix leaves such scenarios out of the deck).
+runnable() {
+    SKIP_WHY=""
+    case "$1" in
+    netem_*)
+        if [ -z "${NETEM_OK:-}" ]; then
+            if netem_works; then NETEM_OK=1; else NETEM_OK=0; NETEM_SKIP="$NETEM_WHY; the suite has no user-space delaying proxy"; fi
+        fi
+        [ "$NETEM_OK" = 1 ] || { SKIP_WHY=$NETEM_SKIP; return 1; } ;;
+    esac
+    return 0
+}
 
 # zk_followers: the ensemble's servers that are not the leader.
 zk_followers() {
@@ -53,20 +100,20 @@ agent_server() {
 
 sc_mysqld_kill() {
     event "kill -9 mysqld node1"; sbx kill-mysqld node1 KILL
-    sleep "$FAULT_S"
+    hold_fault
     event "start mysqld node1"; sbx start-mysqld node1
 }
 sc_mysqld_kill_async() { sc_mysqld_kill; }
 
 sc_agent_kill() {
     event "kill -9 agent node1"; sbx kill-agent node1 KILL
-    sleep "$FAULT_S"
+    hold_fault
     event "start agent node1"; sbx start-agent node1
 }
 
 sc_both_kill() {
     event "kill -9 agent and mysqld node1"; sbx kill-agent node1 KILL; sbx kill-mysqld node1 KILL
-    sleep "$FAULT_S"
+    hold_fault
     event "start mysqld and agent node1"; sbx start-mysqld node1; sbx start-agent node1
 }
 
@@ -75,7 +122,7 @@ sc_stalled_mysqld() {
     local p
     p=$(pid_of node1 mysqld)
     event "SIGSTOP mysqld node1"; kill -STOP "$p"
-    sleep "$FAULT_S"
+    hold_fault
     event "SIGCONT mysqld node1"; kill -CONT "$p"
     restart_if_killed node1
 }
@@ -93,7 +140,7 @@ sc_agent_stop() {
     local p
     p=$(pid_of node1 agent)
     event "SIGSTOP agent node1"; kill -STOP "$p"
-    sleep "$FAULT_S"
+    hold_fault
     event "SIGCONT agent node1"; kill -CONT "$p"
 }
 
@@ -101,20 +148,20 @@ sc_both_stop() {
     local a m
     a=$(pid_of node1 agent); m=$(pid_of node1 mysqld)
     event "SIGSTOP agent and mysqld node1 (a paused host)"; kill -STOP "$a" "$m"
-    sleep "$FAULT_S"
+    hold_fault
     event "SIGCONT agent and mysqld node1"; kill -CONT "$m" "$a"
     restart_if_killed node1
 }
 
 sc_partition_full() {
     event "partition-group node1 (alone, links up)"; sbx partition-group node1
-    sleep "$FAULT_S"
+    hold_fault
     event "heal-all"; sbx heal-all
 }
 
 sc_partition_oneway() {
     event "oneway node1 all (what node1 sends is dropped)"; sbx oneway node1 all
-    sleep "$FAULT_S"
+    hold_fault
     event "heal-all"; sbx heal-all
 }
 
@@ -122,7 +169,7 @@ sc_partition_oneway() {
 sc_partition_partial() {
     event "cut node1 <-> node2, node3 (ZooKeeper and clients still reach node1)"
     sbx oneway node1 node2 node3; sbx oneway node2 node1; sbx oneway node3 node1
-    sleep "$FAULT_S"
+    hold_fault
     event "heal-all"; sbx heal-all
 }
 
@@ -133,7 +180,7 @@ sc_partition_with_follower() {
     for f in $(zk_followers); do [ "$f" != "$mine" ] && { pick=$f; break; }; done
     [ -n "$pick" ] || { event "no follower other than the agent's ($mine): cutting node1 alone"; }
     event "partition-group node1 $pick (node1's agent is on ${mine:-?})"; sbx partition-group node1 $pick
-    sleep "$FAULT_S"
+    hold_fault
     event "heal-all"; sbx heal-all
 }
 
@@ -163,7 +210,7 @@ sc_follower_cut_with_primary() {
     fi
     event "partition-group node1 $s (the ZooKeeper server node1's agent is connected to; leader $leader)"
     sbx partition-group node1 "$s"
-    sleep "$FAULT_S"
+    hold_fault
     event "heal-all"; sbx heal-all
 }
 
@@ -175,7 +222,7 @@ sc_follower_cut_debian_tick() { sc_follower_cut_with_primary; }
 # Issue 10 case 1: failsafe = on, the primary's host cut off from ZooKeeper and the other hosts.
 sc_failsafe_partition() {
     event "partition-group node1 (failsafe = on)"; sbx partition-group node1
-    sleep 15
+    hold_fault 15
     event "heal-all"; sbx heal-all
 }
 
@@ -183,7 +230,7 @@ sc_zk_leader_kill() {
     local l p
     l=$(sbx zk-leader); p=$(pid_of "$l")
     event "kill -9 ZooKeeper leader $l"; kill -KILL "$p"
-    sleep "$FAULT_S"
+    hold_fault
     event "start-zk $l"; sbx start-zk "$l"
 }
 
@@ -194,7 +241,7 @@ sc_zk_follower_kill() {
     [ -n "$pick" ] || pick=$(zk_followers | head -n 1)
     p=$(pid_of "$pick")
     event "kill -9 ZooKeeper follower $pick (node1's agent is on $mine)"; kill -KILL "$p"
-    sleep "$FAULT_S"
+    hold_fault
     event "start-zk $pick"; sbx start-zk "$pick"
 }
 
@@ -203,7 +250,7 @@ sc_zk_server_loss() {
     local s l
     s=$(agent_server node1); l=$(sbx zk-leader)
     event "partition-group $s (node1's agent's server; leader $l)"; sbx partition-group "$s"
-    sleep "$FAULT_S"
+    hold_fault
     event "heal-all"; sbx heal-all
 }
 
@@ -216,7 +263,7 @@ sc_zk_ensemble_stop() {
 sc_primary_replica_kill() {
     event "kill -9 agent and mysqld of node1 and node2"
     sbx kill-agent node1 KILL; sbx kill-mysqld node1 KILL; sbx kill-agent node2 KILL; sbx kill-mysqld node2 KILL
-    sleep "$FAULT_S"
+    hold_fault
     event "start node1 and node2"
     sbx start-mysqld node1; sbx start-mysqld node2; sbx start-agent node1; sbx start-agent node2
 }
@@ -227,7 +274,7 @@ sc_netem() {
         return 0
     fi
     event "netem node1 $1"; sbx netem node1 "$1"
-    sleep "$FAULT_S"
+    hold_fault
     event "netem node1 off"; sbx netem node1 off
 }
 sc_netem_delay() { sc_netem "delay 200ms 50ms"; }
@@ -241,7 +288,7 @@ sc_delayed_never_semisync() {
     sleep 3
     event "kill -9 mysqld node1 (node3's IO thread: $(mariadb --no-defaults --socket="$(sock_of node3)" -uroot -e 'SHOW SLAVE STATUS\G' 2>/dev/null | sed -n 's/^ *Slave_IO_Running: //p'))"
     sbx kill-mysqld node1 KILL
-    sleep 20
+    hold_fault 20
     event "start mysqld node1"; sbx start-mysqld node1
 }
 
@@ -257,7 +304,7 @@ sc_event_scheduler() {
     sc_event_scheduler_setup || echo "cannot create the event on node1" >>"$RD/extra.fail"
     sleep 2
     event "partition-group node1 (an EVENT inserts every second on it)"; sbx partition-group node1
-    sleep "$FAULT_S"
+    hold_fault
     # Before the heal: what node1 wrote by itself after it was fenced.
     local fence_mono off fence_s n st p
     fence_mono=$(awk -v f="$(awk 'NR == 1 { print $1 }' "$RD/events")" '$1 >= f && $2 == "1" { print $1; exit }' "$RD/ro.samples")
@@ -283,4 +330,94 @@ sc_event_scheduler() {
     st=$(sql "$p" "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = 'app' AND EVENT_NAME = 'e'" 2>/dev/null)
     [ "$p" = node1 ] || [ "$st" = ENABLED ] ||
         echo "event app.e on the new primary $p: expected ENABLED, saw '${st:-none}' (scheduled jobs stop after a failover)" >>"$RD/extra.fail"
+}
+
+# The issue's suspect: a coordinator stopped (SIGSTOP) mid-failover that wakes and runs MySQL side
+# effects or the pre-failover hook before its ZooKeeper write fails. The coordinator must re-check
+# its leadership with a leader-ordered read right before each side effect.
+# Setup: the primary moves off the coordinator's node (a switchover), so that the coordinator C
+# survives the primary P's loss. Fault: P's host dies (kill -9 of agent and mysqld: C sets
+# /primary's fencing, then waits up to the session timeout for P's session to expire, a window
+# the stall can land in; P's mysqld alone would leave ~60 ms between fencing and promotion). The
+# moment the workload's watch sees fencing, C's agent is stopped (SIGSTOP), agent only: its
+# mysqld goes on answering and replicating, so whatever C does when it wakes lands at once on
+# live servers (with its mysqld stopped too, its own node would drop out as a candidate and as a
+# target, and stale side effects aimed at it would fail harmlessly). It stays stopped until the
+# third node's agent, coordinator after both sessions expire, has promoted a new primary, then is
+# woken. Checks (RD/extra.fail): the stall landed before the move completed; after waking, C ran
+# no side effect: no statement over TCP to a mysqld (db_exec logs each one), no fencing, history,
+# promotion, catch-up or IO-thread change, no hook (each node's pre-failover hook records its
+# runs in RD/hooks.log); and C's log shows that it gave up: a failed leadership re-check or its
+# expired session. Survivors, acked rows and double-writable windows are the checker's.
+prepare_coordinator_stall() {
+    local n
+    for n in node1 node2 node3; do
+        printf '#!/bin/sh\necho "$(/bin/date +%%s%%N) %s $FAILOVER_OLD_PRIMARY $FAILOVER_NEW_PRIMARY $FAILOVER_EPOCH" >>%s/hooks.log\n' \
+            "$n" "$RD" >"$RD/hook.$n"
+        chmod 755 "$RD/hook.$n"
+    done
+}
+
+setup_coordinator_stall() {
+    local c p o
+    c=$(st .coordinator); p=$(primary)
+    [ -n "$c" ] && [ "$c" != null ] || { say "no coordinator in failoverctl status"; return 1; }
+    if [ "$c" = "$p" ]; then
+        for o in $NODES; do [ "$o" != "$c" ] && break; done
+        say "  setup: the coordinator $c is the primary: switchover to $o"
+        ctl switchover --to "$o" || { say "switchover to $o failed"; return 1; }
+        wait_until 40 settled || { say "not settled after the switchover"; return 1; }
+    fi
+    say "  setup: primary $(primary), coordinator $(st .coordinator)"
+}
+
+sc_coordinator_stall() {
+    local c p third a wake_real wake_iso n e0 since
+    c=$(st .coordinator); p=$(primary); e0=$(st .epoch)
+    for n in $NODES; do [ "$n" != "$c" ] && [ "$n" != "$p" ] && third=$n; done
+    if [ "$c" = "$p" ] || [ -z "${third:-}" ]; then
+        echo "coordinator_stall: expected the coordinator off the primary, saw coordinator $c, primary $p" >>"$RD/extra.fail"
+        return 0
+    fi
+    a=$(pid_of "$c" agent)
+    since=$(wc -l <"$RD/workload.log")
+    event "kill -9 agent and mysqld of the primary $p (coordinator $c, agent pid $a; $third next in line)"
+    sbx kill-agent "$p" KILL; sbx kill-mysqld "$p" KILL
+    # The moment /primary has fencing set, as the workload's watch sees it.
+    # shellcheck disable=SC2317
+    fencing_seen() { tail -n +"$since" "$RD/workload.log" | awk -v e="$e0" '$1 == "PRI" && $7 == e && $8 == 1 { f = 1 } END { exit !f }'; }
+    wait_until 15 fencing_seen
+    kill -STOP "$a"
+    event "SIGSTOP agent $c (coordinator) $(fencing_seen && echo "right after /primary got fencing" || echo "without seeing fencing in 15 s")"
+    if grep -q "coordinator: [a-z]*: $p -> .* at epoch" "$SB/$c/failoverd.log"; then
+        echo "coordinator_stall: expected the stall to land mid-failover, but $c had already promoted: $(grep "coordinator: [a-z]*: $p -> " "$SB/$c/failoverd.log" | tail -n 1)" >>"$RD/extra.fail"
+    fi
+    # Past the session timeout: the third node's agent becomes coordinator and finishes.
+    # shellcheck disable=SC2317
+    taken_over() { [ "$(st .coordinator)" = "$third" ] && failed_over; }
+    if wait_until 40 taken_over; then
+        event "$third is coordinator, $(primary) writable at epoch $(st .epoch); $c still stopped"
+    else
+        event "no takeover by $third within 40 s (coordinator $(st .coordinator), primary $(primary))"
+    fi
+    sleep 1
+    wake_real=$(date +%s.%N)
+    kill -CONT "$a"
+    event "SIGCONT agent $c"
+    wake_iso=$(date -u -d "@$wake_real" +%Y-%m-%dT%H:%M:%S.%3NZ)
+    sbx start-mysqld "$p"; sbx start-agent "$p"
+    event "started mysqld and agent of $p"
+    wait_until 30 settled
+    sleep 1
+    # What the woken coordinator did, from its log after the wake.
+    awk -v w="$wake_iso" '$1 >= w' "$SB/$c/failoverd.log" >"$RD/woken.$c.log"
+    local acts gave
+    acts=$(grep -E ": sql [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+:[0-9]+: |coordinator: (fencing|unfencing|catching|.* is delayed|could not put|cannot catch|stop IO thread|failsafe on: waiting|restart IO thread|history record|bootstrap: adopted|[a-z]+: .* -> .* at epoch)|hook (pre|post)_failover" "$RD/woken.$c.log")
+    gave=$(grep -E "leadership not confirmed|session expired: dropping leadership|writing /primary failed" "$RD/woken.$c.log")
+    event "woken coordinator $c: $(wc -l <"$RD/woken.$c.log") log lines after the wake; gave up: $(echo "${gave:-none}" | head -n 3 | sed 's/^[^ ]* [A-Z]* failoverd\[[a-z0-9]*\]: //' | tr '\n' '|')"
+    [ -z "$acts" ] || echo "coordinator_stall: the woken coordinator $c acted after SIGCONT: $(echo "$acts" | head -n 3 | tr '\n' '|')" >>"$RD/extra.fail"
+    [ -n "$gave" ] || echo "coordinator_stall: expected $c's log to show it gave up after waking (leadership not confirmed, or session expired), saw neither" >>"$RD/extra.fail"
+    awk -v c="$c" -v w="$(date -d "@$wake_real" +%s%N)" '$2 == c && $1 >= w' "$RD/hooks.log" 2>/dev/null >"$RD/hooks.after-wake"
+    [ -s "$RD/hooks.after-wake" ] && echo "coordinator_stall: the woken coordinator $c ran the pre-failover hook after SIGCONT: $(head -n 1 "$RD/hooks.after-wake")" >>"$RD/extra.fail"
+    return 0
 }
