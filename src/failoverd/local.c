@@ -765,8 +765,7 @@ static int promote_detach(local_t *L, const db_probe_t *p)
     const config_t *cfg = L->a->cfg;
     char err[512];
     db_probe_t now;
-    if ((p->io_running || p->io_connecting) &&
-        db_stop_io_thread_now(L->db, err, sizeof(err)) != 0) {
+    if (db_stop_io_thread_now(L->db, err, sizeof(err)) != 0) {
         log_error("promote: cannot stop the IO thread: %s; staying read-only", err);
         return -1;
     }

@@ -741,8 +741,13 @@ int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
     if (c->flavor == FLAVOR_MYSQL) return db_stop_io_thread(c, err, errlen);
     char e2[512], q[64];
     long id = -1;
-    MYSQL_RES *r = db_query(c, "SELECT ID FROM information_schema.PROCESSLIST "
-                               "WHERE COMMAND = 'Slave_IO'", e2, sizeof(e2));
+    /* Only a running semi-sync IO thread says farewell (the status is what that thread decided
+     * when it connected): an asynchronous one stops at once, no pause needed. */
+    MYSQL_RES *r = db_query(c, "SELECT t.ID FROM information_schema.PROCESSLIST t, "
+                               "information_schema.GLOBAL_STATUS s WHERE t.COMMAND = 'Slave_IO' "
+                               "AND s.VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS' "
+                               "AND s.VARIABLE_VALUE = 'ON'",
+                            e2, sizeof(e2));
     if (r) {
         MYSQL_ROW row = mysql_fetch_row(r);
         if (row && mysql_num_rows(r) == 1) parse_long(row[0], 1, LONG_MAX, &id);
@@ -829,7 +834,12 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
         snprintf(err, errlen, "%s: host, user or password too long", c->addr);
         return -1;
     }
-    if (db_exec(c, s->stop_replication, err, errlen) != 0) return -1;
+    /* The IO thread first, the fast way: a plain STOP SLAVE would wait 2 s for a semi-sync
+     * IO thread's farewell to a source that is cut off (the old primary, after a failover),
+     * and with semi-sync the new primary's commits wait for this replica's acknowledgement. */
+    if (db_stop_io_thread_now(c, err, errlen) != 0 ||
+        db_exec(c, s->stop_replication, err, errlen) != 0)
+        return -1;
     if (reset_slave_pos && c->flavor == FLAVOR_MARIADB &&
         db_exec(c, "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", err, errlen) != 0)
         return -1;
