@@ -15,6 +15,10 @@
 #include "observe.h"
 
 #define COORD_MAX_NODES 64
+/* While a confirmed failover waits for the old primary's fence, how often it is probed again
+ * (a probe towards a cut-off host blocks for its whole deadline, and a watch that fires then is
+ * served only after it). */
+#define FENCE_WAIT_REPROBE_MS 500
 
 typedef struct cnode {
     char name[NAME_MAX_LEN + 1];
@@ -56,6 +60,7 @@ typedef struct coord {
     int64_t last_read_ms;
     int64_t flap_seen;      /* the last_failover_at the hold below was judged from */
     int64_t flap_until_ms;  /* monotonic end of the anti-flap hold */
+    int64_t last_prim_probe_ms; /* when check_primary() last probed the primary */
     char last_msg[512];
 } coord_t;
 
@@ -96,8 +101,10 @@ static cnode_t *node_add(coord_t *C, const char *name)
 }
 
 /* Probe a node over the coordinator's own connection. The primary's liveness check (bounded)
- * reads only the variables, and must answer within probe_deadline_ms() (and once suspected also
- * connect within it); other probes are whole and get the API's connect/read timeouts, since an
+ * reads only the variables, and must answer within probe_deadline_ms() (and once suspected, or
+ * once its agent's registration is gone, also connect within it: a coordinator elected because
+ * the primary's host took the old one with it would otherwise wait out connect_timeout_ms
+ * first); other probes are whole and get the API's connect/read timeouts, since an
  * unanswered replica counts as no witness. */
 static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
 {
@@ -111,7 +118,9 @@ static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
                          .password = config_mysql_password(cfg),
                          .connect_timeout_ms = cfg->connect_timeout_ms,
                          .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg,
-                         .deadline_ms = !bounded ? 0 : C->failures ? dl : cfg->connect_timeout_ms};
+                         .deadline_ms = !bounded                      ? 0
+                                        : C->failures || !n->present ? dl
+                                                                     : cfg->connect_timeout_ms};
         n->db = db_connect(&t, err, sizeof(err));
         if (!n->db) {
             log_debug("coordinator: probe %s: %s", n->name, err);
@@ -951,44 +960,21 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
 
 /* ---- watching the primary --------------------------------------------------------------- */
 
-static int check_primary(coord_t *C, zsess_t *s)
+/* A watch fired since the main loop last read the cluster state (the kick stays for it). */
+static bool watch_fired(coord_t *C)
+{
+    pthread_mutex_lock(&C->a->mu);
+    bool k = C->a->kick_coord;
+    pthread_mutex_unlock(&C->a->mu);
+    return k;
+}
+
+/* A confirmed automatic failover, unless the cluster is paused, anti-flap holds, or the last
+ * attempt failed a moment ago. Returns the wait before the next check. */
+static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t)
 {
     const config_t *cfg = C->a->cfg;
-    cnode_t *p = node_add(C, C->prim.name);
-    if (!p) return cfg->check_interval_ms;
-    if (!p->host[0]) {
-        snprintf(p->host, sizeof(p->host), "%s", C->prim.host);
-        p->port = C->prim.port;
-    }
-    if (C->ctl.request[0]) return handle_request(C, s, p);
-    int64_t sent = mono_ms();
-    if (probe_node_within(C, p, true)) {
-        if (C->failures) log_notice("coordinator: primary %s answers again", p->name);
-        C->failures = 0;
-        C->move_started_ms = 0;
-        C->last_msg[0] = 0;
-        /* A move that did not finish (we or a previous coordinator died, or the primary came
-         * back): the primary answers, so hand writes back to it. */
-        if (C->prim.fencing) set_fencing(C, s, false);
-        return cfg->check_interval_ms;
-    }
-    timings_t t = {0};
-    if (C->failures++ == 0) C->first_failure_ms = sent; /* the unanswered probe's send time */
-    t.detect = C->first_failure_ms;
-
-    primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures};
-    observe_replicas(C, p, &o, C->failures >= cfg->failure_threshold);
-    detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
     char msg[512];
-    if (d != DETECT_CONFIRMED_DEAD) {
-        snprintf(msg, sizeof(msg), "primary %s unreachable (%d in a row): %s; no failover", p->name,
-                 C->failures, detect_name(d));
-        say_once(C, d == DETECT_SUSPECT ? LOG_LVL_INFO : LOG_LVL_WARNING, msg);
-        /* Look again soon: detection speed is set by this, not by check_interval_ms. */
-        return d == DETECT_SUSPECT ? 100 : cfg->check_interval_ms;
-    }
-    if (!C->move_started_ms) C->move_started_ms = mono_ms(); /* confirmed once, kept while waiting */
-    t.confirm = C->move_started_ms;
     if (C->ctl.paused) {
         /* Time spent paused is not detection time: count again from the resume. */
         C->first_failure_ms = C->move_started_ms = mono_ms();
@@ -1008,7 +994,7 @@ static int check_primary(coord_t *C, zsess_t *s)
     move_req_t rq = {.kind = "failover",
                      .reason = "primary mysqld unreachable and no replica connected to it",
                      .catchup_ms = cfg->catchup_timeout_ms};
-    move_result_t r = move_primary(C, s, p, &rq, &t);
+    move_result_t r = move_primary(C, s, p, &rq, t);
     if (r != MOVE_WAITING) C->move_started_ms = 0;
     if (r == MOVE_FAILED) {
         /* Nothing changes in a tenth of a second: look again later, record once per attempt. */
@@ -1021,6 +1007,62 @@ static int check_primary(coord_t *C, zsess_t *s)
         write_control(C, s);
     }
     return 100;
+}
+
+static int check_primary(coord_t *C, zsess_t *s)
+{
+    const config_t *cfg = C->a->cfg;
+    cnode_t *p = node_add(C, C->prim.name);
+    if (!p) return cfg->check_interval_ms;
+    if (!p->host[0]) {
+        snprintf(p->host, sizeof(p->host), "%s", C->prim.host);
+        p->port = C->prim.port;
+    }
+    if (C->ctl.request[0]) return handle_request(C, s, p);
+    /* A confirmed failover waiting for the old primary's fence: the acknowledgement (or its
+     * session's end) arrives by a watch, which wakes us. Once it is there, go on at once: probing
+     * the fenced primary again first would only wait out a connect deadline towards a host that
+     * is cut off. Until then, look for its return (then unfence) only every FENCE_WAIT_REPROBE_MS,
+     * so that the watch does not land while we sit in such a probe. */
+    bool fence_wait = C->move_started_ms && C->prim.fencing;
+    if (fence_wait && fenced_ack(C, p)) {
+        timings_t t = {.detect = C->first_failure_ms, .confirm = C->move_started_ms};
+        return start_failover(C, s, p, &t);
+    }
+    int64_t since = mono_ms() - C->last_prim_probe_ms;
+    if (fence_wait && since < FENCE_WAIT_REPROBE_MS) return (int)(FENCE_WAIT_REPROBE_MS - since);
+    int64_t sent = C->last_prim_probe_ms = mono_ms();
+    if (probe_node_within(C, p, true)) {
+        if (C->failures) log_notice("coordinator: primary %s answers again", p->name);
+        C->failures = 0;
+        C->move_started_ms = 0;
+        C->last_msg[0] = 0;
+        /* A move that did not finish (we or a previous coordinator died, or the primary came
+         * back): the primary answers, so hand writes back to it. */
+        if (C->prim.fencing) set_fencing(C, s, false);
+        return cfg->check_interval_ms;
+    }
+    timings_t t = {0};
+    if (C->failures++ == 0) C->first_failure_ms = sent; /* the unanswered probe's send time */
+    t.detect = C->first_failure_ms;
+
+    /* The replicas' word (an agent publishing that its IO thread went silent) often arrives
+     * while we sit in that probe: judge by it now, not after yet another probe. */
+    if (C->failures >= cfg->failure_threshold && watch_fired(C)) refresh(C, s);
+    primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures};
+    observe_replicas(C, p, &o, C->failures >= cfg->failure_threshold);
+    detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
+    if (d != DETECT_CONFIRMED_DEAD) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "primary %s unreachable (%d in a row): %s; no failover", p->name,
+                 C->failures, detect_name(d));
+        say_once(C, d == DETECT_SUSPECT ? LOG_LVL_INFO : LOG_LVL_WARNING, msg);
+        /* Look again soon: detection speed is set by this, not by check_interval_ms. */
+        return d == DETECT_SUSPECT ? 100 : cfg->check_interval_ms;
+    }
+    if (!C->move_started_ms) C->move_started_ms = mono_ms(); /* confirmed once, kept while waiting */
+    t.confirm = C->move_started_ms;
+    return start_failover(C, s, p, &t);
 }
 
 void *coord_main(void *arg)
