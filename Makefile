@@ -72,7 +72,7 @@ unit: $(UNIT_BIN)
 
 # The whole suite: unit tests (also under ASan/UBSan), then integration tests on real servers.
 check: deps
-	$(MAKE) all unit lint $(BUILD)/chaos-workload
+	$(MAKE) all unit lint $(BUILD)/chaos-workload $(BUILD)/wallshift.so
 	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit build-asan/failoverd
 	tests/run $(BUILD) build-asan
@@ -94,6 +94,12 @@ bench: deps
 $(BUILD)/chaos-workload: tests/chaos/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lzookeeper_mt $(MYSQL_LIBS) -ljansson -lpthread
+
+# A test tool: preloaded into an agent, it moves that process's wall clock only (scripts/sandbox
+# up --clock-shift, then `sandbox clock`), as an NTP step would.
+$(BUILD)/wallshift.so: tests/tools/wallshift.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 # The chaos suite (tests/chaos/run), each run on a fresh 3-node cluster with a 3-server
 # ZooKeeper ensemble, hosts in network namespaces; JSON histories and a summary table under

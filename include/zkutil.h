@@ -39,6 +39,12 @@ zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_
  * stale read. ZOK, ZOPERATIONTIMEOUT, or the sync's error code. */
 int zk_sync_wait(zhandle_t *zh, const char *path, int timeout_ms);
 
+/* ZooKeeper's clock: the leader's wall-clock time (ms since the epoch) at which it applied a write
+ * to the cluster's /clock znode (created when missing), i.e. that write's mtime. For times other
+ * hosts wrote and this host must judge (the anti-flap hold), so that a host whose clock was
+ * stepped does not misjudge them. One write. ZOK with *now_ms set, or a ZK error code. */
+int zk_clock_ms(zhandle_t *zh, const config_t *cfg, int64_t *now_ms);
+
 /* Sequence number suffix of an election/history child ("n_node1_0000000012" -> 12), -1 if none. */
 long zk_seq_of(const char *child);
 

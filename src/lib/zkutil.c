@@ -179,6 +179,20 @@ static void on_sync(int rc, const char *value, const void *data)
     }
 }
 
+int zk_clock_ms(zhandle_t *zh, const config_t *cfg, int64_t *now_ms)
+{
+    char path[ZK_PATH_MAX];
+    if (zk_cluster_path(cfg, path, sizeof(path), "/clock") != 0) return ZBADARGUMENTS;
+    struct Stat st;
+    int rc = zoo_set2(zh, path, "", 0, -1, &st);
+    if (rc == ZNONODE) {
+        rc = zoo_create2(zh, path, "", 0, zk_acl(cfg), 0, NULL, 0, &st);
+        if (rc == ZNODEEXISTS) rc = zoo_set2(zh, path, "", 0, -1, &st);
+    }
+    if (rc == ZOK) *now_ms = st.mtime;
+    return rc;
+}
+
 int zk_sync_wait(zhandle_t *zh, const char *path, int timeout_ms)
 {
     sync_wait_t *w = calloc(1, sizeof(*w));
