@@ -19,41 +19,30 @@
  *   PRI <mono> <real> <name> <host> <port> <epoch> <fencing>   /primary as read
  * Ids come from one counter for all writers and only grow, so a row a server applied without an
  * acknowledgement never collides with a later one.
+ * Following /primary (the watch, the cut, the PRI lines), the pacing and the log are
+ * bench/follow_primary.h, shared with the benchmark's writer.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <mysql.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
-#include <zookeeper/zookeeper.h>
+
+#include "../../bench/follow_primary.h"
 
 #define MAX_NODES 32
-#define ER_OPTION_PREVENTS_STATEMENT 1290 /* read_only */
 /* A stalled mysqld may answer after many seconds; that late OK is the evidence we want. */
 #define DIRECT_READ_TIMEOUT_S 120
 #define VIA_READ_TIMEOUT_S 30
-
-typedef struct target {
-    char name[64];
-    char host[128];
-    int port;
-    long long epoch;
-    bool fencing;
-} target_t;
 
 typedef struct writer {
     char name[64];   /* "via" or the node's name */
@@ -73,126 +62,6 @@ static struct {
 static writer_t writers[MAX_NODES + 1];
 static int n_writers;
 static atomic_llong next_id = 1;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t zk_cv = PTHREAD_COND_INITIALIZER;
-static bool zk_changed;
-static target_t target;     /* guarded by mu */
-static unsigned target_gen; /* bumped when the address changes */
-static int via_fd = -1;     /* socket of the via writer's connection, for the watcher to cut */
-static unsigned via_gen;
-static volatile sig_atomic_t stop;
-static FILE *log_fp;
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int64_t clock_ns(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logline(const char *fmt, ...)
-{
-    va_list ap;
-    pthread_mutex_lock(&log_mu);
-    va_start(ap, fmt);
-    vfprintf(log_fp, fmt, ap);
-    va_end(ap);
-    fflush(log_fp);
-    pthread_mutex_unlock(&log_mu);
-}
-
-/* ---- following /primary ---------------------------------------------------------------- */
-
-static void zk_watch(zhandle_t *zh, int type, int state, const char *path, void *ctx)
-{
-    (void)zh, (void)type, (void)state, (void)path, (void)ctx;
-    pthread_mutex_lock(&mu);
-    zk_changed = true;
-    pthread_cond_signal(&zk_cv);
-    pthread_mutex_unlock(&mu);
-}
-
-static bool parse_primary(const char *buf, int len, target_t *t)
-{
-    json_error_t e;
-    json_t *j = json_loadb(buf, (size_t)len, 0, &e);
-    if (!j) return false;
-    const char *name = json_string_value(json_object_get(j, "name"));
-    const char *host = json_string_value(json_object_get(j, "host"));
-    json_t *port = json_object_get(j, "port");
-    bool ok = name && host && json_is_integer(port);
-    if (ok) {
-        memset(t, 0, sizeof(*t));
-        snprintf(t->name, sizeof(t->name), "%s", name);
-        snprintf(t->host, sizeof(t->host), "%s", host);
-        t->port = (int)json_integer_value(port);
-        t->epoch = json_integer_value(json_object_get(j, "epoch"));
-        t->fencing = json_is_true(json_object_get(j, "fencing"));
-    }
-    json_decref(j);
-    return ok;
-}
-
-static void note_primary(const target_t *t)
-{
-    pthread_mutex_lock(&mu);
-    bool moved = strcmp(t->host, target.host) != 0 || t->port != target.port;
-    bool news = moved || t->epoch != target.epoch || t->fencing != target.fencing ||
-                strcmp(t->name, target.name) != 0;
-    target = *t;
-    if (moved) {
-        target_gen++;
-        if (via_fd >= 0 && via_gen != target_gen) shutdown(via_fd, SHUT_RDWR);
-    }
-    pthread_mutex_unlock(&mu);
-    if (news)
-        logline("PRI %lld %lld %s %s %d %lld %d\n", (long long)clock_ns(CLOCK_MONOTONIC),
-                (long long)clock_ns(CLOCK_REALTIME), t->name, t->host, t->port, t->epoch,
-                t->fencing);
-}
-
-static void *zk_thread(void *arg)
-{
-    (void)arg;
-    zhandle_t *zh = NULL;
-    char buf[4096];
-    while (!stop) {
-        if (!zh) {
-            zh = zookeeper_init(opt.zk_hosts, zk_watch, 10000, NULL, NULL, 0);
-            if (!zh) {
-                usleep(100000);
-                continue;
-            }
-        }
-        int len = sizeof(buf) - 1;
-        struct Stat st;
-        pthread_mutex_lock(&mu);
-        zk_changed = false;
-        pthread_mutex_unlock(&mu);
-        int rc = zoo_wget(zh, opt.znode, zk_watch, NULL, buf, &len, &st);
-        if (rc == ZSESSIONEXPIRED || rc == ZINVALIDSTATE) {
-            zookeeper_close(zh);
-            zh = NULL;
-            continue;
-        }
-        target_t t;
-        if (rc == ZOK && len > 0 && parse_primary(buf, len, &t)) note_primary(&t);
-        /* Wait for the watch, or re-read every second in case a session event ate it. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += rc == ZOK ? 1 : 0;
-        ts.tv_nsec += rc == ZOK ? 0 : 100000000L;
-        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-        pthread_mutex_lock(&mu);
-        while (!zk_changed && !stop)
-            if (pthread_cond_timedwait(&zk_cv, &mu, &ts) != 0) break;
-        pthread_mutex_unlock(&mu);
-    }
-    if (zh) zookeeper_close(zh);
-    return NULL;
-}
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
@@ -205,11 +74,7 @@ typedef struct conn {
 
 static void conn_close(writer_t *w, conn_t *c)
 {
-    if (w->via) {
-        pthread_mutex_lock(&mu);
-        via_fd = -1;
-        pthread_mutex_unlock(&mu);
-    }
+    if (w->via) fp_conn_detach();
     if (c->m) mysql_close(c->m);
     c->m = NULL;
 }
@@ -219,16 +84,10 @@ static void conn_close(writer_t *w, conn_t *c)
 static bool conn_open(writer_t *w, conn_t *c, const char *host, int port, unsigned *err,
                       char *text, size_t text_len)
 {
-    MYSQL *m = mysql_init(NULL);
-    if (!m) abort();
-    unsigned int connect_s = 1, rw_s = w->via ? VIA_READ_TIMEOUT_S : DIRECT_READ_TIMEOUT_S;
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_s);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_s);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_s);
-    bool ok = w->via ? mysql_real_connect(m, host, opt.user, opt.password, opt.db, (unsigned)port,
-                                          NULL, CLIENT_MULTI_STATEMENTS) != NULL
-                     : mysql_real_connect(m, "localhost", opt.user, opt.password, opt.db, 0,
-                                          w->socket, CLIENT_MULTI_STATEMENTS) != NULL;
+    MYSQL *m = fp_connect(host, port, w->via ? NULL : w->socket, opt.user, opt.password, opt.db,
+                          w->via ? VIA_READ_TIMEOUT_S : DIRECT_READ_TIMEOUT_S,
+                          CLIENT_MULTI_STATEMENTS);
+    bool ok = mysql_errno(m) == 0;
     if (ok && mysql_query(m, "SELECT @@server_id") == 0) {
         MYSQL_RES *r = mysql_store_result(m);
         MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
@@ -290,32 +149,21 @@ static void *writer_thread(void *arg)
 {
     writer_t *w = arg;
     const int64_t period = 1000000000LL / w->rate;
-    int64_t next = clock_ns(CLOCK_MONOTONIC);
+    int64_t next = fp_clock_ns(CLOCK_MONOTONIC);
     conn_t c = {0};
     unsigned last_err = 0; /* errno of the previous attempt, 0 after an OK */
     char text[512], gtid[256];
-    while (!stop) {
-        int64_t now = clock_ns(CLOCK_MONOTONIC);
-        if (next > now) {
-            struct timespec ts = {(next - now) / 1000000000LL, (long)((next - now) % 1000000000LL)};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        next += period;
-        if (next < now) next = now; /* a steady rate, no burst after a stall */
-
-        target_t t = {0};
+    while (!fp_stop) {
+        if (!fp_pace(&next, period)) continue;
+        fp_target_t t = {0};
         unsigned gen = 0;
         if (w->via) {
-            pthread_mutex_lock(&mu);
-            t = target;
-            gen = target_gen;
-            pthread_mutex_unlock(&mu);
+            gen = fp_target(&t);
             if (!t.port) continue;
             if (c.m && c.gen != gen) conn_close(w, &c);
         }
         long long id = atomic_fetch_add(&next_id, 1);
-        int64_t send = clock_ns(CLOCK_MONOTONIC);
+        int64_t send = fp_clock_ns(CLOCK_MONOTONIC);
         unsigned err = 0;
         long sid = -1;
         text[0] = 0;
@@ -323,41 +171,29 @@ static void *writer_thread(void *arg)
             if (conn_open(w, &c, t.host, t.port, &err, text, sizeof(text))) {
                 c.gen = gen;
                 snprintf(c.node, sizeof(c.node), "%s", w->via ? t.name : w->node);
-                if (w->via) {
-                    pthread_mutex_lock(&mu);
-                    via_fd = mysql_get_socket(c.m);
-                    via_gen = gen;
-                    if (target_gen != gen) shutdown(via_fd, SHUT_RDWR);
-                    pthread_mutex_unlock(&mu);
-                }
+                if (w->via) fp_conn_attach(c.m, gen);
             }
         }
         if (c.m) err = one_insert(w, &c, id, gtid, sizeof(gtid), &sid, text, sizeof(text));
-        int64_t done_m = clock_ns(CLOCK_MONOTONIC), done_r = clock_ns(CLOCK_REALTIME);
+        int64_t done_m = fp_clock_ns(CLOCK_MONOTONIC), done_r = fp_clock_ns(CLOCK_REALTIME);
         const char *node = c.m ? c.node : (w->via ? t.name : w->node);
         if (err == 0) {
-            logline("OK %lld %s %s %ld %lld %lld %lld %s\n", id, w->name, node, sid,
-                    (long long)send, (long long)done_m, (long long)done_r, gtid);
+            fp_logline("OK %lld %s %s %ld %lld %lld %lld %s\n", id, w->name, node, sid,
+                       (long long)send, (long long)done_m, (long long)done_r, gtid);
             last_err = 0;
             continue;
         }
         if (err != last_err) {
             one_line(text);
-            logline("ERR %lld %s %s %u %lld %lld %lld %s\n", id, w->name, node, err,
-                    (long long)send, (long long)done_m, (long long)done_r, text);
+            fp_logline("ERR %lld %s %s %u %lld %lld %lld %s\n", id, w->name, node, err,
+                       (long long)send, (long long)done_m, (long long)done_r, text);
         }
         last_err = err;
         /* Read-only: keep the session (the node may become writable); else reconnect. */
-        if (c.m && err != ER_OPTION_PREVENTS_STATEMENT) conn_close(w, &c);
+        if (c.m && err != FP_ER_OPTION_PREVENTS_STATEMENT) conn_close(w, &c);
     }
     conn_close(w, &c);
     return NULL;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
 }
 
 static void usage(FILE *f)
@@ -384,7 +220,7 @@ int main(int argc, char **argv)
     int c;
     /* The clock of the log, for the fault times the driver records beside it. */
     if (argc == 2 && strcmp(argv[1], "--now") == 0) {
-        printf("%lld\n", (long long)clock_ns(CLOCK_MONOTONIC));
+        printf("%lld\n", (long long)fp_clock_ns(CLOCK_MONOTONIC));
         return 0;
     }
     n_writers = 1;
@@ -424,25 +260,20 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    log_fp = fopen(opt.log_path, "a");
-    if (!log_fp) {
+    fp_log = fopen(opt.log_path, "a");
+    if (!fp_log) {
         fprintf(stderr, "chaos-workload: cannot open %s: %s\n", opt.log_path, strerror(errno));
         return 1;
     }
-    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    fp_signals();
     if (mysql_library_init(0, NULL, NULL) != 0) return 1;
 
-    pthread_t zt;
-    pthread_create(&zt, NULL, zk_thread, NULL);
+    fp_follow_start(opt.zk_hosts, opt.znode);
     for (int i = 0; i < n_writers; i++) {
         writers[i].rate = writers[i].via ? opt.rate : opt.direct_rate;
         pthread_create(&writers[i].th, NULL, writer_thread, &writers[i]);
     }
-    while (!stop) pause();
+    while (!fp_stop) pause();
     /* A writer blocked on a stalled server must not hold the exit: its outcome is unknown and
      * so unlogged, which is what an unacknowledged write is. Give the rest a moment. */
     struct timespec deadline;
@@ -450,15 +281,11 @@ int main(int argc, char **argv)
     deadline.tv_sec += 3;
     for (int i = 0; i < n_writers; i++)
         if (pthread_timedjoin_np(writers[i].th, NULL, &deadline) != 0) {
-            pthread_mutex_lock(&log_mu); /* no OK may be written after this point */
-            fflush(log_fp);
+            fp_log_close_for_exit(); /* no OK may be written after this point */
             _exit(0);
         }
-    pthread_mutex_lock(&mu);
-    pthread_cond_signal(&zk_cv);
-    pthread_mutex_unlock(&mu);
-    pthread_join(zt, NULL);
+    fp_follow_stop();
     mysql_library_end();
-    fclose(log_fp);
+    fclose(fp_log);
     return 0;
 }

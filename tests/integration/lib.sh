@@ -210,3 +210,22 @@ diverged_rows_unacked() {
     [ -z "$acked_extra" ] || fail "$1 holds acknowledged rows $2 lacks: $acked_extra"
     log "$1 diverged by unacknowledged row(s): $(echo "$extra" | tr '\n' ' ')"
 }
+
+# restart_agent_on_zk NODE [ZK_HOSTS]: restart NODE's agent with `zk_hosts = ZK_HOSTS` in its
+# config (as it was when ZK_HOSTS is empty), to steer which ZooKeeper server its session lands
+# on. The cluster is paused around the restart, so that the agent's absence moves nothing (a
+# primary's agent stopping leaves its mysqld writable); then the cluster must settle again.
+restart_agent_on_zk() {
+    local node=$1 hosts=${2:-} conf
+    "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "failoverctl pause"
+    wait_for 10 "the cluster paused" eval '[ "$(st .paused)" = true ]'
+    sleep 1 # the agent reads /control on its next iteration
+    "$SANDBOX" kill-agent "$SB" "$node" TERM || fail "stop $node's agent"
+    if [ -n "$hosts" ]; then
+        conf="${node^^}_CONF"
+        sed -i "s/^zk_hosts = .*/zk_hosts = $hosts/" "${!conf}" || fail "zk_hosts in ${!conf}"
+    fi
+    "$SANDBOX" start-agent "$SB" "$node" || fail "start $node's agent"
+    "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "failoverctl resume"
+    wait_for 30 "cluster settled again" cluster_settled
+}

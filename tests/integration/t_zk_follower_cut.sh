@@ -17,20 +17,11 @@ sb_up --replicas 2 --zk 3 --netns
 wait_for 60 "bootstrap settled" cluster_settled
 expect_eq "primary after bootstrap" node1 "$(st .primary)"
 
-# node1's agent on a follower: pause (so the restart leaves mysqld writable), point its config at
-# one follower only, restart it, resume.
+# node1's agent on a follower: restart it (cluster paused) with its config pointing at one
+# follower only.
 leader=$("$SANDBOX" zk-leader "$SB") || fail "zk-leader"
 follower=zk1; [ "$leader" = zk1 ] && follower=zk2
-fhost=$(host_of "$follower"); fport=$(port_of "$follower")
-"$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "failoverctl pause"
-paused() { is_eq "$(st .paused)" true; }
-wait_for 10 "the cluster paused" paused
-sleep 1 # node1's agent reads /control on its next iteration
-"$SANDBOX" kill-agent "$SB" node1 TERM || fail "stop node1's agent"
-sed -i "s/^zk_hosts = .*/zk_hosts = $fhost:$fport/" "$NODE1_CONF"
-"$SANDBOX" start-agent "$SB" node1 || fail "start node1's agent"
-"$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "failoverctl resume"
-wait_for 30 "cluster settled again" cluster_settled
+restart_agent_on_zk node1 "$(host_of "$follower"):$(port_of "$follower")"
 expect_eq "ZooKeeper server of node1's agent" "$follower" "$("$SANDBOX" zk-server-of "$SB" node1)"
 expect_eq "read_only on node1 before the cut" 0 "$(read_only_sock node1)"
 

@@ -44,16 +44,10 @@ if [ "$zk" = "$leader" ]; then
     # Move node1's agent to a follower first: cut the leader with failsafe off would be the
     # election case, which the second half tests with failsafe on.
     log "node1's agent is on the leader $zk; restarting it on a follower"
-    "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "pause"
-    sleep 1
     # Both followers, and only them: the client picks one at random, and the move has the other.
     followers=""
     for i in 1 2 3; do [ "zk$i" = "$leader" ] || followers="${followers:+$followers,}$(host_of "zk$i"):$(port_of "zk$i")"; done
-    "$SANDBOX" kill-agent "$SB" node1 TERM || fail "stop node1's agent"
-    sed -i "s/^zk_hosts = .*/zk_hosts = $followers/" "$NODE1_CONF"
-    "$SANDBOX" start-agent "$SB" node1 || fail "start node1's agent"
-    "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "resume"
-    wait_for 30 "cluster settled again" cluster_settled
+    restart_agent_on_zk node1 "$followers"
 fi
 [ "$("$SANDBOX" zk-server-of "$SB" node1)" != "$leader" ] || fail "node1's agent: expected it on a follower, saw it on the leader $leader"
 cut_server_of_primary "follower cut"
@@ -66,22 +60,13 @@ wait_for 60 "bootstrap settled (failsafe)" cluster_settled
 leader=$("$SANDBOX" zk-leader "$SB") || fail "zk-leader"
 if [ "$("$SANDBOX" zk-server-of "$SB" node1)" != "$leader" ]; then
     log "node1's agent is on a follower; restarting it on the leader $leader"
-    "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "pause"
-    sleep 1
-    "$SANDBOX" kill-agent "$SB" node1 TERM || fail "stop node1's agent"
     others=""
     for i in 1 2 3; do [ "zk$i" = "$leader" ] || others="$others,$(host_of "zk$i"):$(port_of "zk$i")"; done
-    sed -i "s/^zk_hosts = .*/zk_hosts = $(host_of "$leader"):$(port_of "$leader")$others/" "$NODE1_CONF"
-    "$SANDBOX" start-agent "$SB" node1 || fail "start node1's agent"
-    "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "resume"
-    wait_for 30 "cluster settled again" cluster_settled
+    restart_agent_on_zk node1 "$(host_of "$leader"):$(port_of "$leader")$others"
     # the client picks a server at random from its list: try again until it is the leader
-    for try in $(seq 1 15); do
+    for _ in $(seq 1 15); do
         [ "$("$SANDBOX" zk-server-of "$SB" node1)" = "$leader" ] && break
-        "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null; sleep 1
-        "$SANDBOX" kill-agent "$SB" node1 TERM; "$SANDBOX" start-agent "$SB" node1
-        "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null
-        wait_for 30 "cluster settled again" cluster_settled
+        restart_agent_on_zk node1
     done
 fi
 expect_eq "ZooKeeper server of node1's agent" "$leader" "$("$SANDBOX" zk-server-of "$SB" node1)"
