@@ -236,38 +236,51 @@ quiet() {
     phase collect
 }
 
-# silent_agents: an agent whose process runs but which is not registered under /nodes (for
-# SILENT_S, or since it started if that is shorter), or whose znode has not changed for SILENT_S
-# while the workload writes (its position would have moved) and whose log is as silent, is
-# stuck: its threads' backtraces (gdb) go to RD/NODE.agent-bt.txt and the run fails with the
-# reason (RD/extra.fail). The agent is left as it is.
-silent_agents() {
-    local j n pid age logage upd why bt now
+# agent_silence NODE: prints why NODE's agent looks stuck, nothing when it does not (or does not
+# run): its process runs but it is not registered under /nodes, or its znode has not changed for
+# SILENT_S while the workload writes (its position would have moved) and its log is as silent.
+agent_silence() {
+    local n=$1 j pid age logage upd now
+    pid=$("$SANDBOX" pid "$SB" "$n" agent 2>/dev/null) || return 0
+    age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')
+    [ -n "$age" ] || return 0
     j=$(ctl status --json 2>/dev/null) || return 0 # no ZooKeeper: the checker says what is wrong
     now=$(date +%s)
+    logage=$((now - $(stat -c %Y "$SB/$n/failoverd.log" 2>/dev/null || echo "$now")))
+    if ! jq -e --arg n "$n" '.nodes[] | select(.name == $n)' <<<"$j" >/dev/null 2>&1; then
+        [ "$age" -ge 5 ] && echo "process $pid runs for $age s, not registered under /nodes; log silent for $logage s"
+        return 0
+    fi
+    upd=$(jq -r --arg n "$n" '.nodes[] | select(.name == $n and (.state == "writable" or .state == "streaming")) | .updated_at // empty' <<<"$j")
+    if [ -n "$upd" ] && [ $(($(real_ms) - upd)) -gt $((SILENT_S * 1000)) ] && [ "$logage" -gt "$SILENT_S" ]; then
+        echo "process $pid: its /nodes znode unchanged for $((($(real_ms) - upd) / 1000)) s while the workload writes; log silent for $logage s"
+    fi
+    return 0
+}
+
+# silent_agents: an agent that stays silent (agent_silence) for SILENT_S more seconds is stuck:
+# its threads' backtraces (gdb) go to RD/NODE.agent-bt.txt and the run fails with the reason
+# (RD/extra.fail). The agent is left as it is. Costs one status read when every agent is fine.
+silent_agents() {
+    local n why bt pid
     for n in $NODES; do
-        pid=$("$SANDBOX" pid "$SB" "$n" agent 2>/dev/null) || continue
-        age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')
-        [ -n "$age" ] || continue
-        logage=$((now - $(stat -c %Y "$SB/$n/failoverd.log" 2>/dev/null || echo "$now")))
-        why=""
-        if ! jq -e --arg n "$n" '.nodes[] | select(.name == $n)' <<<"$j" >/dev/null 2>&1; then
-            [ "$age" -ge 5 ] && why="process $pid runs for $age s, not registered under /nodes"
-        else
-            upd=$(jq -r --arg n "$n" '.nodes[] | select(.name == $n and (.state == "writable" or .state == "streaming")) | .updated_at // empty' <<<"$j")
-            if [ -n "$upd" ] && [ $(($(real_ms) - upd)) -gt $((SILENT_S * 1000)) ] && [ "$logage" -gt "$SILENT_S" ]; then
-                why="its /nodes znode unchanged for $((($(real_ms) - upd) / 1000)) s while the workload writes"
-            fi
-        fi
+        why=$(agent_silence "$n")
         [ -n "$why" ] || continue
+        say "  agent $n looks silent ($why): watching it for ${SILENT_S} s"
+        # shellcheck disable=SC2317 # called through wait_until
+        spoke() { [ -z "$(agent_silence "$n")" ]; }
+        wait_until "$SILENT_S" spoke && continue
+        why=$(agent_silence "$n")
+        [ -n "$why" ] || continue
+        pid=$("$SANDBOX" pid "$SB" "$n" agent 2>/dev/null)
         bt="$RD/$n.agent-bt.txt"
         {
-            echo "# agent $n (pid $pid): $why; log silent for $logage s; last log lines:"
+            echo "# agent $n (pid $pid): $why; last log lines:"
             tail -n 15 "$SB/$n/failoverd.log" 2>/dev/null | sed 's/^/#   /'
             timeout -k 5 60 gdb -p "$pid" -batch -ex 'info threads' -ex 'thread apply all bt' 2>&1
         } >"$bt"
-        event "agent $n silent ($why; log silent for $logage s): backtrace in $bt"
-        echo "agent $n silent: backtrace in $bt ($why; log silent for $logage s)" >>"$RD/extra.fail"
+        event "agent $n silent ($why): backtrace in $bt"
+        echo "agent $n silent: backtrace in $bt ($why)" >>"$RD/extra.fail"
     done
     return 0
 }
