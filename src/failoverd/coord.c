@@ -64,13 +64,28 @@ typedef struct coord {
     char last_msg[512];
 } coord_t;
 
-/* The anti-flap hold on the monotonic clock: judged once per last_failover_at value. */
-static bool antiflap_holds(coord_t *C)
+/* Wall-clock time as ZooKeeper's leader has it (zk_clock_ms), for last_failover_at: written by
+ * one coordinator and judged by another, whose clock may have been stepped since (an hour ahead,
+ * it took a failover a minute old for an hour old and failed over again at once). This host's
+ * clock only when ZooKeeper cannot be written to. */
+static int64_t coord_wall_ms(coord_t *C, zsess_t *s)
+{
+    int64_t t = 0;
+    int rc = zk_clock_ms(s->zh, C->a->cfg, &t);
+    if (rc == ZOK && t > 0) return t;
+    log_warn("coordinator: cannot read ZooKeeper's clock (a write to /clock: %s): using this "
+             "host's wall clock for the anti-flap time", zerror(rc));
+    return wall_ms();
+}
+
+/* The anti-flap hold on the monotonic clock: judged once per last_failover_at value, against
+ * ZooKeeper's clock. */
+static bool antiflap_holds(coord_t *C, zsess_t *s)
 {
     if (C->ctl.last_failover_ms != C->flap_seen) {
         C->flap_seen = C->ctl.last_failover_ms;
-        C->flap_until_ms =
-            mono_ms() + antiflap_hold_ms(C->flap_seen, wall_ms(), C->a->cfg->anti_flap_s);
+        int64_t now = C->flap_seen > 0 && C->a->cfg->anti_flap_s > 0 ? coord_wall_ms(C, s) : 0;
+        C->flap_until_ms = mono_ms() + antiflap_hold_ms(C->flap_seen, now, C->a->cfg->anti_flap_s);
     }
     return mono_ms() < C->flap_until_ms;
 }
@@ -876,7 +891,7 @@ static void clear_request(coord_t *C, zsess_t *s, int64_t request_at, bool faile
         C->ctl.request_to[0] = 0;
         C->ctl.request_force = false;
         C->ctl.request_timeout_s = 0;
-        if (failed_over) C->ctl.last_failover_ms = wall_ms();
+        if (failed_over) C->ctl.last_failover_ms = coord_wall_ms(C, s);
         if (write_control(C, s) != ZBADVERSION) return;
     }
     log_error("coordinator: could not clear the served request from /control");
@@ -983,7 +998,7 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t)
         say_once(C, LOG_LVL_WARNING, msg);
         return cfg->check_interval_ms;
     }
-    if (antiflap_holds(C)) {
+    if (antiflap_holds(C, s)) {
         snprintf(msg, sizeof(msg), "primary %s is lost but the last failover was less than "
                  "anti_flap_s=%d ago: use failoverctl failover", p->name, cfg->anti_flap_s);
         say_once(C, LOG_LVL_ERROR, msg);
@@ -1003,7 +1018,7 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t)
     }
     if (r == MOVE_DONE) {
         refresh(C, s);
-        C->ctl.last_failover_ms = wall_ms();
+        C->ctl.last_failover_ms = coord_wall_ms(C, s);
         write_control(C, s);
     }
     return 100;
