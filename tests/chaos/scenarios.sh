@@ -325,6 +325,8 @@ sc_event_scheduler() {
         echo "node1 fenced after the cut (read_only=1 seen, or killed): expected it, saw neither" >>"$RD/extra.fail"
     fi
     event "heal-all"; sbx heal-all
+    # A fence that killed node1's mysqld leaves it down: start it, or no settling (40 s lost).
+    restart_if_killed node1
     wait_until 40 settled
     p=$(primary)
     st=$(sql "$p" "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = 'app' AND EVENT_NAME = 'e'" 2>/dev/null)
