@@ -338,19 +338,21 @@ sc_event_scheduler() {
 # effects or the pre-failover hook before its ZooKeeper write fails. The coordinator must re-check
 # its leadership with a leader-ordered read right before each side effect.
 # Setup: the primary moves off the coordinator's node (a switchover), so that the coordinator C
-# survives the primary P's loss. Fault: P's host dies (kill -9 of agent and mysqld: C sets
-# /primary's fencing, then waits up to the session timeout for P's session to expire, a window
-# the stall can land in; P's mysqld alone would leave ~60 ms between fencing and promotion). The
-# moment the workload's watch sees fencing, C's agent is stopped (SIGSTOP), agent only: its
-# mysqld goes on answering and replicating, so whatever C does when it wakes lands at once on
-# live servers (with its mysqld stopped too, its own node would drop out as a candidate and as a
-# target, and stale side effects aimed at it would fail harmlessly). It stays stopped until the
-# third node's agent, coordinator after both sessions expire, has promoted a new primary, then is
-# woken. Checks (RD/extra.fail): the stall landed before the move completed; after waking, C ran
-# no side effect: no statement over TCP to a mysqld (db_exec logs each one), no fencing, history,
-# promotion, catch-up or IO-thread change, no hook (each node's pre-failover hook records its
-# runs in RD/hooks.log); and C's log shows that it gave up: a failed leadership re-check or its
-# expired session. Survivors, acked rows and double-writable windows are the checker's.
+# survives the primary P's loss. Fault: both replicas' SQL threads are held behind a global read
+# lock (FLUSH TABLES WITH READ LOCK: a candidate with a relay log to apply), P's mysqld is killed;
+# C fences P (P's agent acknowledges), picks a candidate and waits for it to apply its relay log
+# (MASTER_GTID_WAIT, seen in the candidate's processlist): its next step is the pre-failover hook.
+# At that moment C's agent is stopped (SIGSTOP), agent only: its mysqld goes on answering and
+# replicating, so whatever C does when it wakes lands at once on live servers (with its mysqld
+# stopped too, its own node would drop out as a candidate and as a target, and stale side effects
+# aimed at it would fail harmlessly). The locks are released; C stays stopped past its session
+# timeout until another agent, coordinator now, has promoted a new primary; then it is woken,
+# holding a finished plan. Checks (RD/extra.fail): the stall landed before C's move completed;
+# after waking, C ran no side effect: no statement sent to a mysqld over TCP (db_exec logs each
+# one), no fencing, history, promotion, catch-up or IO-thread change, no hook (each node's
+# pre-failover hook records its runs in RD/hooks.log); and C's log shows that it gave up (its
+# leadership re-check failed, or its session expired). Survivors, acknowledged rows and
+# double-writable windows are the checker's.
 prepare_coordinator_stall() {
     local n
     for n in node1 node2 node3; do
@@ -373,48 +375,73 @@ setup_coordinator_stall() {
     say "  setup: primary $(primary), coordinator $(st .coordinator)"
 }
 
+# gtid_waiting: "NODE" of a replica where a MASTER_GTID_WAIT runs (the coordinator's catch-up).
+gtid_waiting() {
+    local n
+    for n in $NODES; do
+        [ "$(sql "$n" "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT MASTER_GTID_WAIT%'" 2>/dev/null)" -gt 0 ] 2>/dev/null &&
+            { echo "$n"; return 0; }
+    done
+    return 1
+}
+
 sc_coordinator_stall() {
-    local c p third a wake_real wake_iso n e0 since
+    local c p a n e0 wake_real wake_iso lockers="" cand=""
     c=$(st .coordinator); p=$(primary); e0=$(st .epoch)
-    for n in $NODES; do [ "$n" != "$c" ] && [ "$n" != "$p" ] && third=$n; done
-    if [ "$c" = "$p" ] || [ -z "${third:-}" ]; then
+    if [ "$c" = "$p" ] || [ -z "$c" ] || [ "$c" = null ]; then
         echo "coordinator_stall: expected the coordinator off the primary, saw coordinator $c, primary $p" >>"$RD/extra.fail"
         return 0
     fi
     a=$(pid_of "$c" agent)
-    since=$(wc -l <"$RD/workload.log")
-    event "kill -9 agent and mysqld of the primary $p (coordinator $c, agent pid $a; $third next in line)"
-    sbx kill-agent "$p" KILL; sbx kill-mysqld "$p" KILL
-    # The moment /primary has fencing set, as the workload's watch sees it.
+    # The replicas' SQL threads behind a read lock: held by a root session each, released by KILL.
+    for n in $NODES; do
+        [ "$n" = "$p" ] && continue
+        mariadb --no-defaults --socket="$(sock_of "$n")" -uroot -e "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(90)" \
+            >/dev/null 2>&1 </dev/null &
+        lockers="$lockers $n"
+    done
+    sleep 1.5 # the workload's rows pile up in the relay logs (received and acknowledged, not applied)
+    event "read lock on$lockers (relay logs pile up); kill -9 mysqld of the primary $p (coordinator $c, agent pid $a)"
+    sbx kill-mysqld "$p" KILL
     # shellcheck disable=SC2317
-    fencing_seen() { tail -n +"$since" "$RD/workload.log" | awk -v e="$e0" '$1 == "PRI" && $7 == e && $8 == 1 { f = 1 } END { exit !f }'; }
-    wait_until 15 fencing_seen
-    kill -STOP "$a"
-    event "SIGSTOP agent $c (coordinator) $(fencing_seen && echo "right after /primary got fencing" || echo "without seeing fencing in 15 s")"
+    waiting() { cand=$(gtid_waiting); }
+    if wait_until 20 waiting; then
+        kill -STOP "$a"
+        event "SIGSTOP agent $c (coordinator), waiting for $cand to apply its relay log (MASTER_GTID_WAIT in its processlist)"
+    else
+        kill -STOP "$a"
+        event "SIGSTOP agent $c (coordinator) without seeing its catch-up wait in 20 s"
+    fi
     if grep -q "coordinator: [a-z]*: $p -> .* at epoch" "$SB/$c/failoverd.log"; then
         echo "coordinator_stall: expected the stall to land mid-failover, but $c had already promoted: $(grep "coordinator: [a-z]*: $p -> " "$SB/$c/failoverd.log" | tail -n 1)" >>"$RD/extra.fail"
     fi
-    # Past the session timeout: the third node's agent becomes coordinator and finishes.
+    for n in $lockers; do
+        sql "$n" "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(90)'" 2>/dev/null |
+            while read -r id; do sql "$n" "KILL $id" 2>/dev/null; done
+    done
+    event "read locks released"
+    # Past the session timeout: another agent becomes coordinator and finishes.
     # shellcheck disable=SC2317
-    taken_over() { [ "$(st .coordinator)" = "$third" ] && failed_over; }
+    taken_over() { local k; k=$(st .coordinator); [ -n "$k" ] && [ "$k" != null ] && [ "$k" != "$c" ] && failed_over; }
     if wait_until 40 taken_over; then
-        event "$third is coordinator, $(primary) writable at epoch $(st .epoch); $c still stopped"
+        event "$(st .coordinator) is coordinator, $(primary) writable at epoch $(st .epoch) (was $e0); $c still stopped"
     else
-        event "no takeover by $third within 40 s (coordinator $(st .coordinator), primary $(primary))"
+        event "no takeover within 40 s (coordinator $(st .coordinator), primary $(primary))"
     fi
     sleep 1
     wake_real=$(date +%s.%N)
     kill -CONT "$a"
     event "SIGCONT agent $c"
     wake_iso=$(date -u -d "@$wake_real" +%Y-%m-%dT%H:%M:%S.%3NZ)
-    sbx start-mysqld "$p"; sbx start-agent "$p"
-    event "started mysqld and agent of $p"
+    sbx start-mysqld "$p"
+    event "started mysqld of $p"
     wait_until 30 settled
     sleep 1
     # What the woken coordinator did, from its log after the wake.
     awk -v w="$wake_iso" '$1 >= w' "$SB/$c/failoverd.log" >"$RD/woken.$c.log"
     local acts gave
-    acts=$(grep -E ": sql [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+:[0-9]+: |coordinator: (fencing|unfencing|catching|.* is delayed|could not put|cannot catch|stop IO thread|failsafe on: waiting|restart IO thread|history record|bootstrap: adopted|[a-z]+: .* -> .* at epoch)|hook (pre|post)_failover" "$RD/woken.$c.log")
+    acts=$(grep -E "coordinator: (fencing|unfencing|catching|.* is delayed|could not put|cannot catch|stop IO thread|failsafe on: waiting|restart IO thread|history record|bootstrap: adopted|[a-z]+: .* -> .* at epoch)|hook (pre|post)_failover" "$RD/woken.$c.log"
+        grep -E ": sql [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+:[0-9]+: " "$RD/woken.$c.log" | grep -vE ": sql [0-9.]+:[0-9]+: SELECT ")
     gave=$(grep -E "leadership not confirmed|session expired: dropping leadership|writing /primary failed" "$RD/woken.$c.log")
     event "woken coordinator $c: $(wc -l <"$RD/woken.$c.log") log lines after the wake; gave up: $(echo "${gave:-none}" | head -n 3 | sed 's/^[^ ]* [A-Z]* failoverd\[[a-z0-9]*\]: //' | tr '\n' '|')"
     [ -z "$acts" ] || echo "coordinator_stall: the woken coordinator $c acted after SIGCONT: $(echo "$acts" | head -n 3 | tr '\n' '|')" >>"$RD/extra.fail"
