@@ -178,6 +178,24 @@ read_only_sock() {
     echo "${out:-?}"
 }
 
+# start_ro_sampler: every ~100 ms a line "MS RO(node1) RO(node2) ..." into $SAMPLES
+# (default $SB/read_only.samples), each over the node's unix socket; stop_ro_sampler ends it.
+start_ro_sampler() {
+    SAMPLES=${SAMPLES:-$SB/read_only.samples}
+    (
+        while :; do
+            local line n
+            line=$(date +%s%3N)
+            for n in $NODES; do line="$line $(read_only_sock "$n")"; done
+            echo "$line" >>"$SAMPLES"
+            sleep 0.1
+        done
+    ) &
+    SAMPLER_PID=$!
+    on_exit "kill $SAMPLER_PID"
+}
+stop_ro_sampler() { kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; }
+
 # start_writer_at NODE FILE: start_writer at host_of NODE. A connect to a cut-off host gives up
 # after 2 s; an insert in flight at the cut waits (no OK, no row counted) until stop_writer, which
 # kills it with the loop: the client is the loop's own child, so nothing can acknowledge later.

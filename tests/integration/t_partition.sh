@@ -16,18 +16,7 @@ wait_for 40 "bootstrap settled" cluster_settled
 expect_eq "primary after bootstrap" node1 "$(st .primary)"
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 
-# Every ~100 ms: "MS RO(node1) RO(node2) RO(node3)", each over the node's unix socket.
-SAMPLES="$SB/read_only.samples"
-(
-    while :; do
-        line=$(date +%s%3N)
-        for n in $NODES; do line="$line $(read_only_sock "$n")"; done
-        echo "$line" >>"$SAMPLES"
-        sleep 0.1
-    done
-) &
-SAMPLER_PID=$!
-on_exit "kill $SAMPLER_PID"
+start_ro_sampler # "MS RO(node1) RO(node2) RO(node3)" every ~100 ms into $SAMPLES
 
 start_writer_at node1 "$SB/acked"
 sleep 2
@@ -66,8 +55,7 @@ else
 fi
 expect_eq "epoch" 2 "$(st .epoch)"
 sleep 1
-kill "$SAMPLER_PID" 2>/dev/null
-wait "$SAMPLER_PID" 2>/dev/null
+stop_ro_sampler
 
 # The read-only samples, from before the cut to after the rejoin.
 read -r n_samples split first_ro1 first_w before_ok unknown1 rw1_after <<<"$(awk -v cut="$t0_ms" '

@@ -25,15 +25,7 @@ restart_agent_on_zk node1 "$(host_of "$follower"):$(port_of "$follower")"
 expect_eq "ZooKeeper server of node1's agent" "$follower" "$("$SANDBOX" zk-server-of "$SB" node1)"
 expect_eq "read_only on node1 before the cut" 0 "$(read_only_sock node1)"
 
-SAMPLES="$SB/read_only.samples"
-( while :; do
-    line=$(date +%s%3N)
-    for n in $NODES; do line="$line $(read_only_sock "$n")"; done
-    echo "$line" >>"$SAMPLES"
-    sleep 0.1
-  done ) &
-SAMPLER_PID=$!
-on_exit "kill $SAMPLER_PID"
+start_ro_sampler
 sleep 1
 log "cut node1 off together with $follower (the follower its agent talks to; leader $leader)"
 t0_ms=$(($(date +%s%N) / 1000000))
@@ -42,7 +34,7 @@ wait_for 40 "a new primary at epoch 2" epoch_is 2
 new=$(st .primary)
 wait_for 15 "$new writable" state_is "$new" writable
 sleep 6 # past the follower's stale window (syncLimit x tickTime = 5 s)
-kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null
+stop_ro_sampler
 read -r split first_ro1 first_w rw1_after <<<"$(awk -v cut="$t0_ms" '
     NF == 4 && $1 >= cut {
         w = ($2 == "0") + ($3 == "0") + ($4 == "0")
