@@ -84,6 +84,8 @@ typedef struct primary_obs {
     int replicas_known;          /* replicas that should replicate from the primary */
     int replicas_reachable;      /* of those, how many the coordinator could query */
     int replicas_io_connected;   /* of the reachable, how many have an IO thread connected to it */
+    bool agent_gone;             /* the primary's agent is not registered (its session ended): one
+                                    failed probe is then enough, see detect_primary_loss() */
 } primary_obs_t;
 
 typedef enum {
@@ -95,6 +97,11 @@ typedef enum {
     DETECT_CONFIRMED_DEAD,     /* unreachable and no reachable replica connected: fail over */
 } detect_t;
 
+/* failure_threshold failed probes in a row, or one when the primary's agent is gone: its session
+ * ended, so ZooKeeper has not heard from that host for a whole session timeout (or the agent was
+ * stopped), which says more than probes 100 ms apart. A coordinator elected because it lost its
+ * predecessor together with the primary then confirms at its first probe instead of its third.
+ * The replicas must still agree (invariant 4): an agent dead alone changes nothing. */
 detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold);
 const char *detect_name(detect_t d);
 

@@ -62,7 +62,8 @@ static detect_t detect_now(ex_t *x)
 {
     const config_t *cfg = x->c->cfg;
     primary_obs_t o = {.primary_reachable = x->prim->reachable,
-                       .consecutive_failures = x->prim->reachable ? 0 : cfg->failure_threshold};
+                       .consecutive_failures = x->prim->reachable ? 0 : cfg->failure_threshold,
+                       .agent_gone = !x->prim->st};
     for (size_t i = 0; i < x->n; i++) {
         ex_node_t *r = &x->nodes[i];
         if (r == x->prim || !r->st) continue;

@@ -1064,8 +1064,10 @@ static int check_primary(coord_t *C, zsess_t *s)
     /* The replicas' word (an agent publishing that its IO thread went silent) often arrives
      * while we sit in that probe: judge by it now, not after yet another probe. */
     if (C->failures >= cfg->failure_threshold && watch_fired(C)) refresh(C, s);
-    primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures};
-    observe_replicas(C, p, &o, C->failures >= cfg->failure_threshold);
+    primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures,
+                       .agent_gone = !p->present};
+    int need = o.agent_gone ? 1 : cfg->failure_threshold;
+    observe_replicas(C, p, &o, C->failures >= need);
     detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
     if (d != DETECT_CONFIRMED_DEAD) {
         char msg[512];

@@ -252,7 +252,7 @@ detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
         return DETECT_INVALID;
     if (o->primary_reachable)
         return DETECT_HEALTHY;
-    if (o->consecutive_failures < failure_threshold)
+    if (o->consecutive_failures < (o->agent_gone ? 1 : failure_threshold))
         return DETECT_SUSPECT;
     /* Our own probe failing proves only that we cannot reach it; a failover needs a witness that
      * the replicas cannot either (invariant 4), or a partition would promote a second primary. */

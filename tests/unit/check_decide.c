@@ -384,25 +384,32 @@ static const struct {
     int threshold;
     detect_t want;
 } detect_rows[] = {
-    /* reachable, failures, known, reachable replicas, io connected */
-    {{true, 0, 2, 2, 2}, 3, DETECT_HEALTHY},
-    {{true, 0, 2, 0, 0}, 3, DETECT_HEALTHY},
-    {{false, 1, 2, 2, 0}, 3, DETECT_SUSPECT},
-    {{false, 2, 2, 2, 0}, 3, DETECT_SUSPECT},          /* one below the threshold */
-    {{false, 3, 2, 2, 0}, 3, DETECT_CONFIRMED_DEAD},   /* at the threshold */
-    {{false, 9, 2, 2, 0}, 3, DETECT_CONFIRMED_DEAD},
-    {{false, 3, 2, 1, 0}, 3, DETECT_CONFIRMED_DEAD},   /* one witness suffices */
-    {{false, 3, 2, 2, 1}, 3, DETECT_REPLICAS_DISAGREE},
-    {{false, 3, 2, 1, 1}, 3, DETECT_REPLICAS_DISAGREE},
-    {{false, 3, 2, 0, 0}, 3, DETECT_NO_WITNESS},
-    {{false, 3, 0, 0, 0}, 3, DETECT_NO_WITNESS},       /* no replicas at all */
-    {{false, 1, 2, 2, 0}, 1, DETECT_CONFIRMED_DEAD},
-    {{false, 0, 2, 2, 0}, 1, DETECT_SUSPECT},
-    {{false, 3, 2, 2, 0}, 0, DETECT_INVALID},          /* nonsense threshold */
-    {{false, -1, 2, 2, 0}, 3, DETECT_INVALID},
-    {{false, 3, 1, 2, 0}, 3, DETECT_INVALID},          /* more reachable than known */
-    {{false, 3, 2, 1, 2}, 3, DETECT_INVALID},          /* more connected than reachable */
-    {{false, 3, -1, 0, 0}, 3, DETECT_INVALID},
+    /* reachable, failures, known, reachable replicas, io connected, agent gone */
+    {{true, 0, 2, 2, 2, false}, 3, DETECT_HEALTHY},
+    {{true, 0, 2, 0, 0, false}, 3, DETECT_HEALTHY},
+    {{false, 1, 2, 2, 0, false}, 3, DETECT_SUSPECT},
+    {{false, 2, 2, 2, 0, false}, 3, DETECT_SUSPECT},          /* one below the threshold */
+    {{false, 3, 2, 2, 0, false}, 3, DETECT_CONFIRMED_DEAD},   /* at the threshold */
+    {{false, 9, 2, 2, 0, false}, 3, DETECT_CONFIRMED_DEAD},
+    {{false, 3, 2, 1, 0, false}, 3, DETECT_CONFIRMED_DEAD},   /* one witness suffices */
+    {{false, 3, 2, 2, 1, false}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 3, 2, 1, 1, false}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 3, 2, 0, 0, false}, 3, DETECT_NO_WITNESS},
+    {{false, 3, 0, 0, 0, false}, 3, DETECT_NO_WITNESS},       /* no replicas at all */
+    {{false, 1, 2, 2, 0, false}, 1, DETECT_CONFIRMED_DEAD},
+    {{false, 0, 2, 2, 0, false}, 1, DETECT_SUSPECT},
+    {{false, 3, 2, 2, 0, false}, 0, DETECT_INVALID},          /* nonsense threshold */
+    {{false, -1, 2, 2, 0, false}, 3, DETECT_INVALID},
+    {{false, 3, 1, 2, 0, false}, 3, DETECT_INVALID},          /* more reachable than known */
+    {{false, 3, 2, 1, 2, false}, 3, DETECT_INVALID},          /* more connected than reachable */
+    {{false, 3, -1, 0, 0, false}, 3, DETECT_INVALID},
+    /* the primary's agent gone (its session ended): one failed probe is enough, witnesses still rule */
+    {{false, 1, 2, 2, 0, true}, 3, DETECT_CONFIRMED_DEAD},
+    {{false, 0, 2, 2, 0, true}, 3, DETECT_SUSPECT},
+    {{false, 1, 2, 2, 1, true}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 1, 2, 0, 0, true}, 3, DETECT_NO_WITNESS},
+    {{true, 0, 2, 2, 2, true}, 3, DETECT_HEALTHY},
+    {{false, 1, 2, 2, 0, false}, 3, DETECT_SUSPECT},
 };
 
 START_TEST(test_detect)
