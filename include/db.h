@@ -160,5 +160,7 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
 int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
                    bool reset_slave_pos, char *buf, size_t len);
 int db_detach_sql(flavor_t f, char *buf, size_t len);
+/* The statement that stops the IO thread alone (STOP SLAVE IO_THREAD / STOP REPLICA IO_THREAD). */
+int db_stop_io_sql(flavor_t f, char *buf, size_t len);
 
 #endif

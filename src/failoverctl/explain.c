@@ -220,8 +220,13 @@ static json_t *plan_candidate(ex_t *x)
     add(a, "-- by the coordinator: apply everything received, 1 s per call, at most %d ms:",
         cfg->catchup_timeout_ms);
     add(a, "SELECT %s('%s', 1.000)", gtid_wait_fn(b->flavor), pos);
-    add(a, "-- by %s's agent, once /primary names it:", b->name);
-    add(a, "SELECT %s('%s', 1.000)", gtid_wait_fn(b->flavor),
+    add(a, "-- by %s's agent, once /primary names it: stop receiving, apply all it received, "
+        "detach:", b->name);
+    if (cfg->semi_sync)
+        add(a, "KILL <its IO thread's connection>  (semi-sync only: so the stop below does not "
+            "wait 2 s for a source that is cut off)");
+    if (db_stop_io_sql(b->flavor, sql, sizeof(sql)) == 0) add(a, "%s", sql);
+    add(a, "SELECT %s('<Gtid_IO_Pos once stopped; now %s>', 1.000)", gtid_wait_fn(b->flavor),
         b->probe.gtid_io_pos[0] ? b->probe.gtid_io_pos : b->probe.gtid_slave_pos);
     if (db_detach_sql(b->flavor, sql, sizeof(sql)) == 0) add_split(a, sql);
     add(a, "%s", read_only_sql(b->flavor, false));

@@ -809,6 +809,12 @@ int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+int db_stop_io_sql(flavor_t f, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s", sql_for(f)->stop_io);
+    return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
 int db_detach_sql(flavor_t f, char *buf, size_t len)
 {
     const flavor_sql_t *s = sql_for(f);

@@ -39,7 +39,7 @@ expect_match "the candidate" "A failover now would promote node4 \(epoch 1 -> 2\
 expect_match "the old primary's fence" "SET GLOBAL read_only=ON;" "$OUT"
 expect_match "the session a fence would kill" "KILL CONNECTION $sid;? +-- $APP_USER@" "$OUT"
 expect_match "the candidate's catch-up" "SELECT MASTER_GTID_WAIT\('$want', 1.000\);" "$OUT"
-expect_match "the candidate's detach" "STOP SLAVE;.*RESET SLAVE ALL;.*SET GLOBAL read_only=OFF;" "$(printf '%s' "$OUT" | tr '\n' ' ')"
+expect_match "the candidate's detach, in the agent's order" "STOP SLAVE IO_THREAD;.*SELECT MASTER_GTID_WAIT\('<Gtid_IO_Pos once stopped; now $want>', 1.000\);.*STOP SLAVE;.*RESET SLAVE ALL;.*SET GLOBAL read_only=OFF;" "$(printf '%s' "$OUT" | tr '\n' ' ')"
 expect_match "the repoint" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$NODE4_PORT, MASTER_USER='$REPL_USER', MASTER_PASSWORD='\*\*\*', MASTER_USE_GTID=slave_pos" "$OUT"
 expect_match "the old primary's rejoin" "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos;" "$OUT"
 expect_no_match "no password in the output" "$REPL_PASSWORD|failover-pass" "$OUT"
