@@ -656,16 +656,27 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     size_t n = 0;
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *c = &C->nodes[i];
-        if (c == old || !c->present) continue;
+        if (c == old) continue;
+        /* A replica whose agent is gone (killed, its host's ZooKeeper link down) may still hold
+         * what every other lacks: with semi-sync, it may be the one that acknowledged the last
+         * writes. It is never promoted (no agent would lift read_only), but it is observed, so
+         * the donor search and the semi-sync rule below see it. */
+        bool agentless = !c->present;
+        if (agentless && !c->host[0]) continue;
         bool up = probe_node(C, c);
-        if (observe_candidate(&obs[n], c->name, c->st.promotion, up ? &c->probe : NULL, err,
-                              sizeof(err)) != 0)
+        if (agentless && !up) continue;
+        if (observe_candidate(&obs[n], c->name, agentless ? PROMOTION_NEVER : c->st.promotion,
+                              up ? &c->probe : NULL, err, sizeof(err)) != 0)
             log_error("coordinator: %s answered a bad GTID position: %s", c->name, err);
         who[n++] = c;
     }
     candidate_verdict_t v[COORD_MAX_NODES];
     size_t order[COORD_MAX_NODES];
     size_t eligible = candidate_rank(obs, n, &old_pos, v, order);
+    for (size_t i = 0; i < n; i++)
+        if (!who[i]->present)
+            snprintf(v[i].reason, sizeof(v[i].reason), "no registered agent: never promoted, "
+                     "but a donor if it received the most");
     bool any = !rq->target || strcmp(rq->target, "*") == 0;
 
     /* 2b. The most advanced replica, eligible or not (a promotion=never one may hold the only

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Semi-sync: the only replica that acknowledged the last writes has lost its agent (kill -9; its
+# mysqld runs on). The primary's mysqld then dies. The replica left with an agent received less
+# (its IO thread was stopped), and is the only one that can be promoted. Before, the coordinator
+# looked only at nodes with a registered agent, promoted it as it was, and acknowledged rows were
+# lost (invariant 3). Now a reachable agent-less replica is observed too: never promoted, but a
+# donor, so the candidate first fetches what it lacks from it.
+source "$(dirname "$0")/lib.sh"
+
+sb_up --replicas 2 --semi-sync
+wait_for 40 "bootstrap settled" cluster_settled
+app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
+wait_for 20 "node3 acknowledging semi-sync" sql_is node3 "SELECT @@rpl_semi_sync_slave_enabled" 1
+
+log "kill -9 node3's agent (its mysqld keeps replicating and acknowledging)"
+"$SANDBOX" kill-agent "$SB" node3 KILL || fail "kill node3's agent"
+gone() { [ -z "$(st '.nodes[] | select(.name=="node3") | .name')" ]; }
+wait_for 15 "node3's registration gone (its session expired)" gone
+log "stop node2's IO thread: from now on only node3 receives, and acknowledges, writes"
+sql node2 "STOP SLAVE IO_THREAD" || fail "stop node2's IO thread"
+io_stopped() { slave_status node2 | grep -q "Slave_IO_Running: No"; }
+wait_for 5 "node2's IO thread stopped" io_stopped
+
+start_writer node1 "$SB/acked"
+sleep 3
+log "kill -9 mysqld on node1"
+"$SANDBOX" kill-mysqld "$SB" node1 KILL
+wait_for 40 "a new primary at epoch 2" epoch_is 2
+stop_writer
+expect_eq "new primary (the one with an agent)" node2 "$(st .primary)"
+wait_for 20 "node2 writable" state_is node2 writable
+n3=$(sql node3 "SELECT COUNT(*) FROM app.t")
+n2_before=$(grep -c . "$SB/acked")
+log "node3 holds $n3 rows; $n2_before acknowledged"
+every_acked_row_on node2 "$SB/acked"
+grep -q "catching node2 up to .* from node3" "$SB"/node*/failoverd.log ||
+    fail "coordinator log: expected 'catching node2 up to ... from node3', saw none"
+log "PASS"
