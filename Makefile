@@ -122,7 +122,7 @@ MIX ?=
 SEED ?=
 SCENARIOS ?=
 chaos: deps
-	$(MAKE) all $(BUILD)/chaos-workload
+	$(MAKE) all $(BUILD)/chaos-workload $(BUILD)/wallshift.so
 	tests/chaos/run $(if $(MIX),--mix $(MIX) $(if $(SEED),--seed $(SEED)),--rounds $(ROUNDS)) $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --build $(BUILD)
 
 install: all

@@ -9,6 +9,7 @@ CTL="$ROOT/failoverctl"
 export FAILOVERD="${FAILOVERD:-$ROOT/failoverd}"
 BUILD="${BUILD:-$ROOT/build}"
 WORKLOAD="${WORKLOAD:-$BUILD/chaos-workload}"
+export WALLSHIFT_LIB="${WALLSHIFT_LIB:-$BUILD/wallshift.so}" # the clock_step scenario's clocks
 
 # Conditions, each with a deadline, rather than fixed sleeps:
 WARMUP_S=${WARMUP_S:-3}      # at most this long for the writes before the fault: until the writer
