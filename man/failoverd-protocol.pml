@@ -1,215 +1,370 @@
 /* failoverd-protocol.pml -- a Promela model of failoverd's failover protocol (failoverd-protocol(7)),
- * checked by spin for "never two writable mysqld" and "no promotion before fence" (tests/model/run).
+ * checked by spin in `make check` (tests/model/run) for invariant 1, never two writable mysqld
+ * (asserted at every lift, the only step that makes a mysqld writable), and invariant 2, no
+ * promotion before the old primary is fenced (asserted at every promotion).
  *
- * What is modelled (each part names the code it stands for):
- *   - a ZooKeeper leader: sessions and their expiry, /primary {name, epoch, fencing}, the nodes'
- *     registrations with fence_ack; and one follower F that can be cut off together with a host
- *     and then answers plain reads from its stale local state (issue 10, case 2);
- *   - three hosts, each a mysqld (alive, read_only, stalled, IO thread source/running) and its agent
- *     (src/failoverd/session.c, local.c): heartbeat, fencing deadline, /primary belief, fence,
- *     fence_ack, lift, repoint, the failsafe round trip (issue 10, case 1);
- *   - a coordinator (src/failoverd/coord.c move_steps): fence flag, wait for the ack or the old
- *     session's expiry, with failsafe: stop reachable IO threads and outwait the evidence, promote;
- *   - faults, any number, in any order: a host partitioned (optionally with F), heal, mysqld
- *     crash/restart, SIGSTOP/SIGCONT of mysqld, agent crash (restarted by systemd), coordinator
- *     crash (its move state is lost, ZooKeeper's is kept), ZooKeeper losing its quorum and back.
- * Time is a discrete clock: the process `clock` ticks and every timer is a countdown, so the state
- * space is finite and the search covers unbounded runs. T = 4 ticks session timeout, deadline T/2.
+ * What is modelled, and the code each part stands for:
+ *   - the ZooKeeper leader: sessions, expired T after the last touch it ordered; /primary
+ *     {name, epoch, fencing} and its version; the registrations nodes/NAME (ephemeral, owned by
+ *     one session, carrying fence_ack and the /primary version it answers); quorum loss; and a
+ *     follower F that can be cut off together with a host and then answers that host's plain
+ *     reads from its frozen state, but no sync (A10; issue 10, case 2);
+ *   - three hosts, each a mysqld (alive, read_only, SIGSTOPped, replication source) and its agent:
+ *     session.c (heartbeat sync, fencing deadline, expiry, new session), local.c local_iteration()
+ *     and reconcile() (read /primary, fence-or-kill, lift, repoint, fence_ack), fencer_main(),
+ *     decide.c writable_decision(), failsafe.c (round trip, vouch hold), lease.c (a restarted
+ *     agent keeps its predecessor's deadline);
+ *   - the coordinator (coord.c check_primary, move_steps, move_primary), run by the agent of one of
+ *     the hosts, chosen by an election among the agents whose session is alive: each of its
+ *     ZooKeeper operations needs its own host to reach the leader and its session to be alive
+ *     there (guarded writes, leader_confirmed()); its MySQL side effects (probes, stopping IO
+ *     threads) reach only the hosts its host can reach; it dies with its agent or its session;
+ *   - faults, at most MAXF per run, in any order: one host cut off (from the ZooKeeper ensemble
+ *     only, or from everything; with or without F), a mysqld crash, a SIGSTOP of mysqld, an agent
+ *     crash (restarted at once by systemd), ZooKeeper losing its quorum. Recoveries are free:
+ *     heal, mysqld restarted read-only (A3), SIGCONT, quorum back.
  *
- * Switches: -DBUG_FOLLOWER_HEARTBEAT (the heartbeat is a plain read a cut-off follower answers),
- * -DBUG_LINGERING_EVIDENCE (failsafe evidence = the primary's Binlog Dump threads), -DFAILSAFE=0,
- * -DBUG_BELIEF_GRACE (today's fencer trigger, see obliged()), -DMAXF=n (fault budget), -DREACH_EPOCH3
- * (asserts epoch never reaches 3: spin must refute it, proving the depth covers two failovers).
+ * Time is a discrete clock (proctype clock): every timer is a countdown, so the state space is
+ * finite and a search can be exhaustive. The leader expires a session T = 3 ticks after the last
+ * touch it ordered; the agent's deadline is HALF = 2 ticks after its last answered sync was sent,
+ * so one tick is the margin for the fence: the clock does not tick while a fencer has work
+ * (fwork). Failsafe evidence lives TTL = 1 tick from its round's send; the coordinator's lapse
+ * wait and a replica's vouch hold are LAPSE = 2 ticks (the evidence, then the fence).
+ *
+ * Where the model is stricter than the code, these are assumptions (failoverd-protocol(7),
+ * ASSUMPTIONS): a fence, or the kill it escalates to, completes within the margin (A1, A5); an
+ * agent that reaches the leader has a heartbeat answered every tick (heartbeats come every T/8),
+ * so a session lapses only through a fault; a restarted agent's first probe comes within the tick
+ * (lease.c: its fencer acts on the first probe that sees mysqld writable); the coordinator reads
+ * what the leader has (ZooKeeper's order per client: its reads follow its own writes).
+ * Everywhere else the model lets more happen than the code does (which is sound for safety):
+ * the coordinator may start a move at any time (every false detection, every switchover); an
+ * agent may act on an old /primary read at any time, and its publications lag; a replica vouches
+ * on its configured source whatever its IO thread and mysqld do (its probe may be 2C old), and
+ * epochs are not compared; the fencer fences whenever mysqld is writable, and a deposed
+ * coordinator's last IO thread restart is ignored (the vouch does not look at IO threads).
+ * Not modelled: the frozen host of A4 (a known gap), two hosts cut off at once, delayed rather
+ * than cut links, GTIDs and semi-sync (invariant 3), detection itself (invariant 4).
+ *
+ * Switches (tests/model/run):
+ *   -DMAXF=n         fault budget (1: the exhaustive checks);
+ *   -DFAILSAFE=0     failsafe = off;
+ *   -DREACH_EPOCH3   asserts that epoch 3 is never reached: spin must refute it, showing that the
+ *                    search covers two failovers;
+ *   -DINV1_ONLY      only invariant 1 (so a bug variant's trail goes on to two writable mysqld);
+ *   -DREG_FIX        NOT IN THE CODE YET: a registration vanishes only when the session that made
+ *                    it expires (a restarted agent resumes its predecessor's session instead of
+ *                    deleting nodes/NAME and registering a new one), and an agent acts on /primary
+ *                    only once its registration of this session exists. Without it (the code as
+ *                    it is), spin finds two writable mysqld with one fault: the coordinator's
+ *                    fenced_ack() takes an absent registration for a fence, but a restarted agent
+ *                    deletes its predecessor's (local.c ensure_registered()) and an agent in a new
+ *                    session lifts read_only before it registers (local_iteration()), so the
+ *                    registration can be absent while mysqld is writable.
+ *   bug variants, each one of today's fixes removed:
+ *   -DBUG_FOLLOWER_HEARTBEAT  the heartbeat is a plain read, which a cut-off follower answers;
+ *   -DBUG_LINGERING_EVIDENCE  failsafe evidence = the primary's Binlog Dump threads;
+ *   -DBUG_RESTART_GRACE       a restarted agent's first deadline is its start + T/2.
  */
 
 #define N      3        /* hosts 0..2; host 0 starts as primary */
 #define NONE   3        /* no node / no partition / no belief */
-#define T      4        /* session timeout granted by ZooKeeper, in ticks */
-#define HALF   2        /* fence_deadline_ms(): send time + T/2 */
-#define TTL    2        /* failsafe_evidence_ttl_ms() */
-#define MARGIN 1        /* one tick: the time a fence itself takes (see the vouch hold and lapse wait) */
+#define T      3        /* session timeout at the leader, in ticks */
+#define HALF   2        /* fence_deadline_ms(): send time + T/2: one tick before expiry */
+#define TTL    1        /* failsafe_evidence_ttl_ms() */
+#define LAPSE  2        /* failsafe_lapse_wait_ms(): TTL + re-check + fence budget + margin */
 #define MAXE   3        /* epochs 1..3: two failovers */
 #ifndef MAXF
-#define MAXF   3        /* fault budget: injected faults per run (recoveries are free) */
+#define MAXF   1
 #endif
 #ifndef FAILSAFE
 #define FAILSAFE 1
 #endif
 
-/* ---- ZooKeeper leader (A6: linearizable, expires a session no earlier than T after its last
- * touch; during a quorum loss nothing is written or expired, and a new leader restarts every
- * session's timeout) ------------------------------------------------------------------------- */
-bit  zkdown;            /* no quorum: leader election or ensemble down */
-byte pname = 0;         /* /primary name */
-byte pepoch = 1;        /* /primary epoch */
-bit  pfencing;          /* /primary fencing flag (coord.c set_fencing) */
-bit  zs[N];             /* node i's session alive at the leader = its registration nodes/i exists */
-byte zexp[N];           /* ticks before the leader may expire it (countdown from T at each touch) */
+/* ---- ZooKeeper leader (A6: linearizable; a session expires no earlier than T after the last
+ * touch; with no quorum nothing is written or expired, and a new leader restarts every session's
+ * timeout) ------------------------------------------------------------------------------------ */
+bit  zkdown;            /* no quorum */
+byte pname = 0;         /* /primary: name */
+byte pepoch = 1;        /* /primary: epoch */
+bit  pfencing;          /* /primary: fencing flag */
+bit  zs[N];             /* the agent's current session is alive at the leader */
+byte zexp[N];           /* ticks before the leader may expire it */
+bit  zoa[N];            /* an older session of this node (its agent crashed) is still alive */
+byte zold[N];           /* ticks before the leader may expire that one */
+byte reg[N];            /* registration nodes/i: 0 absent, 1 owned by the current session, 2 by the
+                         * older session (a restarted agent deletes it, then creates its own) */
 bit  ack[N];            /* nodes/i says fence_ack */
-bit  ackcur[N];         /* ... for the /primary version now current (the ack names the version it
-                         * answers; every write of /primary makes older acks stale) */
+bit  ackcur[N];         /* ... naming the /primary version now current (every write of /primary
+                         * makes older acknowledgements stale: G4) */
 
 /* ---- network: at most one host cut off at a time, possibly together with follower F -------- */
 byte iso = NONE;        /* the isolated host */
-bit  fcut;              /* F is on the isolated side, cut from the leader */
+bit  hcut;              /* ... from the other hosts too (else from the ZooKeeper ensemble only) */
+bit  fcut;              /* F is on the isolated side: it answers plain reads from what it had */
+byte fpn;               /* F's /primary name and fencing flag, frozen at the cut */
+bit  fpf;
 
 /* ---- mysqld ---------------------------------------------------------------------------------- */
 bit  alive[N];
-bit  ro[N];             /* read_only (a dead mysqld restarts read-only: A3, the start hook) */
-bit  stalled[N];        /* SIGSTOPped: SET read_only blocks, pending commits land when continued */
-byte src[N];            /* IO thread's configured source, NONE = not a replica */
-bit  iorun[N];            /* IO thread running */
+bit  ro[N];             /* read_only (a restarted mysqld is read-only: A3) */
+bit  stalled[N];        /* SIGSTOPped: SET read_only blocks, so the fence escalates to the kill */
+byte src[N];            /* replication source, NONE = not a replica */
+#ifdef BUG_LINGERING_EVIDENCE
+bit  iorun[N];          /* IO thread running: only the Binlog Dump evidence of this variant looks
+                         * at it (a vouch takes it from the replica's last probe, which may predate
+                         * the coordinator's STOP SLAVE, so the model does not look at it there) */
+#define setio(i, v)    iorun[i] = v
+#else
+#define setio(i, v)    skip
+#endif
 
 /* ---- agents ---------------------------------------------------------------------------------- */
-bit  hasS[N];           /* the agent holds a session handle it believes in */
-byte dl[N];             /* ticks left before its fencing deadline (0 = passed: fencer acts) */
-byte bname[N];          /* /primary as last read in this session; NONE = not read */
+bit  hasS[N];           /* the agent holds a session (after an expiry it noticed, or a restart:
+                         * none until it reaches the leader) */
+byte dl[N];             /* ticks before its fencing deadline; 0 = passed (on_fence_timer ran) */
+byte bname[N];          /* /primary as read in this session (local.c L->desired); NONE: none */
 bit  bfenc[N];
-bit  bcur[N];           /* that read saw the current /primary version */
+bit  bcur[N];           /* that read saw the /primary version now current */
+byte rx[N];             /* bit mask: the nodes registered at that read (failsafe's peers) */
 byte ev[N];             /* ticks left of its failsafe evidence */
-byte vh[N];             /* vouch hold: ticks before it may become writable */
+byte vh[N];             /* vouch hold: ticks before it may be made writable (vouched_until_ms) */
+bit  ef[N];             /* episode_fenced */
+bit  fl[N];             /* the fencer is in its 100 ms re-check loop (failsafe kept it writable) */
+bit  fq[N];             /* a fence request (session_expired) not handled yet: at once by a sleeping
+                         * fencer, on leaving its loop by a looping one */
 #ifdef BUG_LINGERING_EVIDENCE
 bit  linger[N*N];       /* linger[k*N+j]: k still shows a Binlog Dump thread of j over a dead link */
 #endif
 
-/* ---- coordinator (coord.c move_steps) -------------------------------------------------------- */
-#define C_IDLE    0
-#define C_FENCING 1     /* step 1: fencing=true written, waiting for the ack or the expiry */
-#define C_LAPSE   2     /* step 2: IO threads stopped, outwaiting failsafe evidence */
-#define C_READY   3     /* fenced: may promote */
-byte cphase = C_IDLE;
+/* ---- coordinator ------------------------------------------------------------------------------ */
+#define C_DEAD    0     /* no coordinator: the last one died or was deposed; an election follows */
+#define C_IDLE    1
+#define C_FENCING 2     /* step 1: fencing=true written, waiting for the ack or the absence */
+#define C_LAPSE   3     /* step 2: IO threads stopped, outwaiting failsafe evidence */
+#define C_READY   4     /* may promote */
+byte cphase = C_DEAD;
+byte ch;                /* the coordinator's host (meaningless while C_DEAD) */
 byte cold;              /* the node being moved away from */
+bit  cplan;             /* planned (switchover): no lapse wait (move_steps: !rq->planned) */
 byte cw;                /* lapse wait countdown */
-bit  cexp;              /* this move saw the old session expired at the leader */
 
-byte nf = MAXF;         /* faults left to inject */
-byte k, j;              /* loop indices; always N between steps */
+byte nf = MAXF;         /* faults left */
+byte k;                 /* loop index; N between steps */
 
 #define writable(i)    (alive[i] && !ro[i])
-#define link(a,b)      (iso == NONE || (iso != (a) && iso != (b)))
+#define link(a,b)      (iso == NONE || !hcut || (iso != (a) && iso != (b)))
 #define reachL(i)      (!zkdown && iso != (i))          /* leader-ordered ops possible */
 #define viaF(i)        (iso == (i) && fcut)             /* only the stale follower answers */
-#define live(i)        (hasS[i] && dl[i] > 0)           /* session_alive in agent.h */
-#define connected(a,b) (iorun[a] && src[a] == (b) && alive[b] && link(a,b))
-#define held(i)        (FAILSAFE && ev[i] > 0)
-/* The agent's duty (local.c fencer_main, reconcile): a writable mysqld needs a live session AND a
- * /primary read in this session naming it without fencing, or valid failsafe evidence; without
- * either it is fenced at once. Time may not advance past that: A5, the fence (or the kill it
- * escalates to) completes within the margin; it is modelled as done before the next tick.
- * -DBUG_BELIEF_GRACE is today's code: only the deadline wakes the fencer, so a restarted agent,
- * or one with a new session and no /primary read yet, leaves mysqld as it is (G2's grace, G8). */
-#define justified(i)   ((live(i) && bname[i] == i && !bfenc[i]) || held(i))
-#ifdef BUG_BELIEF_GRACE
-#define obliged(i)     (writable(i) && dl[i] == 0 && !held(i))
+#define live(i)        (hasS[i] && dl[i] > 0)           /* session_alive */
+#define held(i)        (FAILSAFE && ev[i] > 0)          /* valid failsafe evidence */
+#define bdes(i)        (bname[i] == (i) && !bfenc[i])   /* is_desired_primary */
+#define indoubt(i)     (!hasS[i] || dl[i] < HALF)       /* zk_in_doubt(): no sync answered lately */
+/* writable_decision() says fence (rules 2-6; rule 1, diverged, is not modelled). */
+#define dfence(i, des) (!(des) || ef[i] || (!live(i) && !held(i)))
+/* The coordinator's ZooKeeper operations: its session alive at the leader, reachable. */
+#define cok            (cphase != C_DEAD && zs[ch] && reachL(ch))
+#ifdef REG_FIX
+#define regok(i)       (reg[i] == 1)    /* acts on /primary only once registered in this session */
 #else
-#define obliged(i)     (writable(i) && !justified(i))
+#define regok(i)       true
 #endif
+/* A move ends (its state is reset, so that states differ only in what matters). */
+#define cidle()        cphase = C_IDLE; cold = 0; cplan = 0; cw = 0
+#define cdead()        cphase = C_DEAD; ch = 0; cold = 0; cplan = 0; cw = 0
+#define answers(i)     (link(ch, i) && alive[i] && !stalled[i])   /* its probe of mysqld i */
 
-/* Every write of /primary bumps its version: beliefs and acks read or written before are stale. */
+/* The fencer (local.c fencer_main) has work before the next tick: asleep, with a request
+ * (session_expired) or a passed deadline and mysqld writable (on_fence_timer, or
+ * local_iteration()'s check of a writable mysqld after a passed deadline: a restarted agent);
+ * in its loop, the session is live again or writable_decision() says fence. */
+#define fwork(i)       ((!fl[i] && (fq[i] || (dl[i] == 0 && writable(i)))) || \
+                        (fl[i] && (live(i) || dfence(i, 1))))
+
+/* Every write of /primary bumps its version: beliefs and acknowledgements before it are stale. */
 #define pwrite()       for (k : 0 .. N-1) { bcur[k] = 0; ackcur[k] = 0 }
 
 #define dec(x)         if :: x > 0 -> x-- :: else -> skip fi
 
-/* Invariant 1 (DESIGN.md): never two writable mysqld. Spin runs this in every reachable state. */
-proctype monitor()
+/* fence_or_kill(): SET read_only, or SIGKILL when it cannot take effect (a stalled mysqld);
+ * episode_fenced when the session is not live. */
+#define fence(i)       if :: stalled[i] -> alive[i] = 0; stalled[i] = 0 \
+                          :: else -> ro[i] = 1 fi; \
+                       if :: !live(i) -> ef[i] = 1 :: else -> skip fi
+
+/* Invariant 1 (DESIGN.md): never two writable mysqld. Only a lift makes a mysqld writable (a
+ * restarted one is read-only: A3), so it is checked at every lift. */
+#define lift(i)        assert(!writable((i + 1) % N) && !writable((i + 2) % N)); ro[i] = 0
+
+/* The leader expires a session: its ephemerals go (the registration, if it still owns it; the
+ * coordinator's election znode, which deposes it). */
+inline expire(i)
 {
-    assert(!(writable(0) && writable(1)) && !(writable(0) && writable(2)) &&
-           !(writable(1) && writable(2)))
+    zs[i] = 0;
+    if :: reg[i] == 1 -> reg[i] = 0; ack[i] = 0; ackcur[i] = 0 :: else -> skip fi;
+    if :: ch == i -> cdead() :: else -> skip fi
+}
+inline expire_old(i)
+{
+    zoa[i] = 0;
+    if :: reg[i] == 2 -> reg[i] = 0; ack[i] = 0; ackcur[i] = 0 :: else -> skip fi
 }
 
+/* One tick: every countdown moves; the leader expires the sessions whose time is up; every agent
+ * that reaches the leader has its heartbeat answered (heartbeats come every T/8, several per
+ * tick, so a session lapses only through a fault: a partition, a quorum loss, an agent crash).
+ * The clock waits while a fencer has work (fwork): the fence completes within the margin. */
 proctype clock()
 {
     do
-    :: atomic { !obliged(0) && !obliged(1) && !obliged(2) ->
+    :: d_step { !fwork(0) && !fwork(1) && !fwork(2) ->
            for (k : 0 .. N-1) {
                dec(dl[k]); dec(ev[k]); dec(vh[k]);
-               if :: !zkdown -> dec(zexp[k]) :: else -> skip fi
+               if
+               :: !zkdown ->
+                   dec(zexp[k]); dec(zold[k]);
+                   if :: zs[k] && zexp[k] == 0 -> expire(k) :: else -> skip fi;
+                   if :: zoa[k] && zold[k] == 0 -> expire_old(k) :: else -> skip fi
+               :: else -> skip
+               fi;
+               /* session.c on_heartbeat: a sync (zoo_async), ordered by the leader, which
+                * touches the session; deadline = its send time + T/2. */
+               if
+               :: hasS[k] && zs[k] && reachL(k) -> zexp[k] = T; dl[k] = HALF
+#ifdef BUG_FOLLOWER_HEARTBEAT
+               /* Old session.c: zoo_aexists("/"), answered by a follower cut off from the
+                * leader from its own state: the deadline moves although the leader never
+                * heard of it (issue 10, case 2). */
+               :: hasS[k] && viaF(k) -> dl[k] = HALF
+#endif
+               :: else -> skip
+               fi
            }
-           dec(cw) }
-    od
-}
-
-/* The ZooKeeper leader expires a session once T has passed since its last touch. */
-proctype zkleader()
-{
-    do
-    :: atomic { !zkdown && zs[0] && zexp[0] == 0 -> zs[0] = 0; ack[0] = 0; ackcur[0] = 0 }
-    :: atomic { !zkdown && zs[1] && zexp[1] == 0 -> zs[1] = 0; ack[1] = 0; ackcur[1] = 0 }
-    :: atomic { !zkdown && zs[2] && zexp[2] == 0 -> zs[2] = 0; ack[2] = 0; ackcur[2] = 0 }
+           dec(cw); k = N }
     od
 }
 
 proctype agent(byte i)
 {
     do
-    /* session.c on_heartbeat/on_wake. Fixed: zoo_async (sync) then a read, ordered by the
-     * leader, which touches the session; deadline = send time + T/2. Send, touch and answer are
-     * one step: the leader seeing it no sooner than it was sent is the worst case for the margin. */
-    :: atomic { hasS[i] && zs[i] && reachL(i) -> zexp[i] = T; dl[i] = HALF }
-#ifdef BUG_FOLLOWER_HEARTBEAT
-    /* Old session.c: zoo_aexists("/") answered by a follower cut off from the leader, from its
-     * local state: the deadline moves although the leader never heard of it (issue 10, case 2). */
-    :: atomic { hasS[i] && viaF(i) -> dl[i] = HALF }
-#endif
-    /* session.c session_expired(): drop leadership and belief, fence now (not desired primary). */
+    /* session_expired(), noticed on reaching the leader, and new_session(): leadership and the
+     * /primary belief end with the session; the fencer is asked to act (fence_requested) and
+     * reads is_desired_primary when it wakes: a fencer in its loop sees it only on leaving it.
+     * The new session syncs at once (live), but has no belief until it reads. */
     :: atomic { hasS[i] && !zs[i] && reachL(i) ->
-           hasS[i] = 0; bname[i] = NONE; bfenc[i] = 0; bcur[i] = 0; dl[i] = 0; ev[i] = 0 }
-    /* session.c new_session(): a new session, no belief until it has synced and read. The model
-     * keeps one registration per node, so the new one waits until the old one has expired. */
-    :: atomic { !hasS[i] && !zs[i] && reachL(i) ->
-           zs[i] = 1; zexp[i] = T; ack[i] = 0; ackcur[i] = 0; hasS[i] = 1; dl[i] = HALF;
-           bname[i] = NONE; bfenc[i] = 0; bcur[i] = 0 }
-    /* local.c read_desired(): sync then read /primary (leader-ordered). */
-    :: atomic { hasS[i] && zs[i] && reachL(i) -> bname[i] = pname; bfenc[i] = pfencing;
-           bcur[i] = 1 }
-    /* local.c reconcile/fence_local and fencer_main: fence when /primary names another node or
-     * names this one with fencing, or the deadline passed without failsafe evidence. Fence-or-kill:
-     * a stalled mysqld cannot take SET read_only; at fence_timeout_ms the agent SIGKILLs it. */
-    :: atomic { writable(i) &&
-                (obliged(i) || (bname[i] != NONE && (bname[i] != i || bfenc[i]))) ->
-           if :: !stalled[i] -> ro[i] = 1
-              :: else -> alive[i] = 0; stalled[i] = 0
+           bname[i] = NONE; bfenc[i] = 0; bcur[i] = 0; rx[i] = 0; fq[i] = 1;
+           zs[i] = 1; zexp[i] = T; dl[i] = HALF }
+#ifdef REG_FIX
+    /* A restarted agent resumes its predecessor's session (saved id and password). */
+    :: atomic { !hasS[i] && zs[i] && reachL(i) -> hasS[i] = 1; zexp[i] = T; dl[i] = HALF }
+    :: atomic { !hasS[i] && !zs[i] && reachL(i) -> hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
+#else
+    /* A restarted agent opens a new session (ensure_registered() then replaces the registration
+     * its predecessor's session still holds). */
+    :: atomic { !hasS[i] && reachL(i) -> hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
+#endif
+    /* ensure_registered(): create nodes/i; one held by an older session of this node is deleted
+     * first (two operations: between them the coordinator finds no registration). In the code it
+     * comes after the iteration's read and reconcile; the model lets it come at any time. */
+    :: atomic { hasS[i] && zs[i] && reachL(i) && reg[i] != 1 ->
+           if
+           :: reg[i] == 2 -> reg[i] = 0; ack[i] = 0; ackcur[i] = 0
+           :: reg[i] == 0 -> reg[i] = 1; ack[i] = 0; ackcur[i] = 0
            fi }
-    /* The acknowledgement: published only after read_only was SEEN on, or mysqld seen gone, and
-     * naming the /primary version it answers (republished when it read a newer one). */
-    :: atomic { hasS[i] && zs[i] && reachL(i) && bname[i] == i && bfenc[i] && !writable(i) &&
-                !(ack[i] && ackcur[i] == bcur[i]) -> ack[i] = 1; ackcur[i] = bcur[i] }
-    :: atomic { hasS[i] && zs[i] && reachL(i) && ack[i] && !(bname[i] == i && bfenc[i]) ->
-           ack[i] = 0 }
-    /* local.c reconcile(), promotion: detach, then lift, only with a live session, a /primary read
-     * in this session naming this node without fencing, and no vouch hold. As in the code, the
-     * withdrawal of fence_ack is published after the lift: the versioned ack makes that safe (G4). Failsafe never lifts: once fenced in a session-loss episode, only
-     * a live session and a fresh /primary naming this node lift again. */
-    :: atomic { live(i) && bname[i] == i && !bfenc[i] && vh[i] == 0 && alive[i] &&
-                !stalled[i] && ro[i] -> src[i] = NONE; iorun[i] = 0; ro[i] = 0 }
-    /* local.c reconcile(): a replica follows /primary; replicas hold still while it is fencing. */
-    :: atomic { bname[i] != NONE && bname[i] != i && !bfenc[i] && alive[i] &&
-                !(src[i] == bname[i] && iorun[i]) -> src[i] = bname[i]; iorun[i] = 1 }
+    /* local_iteration(): re-read /primary and the registrations (the first read of a session
+     * after a sync; a later one is a plain read, which a cut-off follower F answers from its
+     * state), end_fence_episode() once live and read; then reconcile() on that belief. */
+    :: atomic { true ->
+           if
+           :: hasS[i] && zs[i] && reachL(i) && regok(i) ->
+               bname[i] = pname; bfenc[i] = pfencing; bcur[i] = 1;
+               rx[i] = (reg[0] != 0) + 2 * (reg[1] != 0) + 4 * (reg[2] != 0);
+               if :: live(i) -> ef[i] = 0 :: else -> skip fi
+           :: hasS[i] && viaF(i) && bname[i] != NONE && regok(i) ->
+               bname[i] = fpn; bfenc[i] = fpf; bcur[i] = 0;
+               if :: live(i) -> ef[i] = 0 :: else -> skip fi
+           :: true -> skip     /* no re-read (no watch fired yet): reconcile on the belief it has */
+           fi;
+           if
+           :: bname[i] == i && bfenc[i] ->
+               /* answer_fence_request(): fence-or-kill, even when the probe failed (a stalled
+                * mysqld is killed, read-only or not). */
+               if :: alive[i] && (!ro[i] || stalled[i]) -> fence(i) :: else -> skip fi
+           :: bname[i] != NONE && bname[i] != i && alive[i] && !stalled[i] ->
+               /* Another node named: fence; then follow it (replicas hold still while it has
+                * fencing; one already pointed at it is left alone, IO thread running or not: G7). */
+               if :: !ro[i] -> fence(i) :: else -> skip fi;
+               if :: (!bfenc[i] || src[i] == NONE) && src[i] != bname[i] ->
+                      src[i] = bname[i]; setio(i, 1)
+                  :: else -> skip fi
+           :: bdes(i) && alive[i] && !stalled[i] ->
+               /* Named without fencing: writable_decision() (fenced in this episode, or no
+                * live session and no evidence: fence); if it allows, detach, and once the vouch
+                * hold is over lift read_only. */
+               if
+               :: dfence(i, 1) -> if :: !ro[i] -> fence(i) :: else -> skip fi
+               :: else -> src[i] = NONE; setio(i, 0);
+                          if :: vh[i] == 0 && ro[i] -> lift(i) :: else -> skip fi
+               fi
+           :: else -> skip      /* no /primary read in this session: change nothing */
+           fi }
+    /* publish(): fence_ack, only once the fence took effect (read_only seen, or mysqld gone),
+     * naming the /primary version it answers; withdrawn once no longer asked. A publication can
+     * lag behind the state it reports (it is its own step). */
+    :: atomic { hasS[i] && zs[i] && reachL(i) && reg[i] == 1 && bname[i] == i && bfenc[i] &&
+                !writable(i) && !stalled[i] && !(ack[i] && ackcur[i] == bcur[i]) ->
+           ack[i] = 1; ackcur[i] = bcur[i] }
+    :: atomic { hasS[i] && zs[i] && reachL(i) && reg[i] == 1 && ack[i] &&
+                !(bname[i] == i && bfenc[i]) -> ack[i] = 0; ackcur[i] = 0 }
+    /* fencer_main(): see fwork(). Woken by a request (expiry) or a passed deadline with mysqld
+     * writable, it applies writable_decision() with is_desired_primary as it is then; if failsafe
+     * allows, it loops every 100 ms on that decision until the session is live again (then it
+     * handles a request that came meanwhile) or the decision says fence. */
+    :: atomic { fwork(i) ->
+           if
+           :: !fl[i] ->
+               fq[i] = 0;
+               if :: dfence(i, bdes(i)) -> if :: writable(i) -> fence(i) :: else -> skip fi
+                  :: else -> if :: !live(i) -> fl[i] = 1 :: else -> skip fi
+               fi
+           :: fl[i] && live(i) -> fl[i] = 0
+           :: fl[i] && !live(i) && dfence(i, 1) ->
+               fl[i] = 0; fq[i] = 0;
+               if :: writable(i) -> fence(i) :: else -> ef[i] = 1 fi
+           fi }
 #ifndef BUG_LINGERING_EVIDENCE
-    /* Failsafe (fixed, Patroni's rule): a round trip from this agent to every replica; each says
-     * yes only if its IO thread is connected to this node now AND its own agent lost ZooKeeper
-     * too, and then holds itself from becoming writable for TTL (+ the fence margin). Valid for
-     * TTL from the send time; one step = the answer arriving at once, the worst case for both. */
-    :: atomic { FAILSAFE && writable(i) && dl[i] == 0 ->
+    /* failsafe.c failsafe_round(), while ZooKeeper is in doubt and this node is the desired
+     * primary not fenced in this episode: every peer registered at its last read must vouch
+     * (failsafe_vouch(): reachable over HTTP, ZooKeeper in doubt for it too, /primary as it last
+     * read it names the asker, mysqld answering, replicating from the asker). The replica judges
+     * its IO thread by its last probe, which may predate the coordinator's STOP SLAVE: so the
+     * model does not look at iorun here (an over-approximation). A peer that vouches holds itself
+     * from being made writable for the lapse wait. Evidence lives TTL from the send; one refusal
+     * ends it. Send and answers are one step, the worst case for both. */
+    :: atomic { FAILSAFE && bdes(i) && !ef[i] && indoubt(i) && rx[i] != 0 ->
            ev[i] = TTL;
            for (k : 0 .. N-1) {
                if
-               :: k != i && link(i, k) && connected(k, i) && !live(k) -> vh[k] = TTL + MARGIN
-               :: k != i && !(link(i, k) && connected(k, i) && !live(k)) -> ev[i] = 0
+               :: k != i && (rx[i] & (1 << k)) && ev[i] > 0 ->
+                   if
+                   :: link(i, k) && indoubt(k) && bname[k] == i && src[k] == i -> vh[k] = LAPSE
+                   :: else -> ev[i] = 0
+                   fi
                :: else -> skip
                fi
-           } }
+           }
+           if :: rx[i] == (1 << i) -> ev[i] = 0 :: else -> skip fi; k = N }
 #else
     /* Old local.c update_evidence(): "every expected replica has a Binlog Dump thread here", as
-     * this mysqld sees it; a thread lingers on a dead link (issue 10, case 1). */
-    :: atomic { FAILSAFE && writable(i) && dl[i] == 0 ->
+     * this mysqld sees it; a thread lingers on a dead link (issue 10, case 1). No vouch hold. */
+    :: atomic { FAILSAFE && bdes(i) && !ef[i] && indoubt(i) && writable(i) ->
            ev[i] = TTL;
            for (k : 0 .. N-1) {
                if
-               :: k != i && !connected(k, i) && !linger[i*N+k] -> ev[i] = 0
+               :: k != i && !(iorun[k] && src[k] == i && link(i, k)) && !linger[i*N+k] -> ev[i] = 0
                :: else -> skip
                fi
-           } }
+           }; k = N }
 #endif
     od
 }
@@ -218,53 +373,67 @@ proctype coordinator()
 {
     byte c;
     do
-    /* move_steps step 1 (or a new coordinator resuming a move whose flag is still set). */
-    :: atomic { cphase == C_IDLE && !zkdown && pepoch < MAXE -> cold = pname;
-                if :: !pfencing -> pfencing = 1; pwrite() :: else -> skip fi;
-                cexp = 0; cphase = C_FENCING }
-    /* step 1, fenced_ack() (a): the old agent acknowledged, having seen read_only or the kill. */
-    :: atomic { cphase == C_FENCING && !zkdown && pfencing && zs[cold] && ack[cold] &&
-                ackcur[cold] ->
-                cphase = C_READY }
-    /* step 1 (b): its session expired at the leader; with failsafe, step 2: stop the IO thread
-     * of every replica the coordinator reaches, and wait longer than the evidence TTL. */
-    :: atomic { cphase == C_FENCING && !zkdown && pfencing && !zs[cold] -> cexp = 1;
-                if
-                :: FAILSAFE ->
-                    for (k : 0 .. N-1) {
-                        if :: k != cold && iso != k -> iorun[k] = 0 :: else -> skip fi
-                    }
-                    cw = TTL + MARGIN; cphase = C_LAPSE
-                :: else -> cphase = C_READY
-                fi }
+    /* Election: the lowest live candidate leads (any agent whose session is alive). */
+    :: atomic { cphase == C_DEAD && !zkdown &&
+                ((zs[0] && hasS[0]) || (zs[1] && hasS[1]) || (zs[2] && hasS[2])) ->
+           if :: zs[0] && hasS[0] -> ch = 0 :: zs[1] && hasS[1] -> ch = 1
+              :: zs[2] && hasS[2] -> ch = 2 fi;
+           cphase = C_IDLE }
+    /* Step 1 (a detected loss, a switchover; or resuming a move whose flag is still set): set
+     * fencing (guarded write). A switchover needs the primary to answer. */
+    :: atomic { cphase == C_IDLE && cok && pepoch < MAXE -> cold = pname;
+           if :: cplan = 0 :: answers(cold) -> cplan = 1 fi;
+           if :: !pfencing -> pfencing = 1; pwrite() :: else -> skip fi;
+           cphase = C_FENCING }
+    /* fenced_ack(): the old agent acknowledged this version, having seen read_only or the kill;
+     * or its registration is absent (taken for a session that ended after the agent fenced). */
+    :: atomic { cphase == C_FENCING && cok && reg[cold] != 0 && ack[cold] && ackcur[cold] ->
+           cphase = C_READY }
+    :: atomic { cphase == C_FENCING && cok && reg[cold] == 0 ->
+           if
+           :: FAILSAFE && !cplan ->
+               /* Step 2: leader_confirmed(), stop the IO thread of every other node it reaches,
+                * sleep the lapse wait. */
+               for (k : 0 .. N-1) {
+                   if :: k != cold && link(ch, k) && alive[k] -> setio(k, 0) :: else -> skip fi
+               }; k = N;
+               cw = LAPSE; cphase = C_LAPSE
+           :: else -> cphase = C_READY
+           fi }
     :: atomic { cphase == C_LAPSE && cw == 0 -> cphase = C_READY }
-    /* step 5: promote a reachable, probed candidate (guarded write: leadership + version). */
-    :: atomic { cphase == C_READY && !zkdown && pfencing ->
-                if
-                :: c = (cold + 1) % N
-                :: c = (cold + 2) % N
-                fi;
-                iso != c && alive[c] && !stalled[c];
-                /* Invariant 2: no promotion before the old primary is fenced: read-only or dead
-                 * now, or its session seen expired in this move (then, with failsafe, the
-                 * candidate may still be on a vouch hold while the old agent fences). */
-                assert(ro[cold] || !alive[cold] || cexp);
-#if !FAILSAFE
-                assert(!writable(cold)); /* without failsafe, expiry implies fenced */
+    /* Step 5: promote a registered replica it probed (guarded write: leadership + version). */
+    :: atomic { cphase == C_READY && cok ->
+           if :: c = (cold + 1) % N :: c = (cold + 2) % N fi;
+           if
+           :: answers(c) && reg[c] != 0 && src[c] != NONE ->
+               /* Invariant 2: no promotion before the old primary is fenced: read-only or dead,
+                * or (failsafe) kept writable only by valid evidence, whose vouchers hold. */
+#ifndef INV1_ONLY
+               assert(!writable(cold) || held(cold));
 #endif
-                pname = c; pepoch++; pfencing = 0; pwrite(); cphase = C_IDLE; cexp = 0; c = 0 }
-    /* The move is abandoned (the old primary answers again, a switchover times out, no
-     * candidate): clear the flag and (move_primary) start the IO threads it stopped. */
-    :: atomic { cphase != C_IDLE && !zkdown ->
-                for (k : 0 .. N-1) {
-                    if :: cphase >= C_LAPSE && k != cold && iso != k -> iorun[k] = 1
-                       :: else -> skip fi
-                }
-                pfencing = 0; pwrite(); cphase = C_IDLE }
-    /* A new coordinator that finds the flag set and the old primary answering clears it. */
-    :: atomic { cphase == C_IDLE && !zkdown && pfencing -> pfencing = 0; pwrite() }
-    /* The coordinator crashes; another takes over with nothing but ZooKeeper's state. */
-    :: atomic { nf > 0 && cphase != C_IDLE -> nf--; cphase = C_IDLE; cw = 0 }
+               pname = c; pepoch++; pfencing = 0; pwrite(); cidle();
+#ifdef REACH_EPOCH3
+               assert(pepoch < MAXE);   /* spin must find a run that violates this */
+#endif
+               skip
+           :: else -> skip
+           fi; c = 0 }
+    /* The move fails (no candidate, a refused write, a planned move not acknowledged in time):
+     * a planned one clears the flag; IO threads it stopped are started again (no leadership
+     * check: move_primary()). */
+    :: atomic { (cphase == C_FENCING && cplan) || cphase == C_READY ->
+           if :: cphase == C_READY && !cplan && FAILSAFE ->
+                  for (k : 0 .. N-1) {
+                      if :: k != cold && link(ch, k) && alive[k] && src[k] != NONE -> setio(k, 1)
+                         :: else -> skip fi
+                  }; k = N
+              :: else -> skip fi;
+           if :: cplan && cok && pfencing -> pfencing = 0; pwrite() :: else -> skip fi;
+           cidle() }
+    /* check_primary(): the primary answers the coordinator's probe: a flag left set is cleared. */
+    :: atomic { (cphase == C_IDLE || (cphase == C_FENCING && !cplan)) && cok && pfencing &&
+                answers(pname) ->
+           pfencing = 0; pwrite(); cidle() }
     od
 }
 
@@ -274,61 +443,75 @@ proctype faults()
     /* Partition one host, optionally with follower F (its clients there get stale reads). */
     :: atomic { nf > 0 && iso == NONE -> nf--;
            if :: iso = 0 :: iso = 1 :: iso = 2 fi;
-           if :: fcut = 0 :: fcut = 1 fi
+           if :: hcut = 0 :: hcut = 1 fi;
+           if :: fcut = 0 :: fcut = 1; fpn = pname; fpf = pfencing fi
 #ifdef BUG_LINGERING_EVIDENCE
-           ; for (k : 0 .. N-1) {
-                 for (j : 0 .. N-1) {
-                     linger[k*N+j] = (k != j && (k == iso || j == iso) && iorun[j] && src[j] == k &&
-                                      alive[k])
-                 }
-             }
+           ; for (k : 0 .. N*N-1) {
+                 linger[k] = ((k / N) != (k % N) && ((k / N) == iso || (k % N) == iso) &&
+                              iorun[k % N] && src[k % N] == (k / N) && alive[k / N])
+             }; k = N
 #endif
        }
-    :: atomic { iso != NONE -> iso = NONE; fcut = 0
+    :: atomic { iso != NONE -> iso = NONE; hcut = 0; fcut = 0; fpn = 0; fpf = 0
 #ifdef BUG_LINGERING_EVIDENCE
-           ; for (k : 0 .. N*N-1) { linger[k] = 0 }
+           ; for (k : 0 .. N*N-1) { linger[k] = 0 }; k = N
 #endif
        }
-    :: atomic { nf > 0 && alive[0] -> nf--; alive[0] = 0; stalled[0] = 0 }
-    :: atomic { nf > 0 && alive[1] -> nf--; alive[1] = 0; stalled[1] = 0 }
-    :: atomic { nf > 0 && alive[2] -> nf--; alive[2] = 0; stalled[2] = 0 }
+    /* mysqld crash, and restart (read-only: A3). */
+    :: atomic { nf > 0 && (alive[0] || alive[1] || alive[2]) -> nf--;
+           if :: alive[0] -> k = 0 :: alive[1] -> k = 1 :: alive[2] -> k = 2 fi;
+           alive[k] = 0; stalled[k] = 0; k = N }
     :: atomic { !alive[0] -> alive[0] = 1; ro[0] = 1 }
     :: atomic { !alive[1] -> alive[1] = 1; ro[1] = 1 }
     :: atomic { !alive[2] -> alive[2] = 1; ro[2] = 1 }
-    :: atomic { nf > 0 && alive[0] && !stalled[0] -> nf--; stalled[0] = 1 }
-    :: atomic { nf > 0 && alive[1] && !stalled[1] -> nf--; stalled[1] = 1 }
-    :: atomic { nf > 0 && alive[2] && !stalled[2] -> nf--; stalled[2] = 1 }
-    :: stalled[0] -> stalled[0] = 0
-    :: stalled[1] -> stalled[1] = 0
-    :: stalled[2] -> stalled[2] = 0
-    /* Agent crash, restarted at once by systemd: every belief lost; the first deadline runs
-     * from its start (session.c session_start, G2). The old session lives on until expiry. */
-    :: atomic { nf > 0 && true -> nf--; if :: k = 0 :: k = 1 :: k = 2 fi;
-           hasS[k] = 0; bname[k] = NONE; bfenc[k] = 0; bcur[k] = 0; dl[k] = HALF; ev[k] = 0; k = N }
+    /* SIGSTOP of mysqld, and SIGCONT. */
+    :: atomic { nf > 0 && ((alive[0] && !stalled[0]) || (alive[1] && !stalled[1]) ||
+                           (alive[2] && !stalled[2])) -> nf--;
+           if :: alive[0] && !stalled[0] -> k = 0 :: alive[1] && !stalled[1] -> k = 1
+              :: alive[2] && !stalled[2] -> k = 2 fi;
+           stalled[k] = 1; k = N }
+    :: atomic { stalled[0] -> stalled[0] = 0 }
+    :: atomic { stalled[1] -> stalled[1] = 0 }
+    :: atomic { stalled[2] -> stalled[2] = 0 }
+    /* Agent crash (SIGKILL, OOM, watchdog), restarted at once by systemd: every in-memory state
+     * is lost (belief, evidence, vouch hold, episode_fenced, a coordinator's move); the session
+     * lives on at the leader until it expires, its registration with it. The restarted agent's
+     * first deadline is its predecessor's (lease.c: min(start + T/2, saved) = saved). */
+    :: atomic { nf > 0 -> nf--;
+           if :: k = 0 :: k = 1 :: k = 2 fi;
+#ifndef REG_FIX
+           if :: zs[k] -> zs[k] = 0; if :: !zoa[k] || zold[k] < zexp[k] -> zold[k] = zexp[k]
+                                        :: else -> skip fi; zoa[k] = 1
+              :: else -> skip fi;
+           if :: reg[k] == 1 -> reg[k] = 2 :: else -> skip fi;
+#endif
+           if :: ch == k -> cdead() :: else -> skip fi;
+           hasS[k] = 0; bname[k] = NONE; bfenc[k] = 0; bcur[k] = 0; rx[k] = 0; ev[k] = 0;
+           vh[k] = 0; ef[k] = 0; fl[k] = 0; fq[k] = 0;
+#ifdef BUG_RESTART_GRACE
+           dl[k] = HALF;        /* today's session_start(): start + T/2 */
+#endif
+           k = N }
     /* ZooKeeper loses its quorum; a new leader restarts every session's timeout. */
     :: atomic { nf > 0 && !zkdown -> nf--; zkdown = 1 }
-    :: atomic { zkdown -> zkdown = 0; zexp[0] = T; zexp[1] = T; zexp[2] = T }
+    :: atomic { zkdown -> zkdown = 0;
+           for (k : 0 .. N-1) {
+               if :: zs[k] -> zexp[k] = T :: else -> skip fi;
+               if :: zoa[k] -> zold[k] = T :: else -> skip fi
+           }; k = N }
     od
 }
-
-#ifdef REACH_EPOCH3
-proctype reach() { assert(pepoch < MAXE) }
-#endif
 
 init
 {
     atomic {
         for (k : 0 .. N-1) {
-            alive[k] = 1; ro[k] = 1; src[k] = 0; iorun[k] = 1;
-            zs[k] = 1; zexp[k] = T; hasS[k] = 1; dl[k] = HALF; bname[k] = 0; bfenc[k] = 0; bcur[k] = 1
+            alive[k] = 1; ro[k] = 1; src[k] = 0; setio(k, 1); zs[k] = 1; zexp[k] = T;
+            reg[k] = 1; hasS[k] = 1; dl[k] = HALF; bname[k] = 0; bcur[k] = 1; rx[k] = 7
         }
-        ro[0] = 0; src[0] = NONE; iorun[0] = 0; k = N; j = N
-    }
-    atomic {
-        run monitor(); run clock(); run zkleader(); run coordinator(); run faults();
-#ifdef REACH_EPOCH3
-        run reach();
-#endif
+        ro[0] = 0; src[0] = NONE; setio(0, 0); k = N;
+        run clock(); run coordinator(); run faults();
         run agent(0); run agent(1); run agent(2)
     }
 }
+
