@@ -447,7 +447,7 @@ proctype faults()
            if :: fcut = 0 :: fcut = 1; fpn = pname; fpf = pfencing fi
 #ifdef BUG_LINGERING_EVIDENCE
            ; for (k : 0 .. N*N-1) {
-                 linger[k] = ((k / N) != (k % N) && ((k / N) == iso || (k % N) == iso) &&
+                 linger[k] = (hcut && (k / N) != (k % N) && ((k / N) == iso || (k % N) == iso) &&
                               iorun[k % N] && src[k % N] == (k / N) && alive[k / N])
              }; k = N
 #endif
