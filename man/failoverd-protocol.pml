@@ -131,8 +131,8 @@ byte ev[N];             /* ticks left of its failsafe evidence */
 byte vh[N];             /* vouch hold: ticks before it may be made writable (vouched_until_ms) */
 bit  ef[N];             /* episode_fenced */
 bit  fl[N];             /* the fencer is in its 100 ms re-check loop (failsafe kept it writable) */
-bit  fq[N];             /* a fence request (session_expired) not handled yet: at once by a sleeping
-                         * fencer, on leaving its loop by a looping one */
+bit  fq[N];             /* a fence request (on_fence_timer, session_expired) not handled yet: at once
+                         * by a sleeping fencer, on leaving its loop by a looping one */
 #ifdef BUG_LINGERING_EVIDENCE
 bit  linger[N*N];       /* linger[k*N+j]: k still shows a Binlog Dump thread of j over a dead link */
 #endif
@@ -175,9 +175,9 @@ byte k;                 /* loop index; N between steps */
 #define answers(i)     (link(ch, i) && alive[i] && !stalled[i])   /* its probe of mysqld i */
 
 /* The fencer (local.c fencer_main) has work before the next tick: asleep, with a request
- * (session_expired) or a passed deadline and mysqld writable (on_fence_timer, or
- * local_iteration()'s check of a writable mysqld after a passed deadline: a restarted agent);
- * in its loop, the session is live again or writable_decision() says fence. */
+ * (on_fence_timer, session_expired), or with a passed deadline, no session live and mysqld
+ * writable (local_iteration()'s check: a restarted agent, or a lift on failsafe evidence); in
+ * its loop, the session is live again or writable_decision() says fence. */
 #define fwork(i)       ((!fl[i] && (fq[i] || (dl[i] == 0 && writable(i)))) || \
                         (fl[i] && (live(i) || dfence(i, 1))))
 
@@ -219,7 +219,13 @@ proctype clock()
     do
     :: d_step { !fwork(0) && !fwork(1) && !fwork(2) ->
            for (k : 0 .. N-1) {
-               dec(dl[k]); dec(ev[k]); dec(vh[k]);
+               /* on_fence_timer: the deadline passes, the fencer is asked to act; a session
+                * that becomes live before it does does not take the request back. (With mysqld
+                * not writable the request changes nothing: a later lift with no session live
+                * is caught by local_iteration()'s check, see fwork.) */
+               if :: dl[k] == 1 -> dl[k] = 0; if :: writable(k) -> fq[k] = 1 :: else -> skip fi
+                  :: else -> dec(dl[k]) fi;
+               dec(ev[k]); dec(vh[k]);
                if
                :: !zkdown ->
                    dec(zexp[k]); dec(zold[k]);
