@@ -103,6 +103,7 @@ typedef struct db_fence {
     bool verified;        /* read_only (and super_read_only) read back as ON */
     bool events_stopped;  /* event_scheduler was ON and is now OFF */
     bool timed_out;       /* the deadline ran out */
+    bool semi_sync_first_read_only; /* a semi-sync primary: read_only before any kill (db_fence) */
     int sessions_killed;
 } db_fence_t;
 int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *out, char *err,

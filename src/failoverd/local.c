@@ -590,8 +590,10 @@ fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, con
         db_fence_t f;
         int left = budget - (int)(mono_ms() - start);
         if (db_fence(*dbp, cfg->mysql_user, left > 1 ? left : 1, &f, err, sizeof(err)) == 0) {
-            log_notice("fence: mysqld read-only (seen taking effect), %d session(s) cut off%s: %s",
+            log_notice("fence: mysqld read-only (seen taking effect), %d session(s) cut off%s%s: %s",
                        f.sessions_killed, f.events_stopped ? ", event scheduler stopped" : "",
+                       f.semi_sync_first_read_only ? ", read_only set before any kill (semi-sync)"
+                                                   : "",
                        why);
             how = FENCE_READ_ONLY;
         } else {
