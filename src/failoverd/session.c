@@ -389,4 +389,15 @@ void session_stop(agent_t *a)
     if (s) sess_release(a, s);
     lease_close(a, true);
     ev_async_stop(a->loop, &a->wake);
+    /* zookeeper_close() hands the watcher its last events and fails pending completions: they
+     * were queued for a loop that no longer runs. */
+    pthread_mutex_lock(&a->qmu);
+    zev_t *e = a->qhead;
+    a->qhead = a->qtail = NULL;
+    pthread_mutex_unlock(&a->qmu);
+    while (e) {
+        zev_t *next = e->next;
+        free(e);
+        e = next;
+    }
 }
