@@ -131,12 +131,6 @@ int64_t fence_deadline_ms(int64_t last_ack_sent_ms, int session_timeout_ms);
 int64_t start_deadline_ms(int64_t now_ms, int session_timeout_ms, bool have_saved,
                           int64_t saved_deadline_ms);
 
-/* The lease file's one line: "BOOT_ID DEADLINE_MS\n", DEADLINE_MS on CLOCK_MONOTONIC, which is
- * shared by every process of one boot. lease_format writes it into buf (returns its length, or -1
- * when it does not fit); lease_parse accepts only a well-formed line whose boot id equals
- * boot_id, and stores the deadline. */
-int lease_format(char *buf, size_t len, const char *boot_id, int64_t deadline_ms);
-bool lease_parse(const char *text, const char *boot_id, int64_t *deadline_ms);
 
 /* How long SQL fencing may take before the agent escalates to SIGKILL: fence_timeout_ms, but at
  * most a quarter of the session timeout, so a fence begun at the deadline (half the timeout)

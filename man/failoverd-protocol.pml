@@ -52,16 +52,19 @@
  *   -DREACH_EPOCH3   asserts that epoch 3 is never reached: spin must refute it, showing that the
  *                    search covers two failovers;
  *   -DINV1_ONLY      only invariant 1 (so a bug variant's trail goes on to two writable mysqld);
- *   -DREG_FIX        NOT IN THE CODE YET: a registration vanishes only when the session that made
- *                    it expires (a restarted agent resumes its predecessor's session instead of
- *                    deleting nodes/NAME and registering a new one), and an agent acts on /primary
- *                    only once its registration of this session exists. Without it (the code as
- *                    it is), spin finds two writable mysqld with one fault: the coordinator's
- *                    fenced_ack() takes an absent registration for a fence, but a restarted agent
- *                    deletes its predecessor's (local.c ensure_registered()) and an agent in a new
- *                    session lifts read_only before it registers (local_iteration()), so the
- *                    registration can be absent while mysqld is writable.
  *   bug variants, each one of today's fixes removed:
+ *   -DBUG_REG_GAP    a registration can be absent while mysqld is writable (the code before G12
+ *                    was closed): a restarted agent opens a new session and deletes its
+ *                    predecessor's registration before it creates its own (it could not resume
+ *                    the old session), and an agent in a new session lifts read_only before it
+ *                    registers. The coordinator's fenced_ack() takes the absent registration for
+ *                    a fence: spin finds two writable mysqld with one fault. Today a restarted
+ *                    agent resumes its predecessor's session (id and password kept in the lease
+ *                    file, lease.c), lifts read_only only once registered in its session
+ *                    (local.c reconcile()), and only a confirmed ZNONODE counts as absent
+ *                    (coord.c refresh()). Not modelled: a restart that cannot resume (no lease
+ *                    file, another boot): that agent fences mysqld before it replaces the
+ *                    registration (ensure_registered()), so the absence it causes is a fence.
  *   -DBUG_FOLLOWER_HEARTBEAT  the heartbeat is a plain read, which a cut-off follower answers;
  *   -DBUG_LINGERING_EVIDENCE  failsafe evidence = the primary's Binlog Dump threads;
  *   -DBUG_RESTART_GRACE       a restarted agent's first deadline is its start + T/2.
@@ -164,7 +167,7 @@ byte k;                 /* loop index; N between steps */
 #define dfence(i, des) (!(des) || ef[i] || (!live(i) && !held(i)))
 /* The coordinator's ZooKeeper operations: its session alive at the leader, reachable. */
 #define cok            (cphase != C_DEAD && zs[ch] && reachL(ch))
-#ifdef REG_FIX
+#ifndef BUG_REG_GAP
 #define regok(i)       (reg[i] == 1)    /* acts on /primary only once registered in this session */
 #else
 #define regok(i)       true
@@ -260,7 +263,7 @@ proctype agent(byte i)
     :: atomic { hasS[i] && !zs[i] && reachL(i) ->
            bname[i] = NONE; bfenc[i] = 0; bcur[i] = 0; rx[i] = 0; fq[i] = 1;
            zs[i] = 1; zexp[i] = T; dl[i] = HALF }
-#ifdef REG_FIX
+#ifndef BUG_REG_GAP
     /* A restarted agent resumes its predecessor's session (saved id and password). */
     :: atomic { !hasS[i] && zs[i] && reachL(i) -> hasS[i] = 1; zexp[i] = T; dl[i] = HALF }
     :: atomic { !hasS[i] && !zs[i] && reachL(i) -> hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
@@ -485,7 +488,7 @@ proctype faults()
      * first deadline is its predecessor's (lease.c: min(start + T/2, saved) = saved). */
     :: atomic { nf > 0 -> nf--;
            if :: k = 0 :: k = 1 :: k = 2 fi;
-#ifndef REG_FIX
+#ifdef BUG_REG_GAP
            if :: zs[k] -> zs[k] = 0; if :: !zoa[k] || zold[k] < zexp[k] -> zold[k] = zexp[k]
                                         :: else -> skip fi; zoa[k] = 1
               :: else -> skip fi;

@@ -157,7 +157,10 @@ int ctl_read_view_watch(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, b
         char p[ZK_PATH_MAX];
         node_state_t ns;
         snprintf(p, sizeof(p), "%s/%s", path, kids.data[i]);
-        if (zk_get_alloc(zh, p, watch, &buf, &len, &st) != ZOK) continue;
+        int grc = zk_get_alloc(zh, p, watch, &buf, &len, &st);
+        if (grc != ZNONODE && v->nlisted < CTL_MAX_NODES)
+            snprintf(v->listed[v->nlisted++], sizeof(v->listed[0]), "%s", kids.data[i]);
+        if (grc != ZOK) continue;
         if (node_state_from_json(&ns, buf, (size_t)len, perr, sizeof(perr)) != 0) {
             if (v->nbad < CTL_MAX_NODES)
                 snprintf(v->bad[v->nbad++], sizeof(v->bad[0]), "nodes/%.64s: %s", kids.data[i],
@@ -190,6 +193,13 @@ const node_state_t *ctl_view_node(const cluster_view_t *v, const char *name)
     for (size_t i = 0; i < v->n; i++)
         if (strcmp(v->nodes[i].name, name) == 0) return &v->nodes[i];
     return NULL;
+}
+
+bool ctl_view_listed(const cluster_view_t *v, const char *name)
+{
+    for (size_t i = 0; i < v->nlisted; i++)
+        if (strcmp(v->listed[i], name) == 0) return true;
+    return false;
 }
 
 const node_state_t *ctl_view_node_at(const cluster_view_t *v, const char *host, int port)

@@ -48,6 +48,10 @@ typedef struct cluster_view {
     int64_t node_mtime[CTL_MAX_NODES];
     char bad[CTL_MAX_NODES][300]; /* malformed registrations, reported not fatal */
     size_t nbad;
+    /* Every nodes/ child that a read did not find gone, readable or not: an unreadable
+     * registration is no absence (the coordinator does not take it for a fence either). */
+    char listed[CTL_MAX_NODES][NAME_MAX_LEN + 1];
+    size_t nlisted;
 } cluster_view_t;
 
 /* ---- common.c: messages, the ZooKeeper session, the view, /control, formatting ------------ */
@@ -68,6 +72,8 @@ int ctl_read_view_watch(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, b
                         char *err, size_t errlen);
 cluster_view_t *ctl_view_alloc(void);
 const node_state_t *ctl_view_node(const cluster_view_t *v, const char *name);
+/* nodes/NAME may exist (listed, not found gone), whether or not it could be read. */
+bool ctl_view_listed(const cluster_view_t *v, const char *name);
 /* The registered node whose address is host:port, or NULL. */
 const node_state_t *ctl_view_node_at(const cluster_view_t *v, const char *host, int port);
 /* "node1, node2, node3" (or "none registered") for messages. */

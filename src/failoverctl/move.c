@@ -502,7 +502,7 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
     if (f->fence_seen && !f->ack_seen) {
         const char *how = NULL;
         int64_t at = node_mtime(v, old);
-        if (!old) {
+        if (!old && !ctl_view_listed(v, m->old)) {
             how = "its agent is gone (ZooKeeper session ended)";
             at = v->primary_mtime;
         } else if (!old->healthy) {

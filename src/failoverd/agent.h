@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "lease_codec.h"
 #include "nodestate.h"
 #include "zkutil.h"
 
@@ -107,10 +108,14 @@ typedef struct agent {
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
     pthread_t t_local, t_coord, t_fencer, t_failsafe;
 
-    /* lease.c (loop thread only): the fencing deadline kept for the next process of this agent */
+    /* lease.c (loop thread only, after lease_open()): the fencing deadline and the ZooKeeper
+     * session kept for the next process of this agent */
     char lease_path[4096];
     char boot_id[64];
     int lease_fd;              /* -1: not open (no path, or it could not be written) */
+    lease_t lease;             /* what the file says now */
+    bool have_saved;           /* the file held a lease of this boot when we started: saved */
+    lease_t saved;
 } agent_t;
 
 /* session.c (loop thread) */
@@ -119,10 +124,14 @@ void session_stop(agent_t *a);
 zsess_t *session_get(agent_t *a);   /* NULL when not connected; else a reference */
 void session_put(agent_t *a, zsess_t *s);
 
-/* lease.c (loop thread): the fencing deadline survives a restart of the agent (not of the host:
- * CLOCK_MONOTONIC and the boot id start again, and mysqld boots read-only). */
-int64_t lease_start_deadline(agent_t *a, int64_t now_ms); /* opens the lease; the first deadline */
+/* lease.c (loop thread): the fencing deadline and the ZooKeeper session survive a restart of the
+ * agent (not of the host: CLOCK_MONOTONIC and the boot id start again, and mysqld boots
+ * read-only). lease_open() locks the file: -1 (err set) when another live agent holds it. */
+int lease_open(agent_t *a, char *err, size_t errlen);
+int64_t lease_start_deadline(agent_t *a, int64_t now_ms); /* the first deadline */
+const clientid_t *lease_resume(agent_t *a, clientid_t *buf); /* the saved session, once; or NULL */
 void lease_record(agent_t *a, int64_t deadline_ms);       /* the deadline moved */
+void lease_session(agent_t *a, const clientid_t *cid);    /* the session now held; NULL: none */
 void lease_close(agent_t *a, bool remove);                /* at a clean stop */
 
 /* The session timeout the server granted, or the configured one before it granted any: what

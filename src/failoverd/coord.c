@@ -24,7 +24,10 @@ typedef struct cnode {
     char name[NAME_MAX_LEN + 1];
     char host[HOST_MAX_LEN + 1];
     int port;
-    bool present;       /* its agent's znode exists now */
+    bool present;       /* its agent's znode exists now, and its state was read from it */
+    bool listed;        /* its agent's znode may exist: listed, and no read said ZNONODE (a read
+                           that failed, or a payload that does not parse, is no absence: only a
+                           listed-nowhere node counts as gone, for fenced_ack() above all) */
     bool was_present;   /* ... as of the refresh before (membership changes restart bootstrap's
                            settle window) */
     bool have_state;    /* st holds its last published state (kept after it vanishes) */
@@ -176,13 +179,17 @@ static int refresh(coord_t *C, zsess_t *s)
     zk_cluster_path(cfg, dir, sizeof(dir), "/nodes");
     int rc = zoo_get_children(s->zh, dir, 1, &kids);
     if (rc != ZOK) return rc;
-    for (size_t i = 0; i < C->n; i++) C->nodes[i].present = false;
+    for (size_t i = 0; i < C->n; i++) C->nodes[i].present = C->nodes[i].listed = false;
     for (int i = 0; i < kids.count; i++) {
         if (!name_is_valid(kids.data[i])) continue;
         snprintf(path, sizeof(path), "%s/%s", dir, kids.data[i]);
         char *buf = NULL;
         int len = 0;
-        if (read_json(s, path, true, &buf, &len, NULL) != ZOK) continue;
+        rc = read_json(s, path, true, &buf, &len, NULL);
+        if (rc == ZNONODE) continue; /* gone since the listing */
+        cnode_t *ln = node_add(C, kids.data[i]);
+        if (ln) ln->listed = true;
+        if (rc != ZOK) continue;
         node_state_t st;
         if (node_state_from_json(&st, buf, (size_t)len, err, sizeof(err)) != 0) {
             say_once(C, LOG_LVL_ERROR, err);
@@ -421,7 +428,7 @@ typedef struct move_req {
 static bool fenced_ack(coord_t *C, void *arg)
 {
     const cnode_t *p = arg;
-    if (!p->present) return true;
+    if (!p->listed) return true;
     /* ... answering this very request: the /primary version that set fencing (an ack left from
      * an abandoned move, after which the node may have been writable again, is not one). */
     return p->st.fence_ack && p->st.epoch == C->prim.epoch &&
@@ -616,7 +623,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
             return MOVE_FAILED;
         }
     }
-    if (!old->present && cfg->failsafe && !rq->planned) {
+    if (!old->listed && cfg->failsafe && !rq->planned) {
         /* No acknowledgement: the old agent may be in failsafe. Cut its evidence, let it lapse. */
         if (!leader_confirmed(C, s, "stopping the replicas' IO threads")) return MOVE_FAILED;
         for (size_t i = 0; i < C->n; i++) {
@@ -1076,7 +1083,7 @@ static int check_primary(coord_t *C, zsess_t *s)
      * while we sit in that probe: judge by it now, not after yet another probe. */
     if (C->failures >= cfg->failure_threshold && watch_fired(C)) refresh(C, s);
     primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures,
-                       .agent_gone = !p->present};
+                       .agent_gone = !p->listed};
     int need = o.agent_gone ? 1 : cfg->failure_threshold;
     observe_replicas(C, p, &o, C->failures >= need);
     detect_t d = detect_primary_loss(&o, cfg->failure_threshold);

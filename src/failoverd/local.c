@@ -44,6 +44,8 @@ typedef struct local {
     /* when the IO thread last heard its source: the received position or heartbeat counter moved */
     int64_t heard_ms;
     int recheck_budget;        /* quick re-probes left while a new IO thread is still Connecting */
+    bool may_be_writable;      /* the last probe failed or saw read_only off */
+    bool lift_held_logged;     /* "not registered yet: read_only stays" said for this session */
     int64_t heard_heartbeats;
     char heard_pos[GTID_POS_STRLEN];
 } local_t;
@@ -218,8 +220,12 @@ static void ensure_base(local_t *L, zsess_t *s)
     L->base_gen = s->gen;
 }
 
-/* Make nodes/<name> ours: an ephemeral owned by a previous incarnation of this agent (killed,
- * session not yet expired) is replaced; a create that ended in connection loss is checked. */
+/* Make nodes/<name> ours. One our session already owns is kept: a create whose answer was lost,
+ * or the registration of our predecessor, whose session we resumed (lease.c). One that another
+ * session holds (a predecessor whose session could not be resumed: no lease file, another boot; or
+ * a second agent with the same node name) is replaced, but only once our mysqld is fenced: the
+ * coordinator takes a missing registration for a fenced node (G12), and between the delete and
+ * the create there is none. */
 static void ensure_registered(local_t *L, zsess_t *s, const char *json)
 {
     if (L->reg_gen == s->gen) return;
@@ -227,12 +233,25 @@ static void ensure_registered(local_t *L, zsess_t *s, const char *json)
     int rc = zoo_exists(s->zh, L->node_path, 0, &st);
     if (rc == ZOK) {
         if (st.ephemeralOwner == s->client_id) {
-            L->reg_gen = s->gen; /* our own create, whose answer was lost */
+            L->reg_gen = s->gen;
+            L->last_publish_ms = mono_ms();
+            log_info("zookeeper: %s is this session's own: kept", L->node_path);
             return;
         }
-        log_notice("zookeeper: %s is held by session 0x%llx (an earlier incarnation, or a second "
-                   "agent with the same node name); replacing it",
+        log_notice("zookeeper: %s is held by session 0x%llx, not ours (an earlier incarnation "
+                   "whose session could not be resumed, or a second agent with the same node "
+                   "name); fencing mysqld, then replacing it",
                    L->node_path, (unsigned long long)st.ephemeralOwner);
+        if (L->may_be_writable) {
+            fence_how_t how = fence_or_kill(L->a, &L->db, true,
+                                            "replacing a registration another session holds");
+            if (how == FENCE_NOT) {
+                log_error("zookeeper: not replacing %s: mysqld could not be fenced",
+                          L->node_path);
+                return;
+            }
+            L->fenced = true;
+        }
         rc = zoo_delete(s->zh, L->node_path, st.version);
         if (rc != ZOK && rc != ZNONODE) {
             log_warn("zookeeper: delete %s: %s", L->node_path, zerror(rc));
@@ -794,7 +813,9 @@ static int promote_detach(local_t *L, const db_probe_t *p)
     return 0;
 }
 
-static void reconcile(local_t *L, const db_probe_t *p)
+/* registered: nodes/<name> of the current session exists. Until it does, read_only is never
+ * lifted: the coordinator takes a missing registration for a fenced node (G12). */
+static void reconcile(local_t *L, const db_probe_t *p, bool registered)
 {
     agent_t *a = L->a;
     const config_t *cfg = a->cfg;
@@ -815,6 +836,16 @@ static void reconcile(local_t *L, const db_probe_t *p)
     if (me) {
         L->diverged = false;
         const char *why = "";
+        if (!registered && (p->read_only || p->is_replica)) {
+            if (!L->lift_held_logged)
+                log_notice("promote: named primary at epoch %llu, but this session's registration "
+                           "does not exist yet: read_only stays on until it does",
+                           (unsigned long long)L->desired.epoch);
+            L->lift_held_logged = true;
+            L->fenced = p->read_only;
+            return;
+        }
+        L->lift_held_logged = false;
         if (p->is_replica && decide_write(a, true, false, &why) == WRITE_ALLOW &&
             promote_detach(L, p) != 0)
             return;
@@ -934,6 +965,22 @@ static void local_iteration(local_t *L)
         L->last_read_ms = mono_ms();
     }
     if (reread) end_fence_episode(L);
+    L->may_be_writable = !healthy || !p.read_only;
+    /* Registered before acting on /primary (G12): a node the coordinator cannot see registered
+     * must not become writable. */
+    if (s && L->reg_gen != s->gen) {
+        char *json = node_state_to_json(&ns);
+        if (!json) abort();
+        unsigned long before = db_thread_changes();
+        ensure_registered(L, s, json);
+        free(json);
+        free(L->last_json);
+        L->last_json = NULL;
+        if (healthy && db_thread_changes() != before) healthy = local_probe(L, &p, &ns);
+    }
+    pthread_mutex_lock(&a->mu);
+    bool registered = L->reg_gen != 0 && L->reg_gen == a->gen;
+    pthread_mutex_unlock(&a->mu);
     if (!healthy && L->have_desired && strcmp(L->desired.name, a->cfg->node_name) != 0)
         announce_role(L, ROLE_REPLICA); /* our mysqld is down and the cluster moved on */
     if (fence_requested(L)) {
@@ -942,7 +989,7 @@ static void local_iteration(local_t *L)
         if (healthy && L->db && db_thread_changes() != before) healthy = local_probe(L, &p, &ns);
     } else if (healthy) {
         unsigned long before = db_thread_changes();
-        reconcile(L, &p);
+        reconcile(L, &p, registered);
         /* Publish what is true after our actions, not before them; when nothing was done the
          * first probe still is. */
         if (db_thread_changes() != before) {
@@ -977,14 +1024,6 @@ static void local_iteration(local_t *L)
     a->snap_valid = true;
     pthread_mutex_unlock(&a->mu);
     if (s) {
-        if (L->reg_gen != s->gen) {
-            char *json = node_state_to_json(&ns);
-            if (!json) abort();
-            ensure_registered(L, s, json);
-            free(json);
-            free(L->last_json);
-            L->last_json = NULL;
-        }
         publish(L, s, &ns);
         if (reread || L->elect_gen != s->gen) run_election(L, s);
         session_put(a, s);

@@ -222,6 +222,11 @@ int main(int argc, char **argv)
 
     log_notice("starting: node %s (%s:%d), cluster %s, ZooKeeper %s", cfg->node_name,
                cfg->node_host, cfg->node_port, cfg->cluster_name, cfg->zk_hosts);
+    if (lease_open(a, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        normal_exit = 1;
+        return EXIT_FAILURE_GENERIC;
+    }
     session_start(a);
     pthread_create(&a->t_local, NULL, local_main, a);
     pthread_create(&a->t_coord, NULL, coord_main, a);

@@ -131,8 +131,15 @@ static void new_session(agent_t *a)
     pthread_mutex_unlock(&a->mu);
     w->a = a;
     w->gen = s->gen;
-    s->zh = zookeeper_init(a->cfg->zk_hosts, on_zk_event, a->cfg->zk_session_timeout_ms, NULL, w,
-                           0);
+    /* The first session of a restarted agent is its predecessor's, if the lease names one
+     * (lease.c: its registration must not vanish while mysqld may be writable). */
+    clientid_t saved;
+    const clientid_t *resume = lease_resume(a, &saved);
+    if (resume)
+        log_notice("zookeeper: resuming the previous agent's session 0x%llx (from %s)",
+                   (unsigned long long)resume->client_id, a->lease_path);
+    s->zh = zookeeper_init(a->cfg->zk_hosts, on_zk_event, a->cfg->zk_session_timeout_ms, resume,
+                           w, 0);
     char aerr[256];
     /* Before the session exists, so no znode of ours is ever created without our identity; the
      * client resends it on every reconnect. */
@@ -160,6 +167,7 @@ static void session_expired(agent_t *a)
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
     ev_timer_stop(a->loop, &a->fence_timer);
+    lease_session(a, NULL);
     log_warn("zookeeper: session expired: dropping leadership, registration and watches; "
              "fencing and starting a new session");
     if (old) sess_release(a, old);
@@ -220,6 +228,7 @@ static void handle_session_event(agent_t *a, const zev_t *e)
         a->kick_local = a->kick_coord = true;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
+        if (cid) lease_session(a, cid); /* for our next process, should this one die */
         const char *srv = zoo_get_current_server(s->zh);
         log_info("zookeeper: connected to %s, session 0x%llx, timeout %d ms", srv ? srv : "?",
                  (unsigned long long)s->client_id, a->session_timeout_ms);

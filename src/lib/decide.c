@@ -2,7 +2,6 @@
  * functions of (observations, now), so every safety rule is pinned down by a unit-test table. */
 #include "decide.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -309,33 +308,6 @@ int64_t start_deadline_ms(int64_t now_ms, int session_timeout_ms, bool have_save
 {
     int64_t fresh = fence_deadline_ms(now_ms, session_timeout_ms);
     return have_saved && saved_deadline_ms < fresh ? saved_deadline_ms : fresh;
-}
-
-#define LEASE_BOOT_ID_MAX 64
-
-int lease_format(char *buf, size_t len, const char *boot_id, int64_t deadline_ms)
-{
-    if (!buf || !boot_id || !boot_id[0] || strlen(boot_id) > LEASE_BOOT_ID_MAX ||
-        strpbrk(boot_id, " \t\n"))
-        return -1;
-    int n = snprintf(buf, len, "%s %lld\n", boot_id, (long long)deadline_ms);
-    return n < 0 || (size_t)n >= len ? -1 : n;
-}
-
-bool lease_parse(const char *text, const char *boot_id, int64_t *deadline_ms)
-{
-    if (!text || !boot_id || !boot_id[0] || !deadline_ms) return false;
-    size_t bl = strlen(boot_id);
-    if (strncmp(text, boot_id, bl) != 0 || text[bl] != ' ') return false;
-    const char *p = text + bl + 1;
-    if (*p < '0' || *p > '9') return false;
-    errno = 0;
-    char *end = NULL;
-    long long v = strtoll(p, &end, 10);
-    if (errno != 0 || end == p || (*end != '\n' && *end != '\0')) return false;
-    if (*end == '\n' && end[1] != '\0') return false;
-    *deadline_ms = v;
-    return true;
 }
 
 int fence_budget_ms(int fence_timeout_ms, int session_timeout_ms)

@@ -15,9 +15,12 @@ expect_eq "primary after bootstrap" node1 "$(st .primary)"
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 lease="$SB/node1/failoverd.lease"
 wait_for 10 "node1's lease file" test -s "$lease"
-read -r boot deadline <"$lease"
+wait_for 10 "node1's lease names its session" grep -Eq ' [0-9a-f]{16} [0-9a-f]{32}$' "$lease"
+read -r boot deadline session passwd <"$lease"
 expect_eq "lease boot id" "$(cat /proc/sys/kernel/random/boot_id)" "$boot"
 [[ $deadline =~ ^[0-9]+$ ]] || fail "lease deadline: expected a number, saw '$deadline'"
+[[ $session =~ ^[0-9a-f]{16}$ && $passwd =~ ^[0-9a-f]{32}$ ]] ||
+    fail "lease session: expected 16 and 32 hex digits, saw '$session' '$passwd'"
 
 start_ro_sampler # "MS RO(node1) RO(node2) RO(node3)" every ~100 ms into $SAMPLES
 

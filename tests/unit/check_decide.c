@@ -476,37 +476,6 @@ START_TEST(test_start_deadline)
 }
 END_TEST
 
-START_TEST(test_lease_codec)
-{
-    char buf[128];
-    int64_t d = 0;
-    const char *boot = "0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01";
-    int n = lease_format(buf, sizeof(buf), boot, 123456789);
-    ck_assert_int_gt(n, 0);
-    ck_assert_str_eq(buf, "0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 123456789\n");
-    ck_assert(lease_parse(buf, boot, &d));
-    ck_assert_int_eq(d, 123456789);
-    /* another boot: CLOCK_MONOTONIC started again, the number means nothing */
-    ck_assert(!lease_parse(buf, "11111111-3f2a-4c55-9d3e-2b7f4e1a9c01", &d));
-    /* torn, empty, hostile */
-    ck_assert(!lease_parse("", boot, &d));
-    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01", boot, &d));
-    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 ", boot, &d));
-    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 12x\n", boot, &d));
-    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 -12\n", boot, &d));
-    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 99999999999999999999999\n", boot, &d));
-    ck_assert(!lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 12\n13\n", boot, &d));
-    ck_assert(!lease_parse(NULL, boot, &d));
-    ck_assert(!lease_parse(buf, "", &d));
-    ck_assert(lease_parse("0b1d7c9e-3f2a-4c55-9d3e-2b7f4e1a9c01 7", boot, &d));
-    ck_assert_int_eq(d, 7);
-    /* a boot id that would break the line, or a buffer too small */
-    ck_assert_int_eq(lease_format(buf, sizeof(buf), "a b", 1), -1);
-    ck_assert_int_eq(lease_format(buf, sizeof(buf), "", 1), -1);
-    ck_assert_int_eq(lease_format(buf, 10, boot, 1), -1);
-}
-END_TEST
-
 /* ---- writable ---- */
 
 #define NOW 1000000
@@ -990,7 +959,6 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_boot_wrong_source);
     tcase_add_test(tc, test_boot_tiny_why);
     tcase_add_loop_test(tc, test_start_deadline, 0, sizeof(start_rows) / sizeof(start_rows[0]));
-    tcase_add_test(tc, test_lease_codec);
     suite_add_tcase(s, tc);
 
     return s;
