@@ -67,7 +67,16 @@
  *                    registration (ensure_registered()), so the absence it causes is a fence.
  *   -DBUG_FOLLOWER_HEARTBEAT  the heartbeat is a plain read, which a cut-off follower answers;
  *   -DBUG_LINGERING_EVIDENCE  failsafe evidence = the primary's Binlog Dump threads;
- *   -DBUG_RESTART_GRACE       a restarted agent's first deadline is its start + T/2.
+ *   -DBUG_RESTART_GRACE       a restarted agent's first deadline is its start + T/2;
+ *   -DBUG_NO_VOUCH_HOLD       a replica that vouched for the old primary's failsafe may be made
+ *                             writable at once (no vouched_until_ms); with the lapse wait alone
+ *                             the model stays safe (check lapse-alone);
+ *   -DBUG_PLANNED_NO_LAPSE    a switchover whose old primary's registration is gone skips the
+ *                             failsafe lapse wait (G13, the code before it was closed). Spin
+ *                             finds no violation with it, not even without the vouch hold: an
+ *                             agent that can be promoted has reached the leader, so it no longer
+ *                             vouches, and the evidence it gave ends within TTL, which the
+ *                             model's tick does not separate from the promotion.
  */
 
 #define N      3        /* hosts 0..2; host 0 starts as primary */
@@ -149,7 +158,7 @@ bit  linger[N*N];       /* linger[k*N+j]: k still shows a Binlog Dump thread of 
 byte cphase = C_DEAD;
 byte ch;                /* the coordinator's host (meaningless while C_DEAD) */
 byte cold;              /* the node being moved away from */
-bit  cplan;             /* planned (switchover): no lapse wait (move_steps: !rq->planned) */
+bit  cplan;             /* planned (switchover): a live primary's acknowledgement is waited for */
 byte cw;                /* lapse wait countdown */
 
 byte nf = MAXF;         /* faults left */
@@ -356,7 +365,11 @@ proctype agent(byte i)
                if
                :: k != i && (rx[i] & (1 << k)) && ev[i] > 0 ->
                    if
+#ifndef BUG_NO_VOUCH_HOLD
                    :: link(i, k) && indoubt(k) && bname[k] == i && src[k] == i -> vh[k] = LAPSE
+#else
+                   :: link(i, k) && indoubt(k) && bname[k] == i && src[k] == i -> skip
+#endif
                    :: else -> ev[i] = 0
                    fi
                :: else -> skip
@@ -400,9 +413,13 @@ proctype coordinator()
            cphase = C_READY }
     :: atomic { cphase == C_FENCING && cok && reg[cold] == 0 ->
            if
+#ifdef BUG_PLANNED_NO_LAPSE
            :: FAILSAFE && !cplan ->
+#else
+           :: FAILSAFE ->
+#endif
                /* Step 2: leader_confirmed(), stop the IO thread of every other node it reaches,
-                * sleep the lapse wait. */
+                * sleep the lapse wait; a switchover too (G13). */
                for (k : 0 .. N-1) {
                    if :: k != cold && link(ch, k) && alive[k] -> setio(k, 0) :: else -> skip fi
                }; k = N;
@@ -431,7 +448,7 @@ proctype coordinator()
      * a planned one clears the flag; IO threads it stopped are started again (no leadership
      * check: move_primary()). */
     :: atomic { (cphase == C_FENCING && cplan) || cphase == C_READY ->
-           if :: cphase == C_READY && !cplan && FAILSAFE ->
+           if :: cphase == C_READY && FAILSAFE ->
                   for (k : 0 .. N-1) {
                       if :: k != cold && link(ch, k) && alive[k] && src[k] != NONE -> setio(k, 1)
                          :: else -> skip fi

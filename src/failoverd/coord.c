@@ -623,8 +623,9 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
             return MOVE_FAILED;
         }
     }
-    if (!old->listed && cfg->failsafe && !rq->planned) {
-        /* No acknowledgement: the old agent may be in failsafe. Cut its evidence, let it lapse. */
+    if (!old->listed && cfg->failsafe) {
+        /* No acknowledgement: the old agent may be in failsafe. Cut its evidence, let it lapse.
+         * A switchover too (G13): its old primary's session ended, so it may be as well. */
         if (!leader_confirmed(C, s, "stopping the replicas' IO threads")) return MOVE_FAILED;
         for (size_t i = 0; i < C->n; i++) {
             cnode_t *n = &C->nodes[i];
