@@ -105,6 +105,15 @@ typedef enum {
 detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold);
 const char *detect_name(detect_t d);
 
+/* A stranded primary: its mysqld answers, read-only, and its agent has been unregistered for
+ * stranded_ms (a stopped agent fences on the way out; an agent that dies and stays away leaves a
+ * read-only mysqld nobody will lift). Nothing writes until someone acts, so after a whole session
+ * timeout (time for a restarted agent to register again) the coordinator moves the primary as a
+ * switchover would: the old one answers, so its whole position is caught up and nothing is lost.
+ * False for a negative timeout or duration. */
+bool primary_stranded(bool answers, bool read_only, bool agent_listed, int64_t stranded_ms,
+                      int session_timeout_ms);
+
 /* Whether a replica's IO thread has stopped hearing its source although Slave_IO_Running still
  * says Yes (it does until slave_net_timeout, e.g. when the source's host is frozen). A source
  * sends a heartbeat after heartbeat_period of silence, so neither an event nor a heartbeat for

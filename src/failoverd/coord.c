@@ -39,6 +39,7 @@ typedef struct cnode {
     bool probed_ok;
     db_probe_t probe;
     bool io_stopped_by_us; /* failsafe: we stopped its IO thread; restart it if the move fails */
+    int64_t stranded_since_ms; /* first seen answering read-only with no agent (0: not so) */
 } cnode_t;
 
 typedef struct coord {
@@ -1004,8 +1005,9 @@ static bool watch_fired(coord_t *C)
 }
 
 /* A confirmed automatic failover, unless the cluster is paused, anti-flap holds, or the last
- * attempt failed a moment ago. Returns the wait before the next check. */
-static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t)
+ * attempt failed a moment ago. Returns the wait before the next check. stranded: the old primary
+ * answers (read-only, no agent): the move is planned, its live position caught up. */
+static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t, const char *stranded)
 {
     const config_t *cfg = C->a->cfg;
     char msg[512];
@@ -1026,7 +1028,9 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t)
     }
     if (mono_ms() < C->backoff_until_ms) return cfg->check_interval_ms;
     move_req_t rq = {.kind = "failover",
-                     .reason = "primary mysqld unreachable and no replica connected to it",
+                     .reason = stranded ? stranded
+                                        : "primary mysqld unreachable and no replica connected to it",
+                     .planned = stranded != NULL,
                      .catchup_ms = cfg->catchup_timeout_ms};
     move_result_t r = move_primary(C, s, p, &rq, t);
     if (r != MOVE_WAITING) C->move_started_ms = 0;
@@ -1041,6 +1045,36 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t)
         write_control(C, s);
     }
     return 100;
+}
+
+/* The primary answered: is it stranded (read-only, no agent, for a session timeout)? */
+static int check_stranded(coord_t *C, zsess_t *s, cnode_t *p)
+{
+    const config_t *cfg = C->a->cfg;
+    int64_t now = mono_ms();
+    if (p->listed || !p->probe.read_only) {
+        p->stranded_since_ms = 0;
+        return cfg->check_interval_ms;
+    }
+    if (!p->stranded_since_ms) p->stranded_since_ms = now;
+    pthread_mutex_lock(&C->a->mu);
+    int T = agent_session_timeout(C->a);
+    pthread_mutex_unlock(&C->a->mu);
+    int64_t ms = now - p->stranded_since_ms;
+    if (!primary_stranded(true, true, false, ms, T)) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "primary %s is read-only and has no registered agent; moving "
+                 "the primary if that lasts %d ms (the session timeout)", p->name, T);
+        say_once(C, LOG_LVL_WARNING, msg);
+        int64_t left = T - ms;
+        return left < cfg->check_interval_ms ? (int)left + 1 : cfg->check_interval_ms;
+    }
+    char why[200];
+    snprintf(why, sizeof(why), "primary read-only with no registered agent for %lld ms",
+             (long long)ms);
+    timings_t t = {.detect = p->stranded_since_ms, .confirm = now};
+    if (!C->move_started_ms) C->move_started_ms = now;
+    return start_failover(C, s, p, &t, why);
 }
 
 static int check_primary(coord_t *C, zsess_t *s)
@@ -1061,7 +1095,7 @@ static int check_primary(coord_t *C, zsess_t *s)
     bool fence_wait = C->move_started_ms && C->prim.fencing;
     if (fence_wait && fenced_ack(C, p)) {
         timings_t t = {.detect = C->first_failure_ms, .confirm = C->move_started_ms};
-        return start_failover(C, s, p, &t);
+        return start_failover(C, s, p, &t, NULL);
     }
     int64_t since = mono_ms() - C->last_prim_probe_ms;
     if (fence_wait && since < FENCE_WAIT_REPROBE_MS) return (int)(FENCE_WAIT_REPROBE_MS - since);
@@ -1074,7 +1108,7 @@ static int check_primary(coord_t *C, zsess_t *s)
         /* A move that did not finish (we or a previous coordinator died, or the primary came
          * back): the primary answers, so hand writes back to it. */
         if (C->prim.fencing) set_fencing(C, s, false);
-        return cfg->check_interval_ms;
+        return check_stranded(C, s, p);
     }
     timings_t t = {0};
     if (C->failures++ == 0) C->first_failure_ms = sent; /* the unanswered probe's send time */
@@ -1098,7 +1132,7 @@ static int check_primary(coord_t *C, zsess_t *s)
     }
     if (!C->move_started_ms) C->move_started_ms = mono_ms(); /* confirmed once, kept while waiting */
     t.confirm = C->move_started_ms;
-    return start_failover(C, s, p, &t);
+    return start_failover(C, s, p, &t, NULL);
 }
 
 void *coord_main(void *arg)

@@ -262,6 +262,14 @@ detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
     return DETECT_CONFIRMED_DEAD;
 }
 
+bool primary_stranded(bool answers, bool read_only, bool agent_listed, int64_t stranded_ms,
+                      int session_timeout_ms)
+{
+    if (!answers || !read_only || agent_listed || stranded_ms < 0 || session_timeout_ms < 0)
+        return false;
+    return stranded_ms >= session_timeout_ms;
+}
+
 bool source_is_silent(bool io_running, int heartbeat_period_ms, int64_t unheard_ms)
 {
     if (!io_running || heartbeat_period_ms <= 0) return false;

@@ -513,6 +513,35 @@ static const struct {
 
 /* ---- failsafe: in doubt, and a replica's vouch ---- */
 
+/* answers, read_only, agent listed, stranded ms, T -> moved */
+static const struct {
+    bool answers, ro, listed;
+    int64_t ms;
+    int T;
+    bool want;
+    const char *why;
+} stranded_rows[] = {
+    {true, true, false, 4000, 4000, true, "read-only, no agent for a whole T: stranded"},
+    {true, true, false, 60000, 4000, true, "long after"},
+    {true, true, false, 3999, 4000, false, "a restarted agent may still register"},
+    {true, true, false, 0, 4000, false, "just noticed"},
+    {true, true, true, 60000, 4000, false, "its agent is registered: it lifts read_only"},
+    {true, false, false, 60000, 4000, false, "writable: writes go on (an agent killed, G1)"},
+    {false, true, false, 60000, 4000, false, "does not answer: the loss detection decides"},
+    {true, true, false, -1, 4000, false, "negative duration"},
+    {true, true, false, 60000, -1, false, "negative timeout"},
+};
+
+START_TEST(test_primary_stranded)
+{
+    int i = _i;
+    ck_assert_msg(primary_stranded(stranded_rows[i].answers, stranded_rows[i].ro,
+                                   stranded_rows[i].listed, stranded_rows[i].ms,
+                                   stranded_rows[i].T) == stranded_rows[i].want,
+                  "row %d: %s", i, stranded_rows[i].why);
+}
+END_TEST
+
 START_TEST(test_zk_in_doubt)
 {
     ck_assert(zk_in_doubt(false, NOW, NOW, 4000));         /* disconnected */
@@ -932,6 +961,7 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_detect_names);
     tcase_add_test(tc, test_source_silent);
     tcase_add_test(tc, test_probe_deadline);
+    tcase_add_loop_test(tc, test_primary_stranded, 0, (int)ARRAY_LEN(stranded_rows));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fence");
