@@ -321,6 +321,10 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
     printf("Primary %s (%s:%d): %s\n", x->prim->name, x->prim->host, x->prim->port,
            x->prim->reachable ? "mysqld answers" : x->prim->err);
     printf("Detection now: %s (%s)\n", detect_text(x->detect), detect_name(x->detect));
+    if (x->prim->reachable && x->prim->probe.read_only && !x->prim->st)
+        printf("Stranded: the primary answers read-only and has no registered agent: once that "
+               "lasts zk_session_timeout_ms (%d ms), the coordinator moves the primary as a "
+               "switchover would\n", cfg->zk_session_timeout_ms);
     if (!antiflap_allows(v->control.last_failover_ms, wall_ms(), cfg->anti_flap_s))
         printf("Anti-flap: the last failover was less than anti_flap_s=%d ago: an automatic one "
                "would wait (failoverctl failover --to NODE does not)\n", cfg->anti_flap_s);
@@ -485,6 +489,9 @@ int ctl_explain(ctl_t *c, const ctl_opts_t *o)
                               "old_primary_gtid", x->old_pos_text, "old_primary_gtid_from",
                               x->old_pos_from);
         json_object_set_new(j, "primary_reachable", json_boolean(x->prim->reachable));
+        json_object_set_new(j, "primary_stranded",
+                            json_boolean(x->prim->reachable && x->prim->probe.read_only &&
+                                         !x->prim->st));
         json_object_set_new(j, "candidate", x->best ? json_string(x->best->name) : json_null());
         json_object_set_new(j, "fetch_from", x->donor ? json_string(x->donor->name) : json_null());
         json_object_set(j, "candidates", cands);

@@ -20,7 +20,9 @@ t0=$(date +%s%3N)
 "$SANDBOX" kill-agent "$SB" node1 TERM || fail "stop node1's agent"
 expect_eq "read_only on node1 after its agent stopped" 1 "$(read_only_of node1)"
 stop_writer
-sleep 2
+stranded=$("$CTL" -c "$NODE1_CONF" explain --json 2>/dev/null | jq -r .primary_stranded)
+expect_eq "failoverctl explain: primary_stranded" true "$stranded"
+sleep 1
 expect_eq "epoch 2 s after the stop (within T: a restarted agent may still register)" 1 "$(st .epoch)"
 wait_for 30 "a new primary at epoch 2" epoch_is 2
 new=$(st .primary)
