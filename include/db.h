@@ -123,7 +123,8 @@ int db_detach_replication(db_conn_t *c, char *err, size_t errlen);
 /* Point at a new source with GTID auto-positioning and start replication. If reset_slave_pos is
  * set (a former primary rejoining), gtid_slave_pos is first set to gtid_binlog_pos. */
 int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
-               const char *repl_password, bool reset_slave_pos, char *err, size_t errlen);
+               const char *repl_password, bool reset_slave_pos, int heartbeat_ms, char *err,
+               size_t errlen);
 
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
 /* Stop the IO thread without waiting out a semi-sync replica's farewell to a source that is cut
@@ -159,7 +160,7 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
 /* The statements db_repoint / db_detach_replication would run, for failoverctl explain.
  * Passwords are shown as '***'. Returns 0 or -1 if buf too small. */
 int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
-                   bool reset_slave_pos, char *buf, size_t len);
+                   bool reset_slave_pos, int heartbeat_ms, char *buf, size_t len);
 int db_detach_sql(flavor_t f, char *buf, size_t len);
 /* The statement that stops the IO thread alone (STOP SLAVE IO_THREAD / STOP REPLICA IO_THREAD). */
 int db_stop_io_sql(flavor_t f, char *buf, size_t len);

@@ -126,6 +126,13 @@ bool source_is_silent(bool io_running, int heartbeat_period_ms, int64_t unheard_
  * than after the API's read timeout. A slow answer only makes the coordinator ask the replicas. */
 int probe_deadline_ms(int check_interval_ms, int read_timeout_ms);
 
+/* The MASTER_HEARTBEAT_PERIOD a replica is pointed with: an eighth of the session timeout, at
+ * least 100 ms and at most 1 s. A replica reports its source silent after 1.5 periods without an
+ * event or a heartbeat (source_is_silent()), and the coordinator confirms a lost primary only
+ * once no replica streams from it: with T = 2 s that comes at 375 ms, well before the old
+ * primary's session can expire, so the confirmation never waits on the heartbeat. */
+int replication_heartbeat_ms(int session_timeout_ms);
+
 /* ---- fencing on ZooKeeper loss ---------------------------------------------------------- */
 
 /* The server can expire our session no earlier than (send time of the last request it answered)

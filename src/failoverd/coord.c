@@ -571,7 +571,8 @@ static int catch_up_from(coord_t *C, cnode_t *donor, const gtid_pos_t *goal, cno
         return -1;
     }
     if (db_repoint(cand->db, donor->host, donor->port, cfg->repl_user, config_repl_password(cfg),
-                   false, err, sizeof(err)) != 0) {
+                   false, replication_heartbeat_ms(cfg->zk_session_timeout_ms), err,
+                   sizeof(err)) != 0) {
         log_warn("coordinator: cannot catch %s up from %s: repoint: %s", cand->name, donor->name,
                  err);
         return -1;

@@ -912,7 +912,8 @@ static void reconcile(local_t *L, const db_probe_t *p, bool registered)
     }
     L->diverged = false;
     if (db_repoint(L->db, L->desired.host, L->desired.port, cfg->repl_user,
-                   config_repl_password(cfg), was_primary, err, sizeof(err)) != 0) {
+                   config_repl_password(cfg), was_primary,
+                   replication_heartbeat_ms(cfg->zk_session_timeout_ms), err, sizeof(err)) != 0) {
         log_error("repoint to %s (%s:%d) failed: %s", L->desired.name, L->desired.host,
                   L->desired.port, err);
         return;

@@ -804,30 +804,34 @@ int db_start_replication(db_conn_t *c, char *err, size_t errlen)
 
 /* CHANGE MASTER text; password NULL renders as '***' (for explain). */
 static int change_source_sql(flavor_t f, const char *host, int port, const char *user,
-                             const char *password, char *buf, size_t len)
+                             const char *password, int heartbeat_ms, char *buf, size_t len)
 {
     int n;
+    if (heartbeat_ms < 1) heartbeat_ms = 1000;
     if (f == FLAVOR_MYSQL)
         n = snprintf(buf, len,
                      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='%s', SOURCE_PORT=%d, "
                      "SOURCE_USER='%s', SOURCE_PASSWORD='%s', SOURCE_AUTO_POSITION=1, "
-                     "SOURCE_CONNECT_RETRY=1, SOURCE_HEARTBEAT_PERIOD=1",
-                     host, port, user, password ? password : "***");
+                     "SOURCE_CONNECT_RETRY=1, SOURCE_HEARTBEAT_PERIOD=%d.%03d",
+                     host, port, user, password ? password : "***", heartbeat_ms / 1000,
+                     heartbeat_ms % 1000);
     else
         n = snprintf(buf, len,
                      "CHANGE MASTER TO MASTER_HOST='%s', MASTER_PORT=%d, MASTER_USER='%s', "
                      "MASTER_PASSWORD='%s', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, "
-                     "MASTER_HEARTBEAT_PERIOD=1",
-                     host, port, user, password ? password : "***");
+                     "MASTER_HEARTBEAT_PERIOD=%d.%03d",
+                     host, port, user, password ? password : "***", heartbeat_ms / 1000,
+                     heartbeat_ms % 1000);
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
 int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
-                   bool reset_slave_pos, char *buf, size_t len)
+                   bool reset_slave_pos, int heartbeat_ms, char *buf, size_t len)
 {
     const flavor_sql_t *s = sql_for(f);
     char change[1024];
-    if (change_source_sql(f, host, port, repl_user, NULL, change, sizeof(change)) != 0) return -1;
+    if (change_source_sql(f, host, port, repl_user, NULL, heartbeat_ms, change, sizeof(change)) != 0)
+        return -1;
     int n = snprintf(buf, len, "%s; %s%s; %s", s->stop_replication,
                      reset_slave_pos && f != FLAVOR_MYSQL
                          ? "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos; "
@@ -858,7 +862,8 @@ static int escape(db_conn_t *c, const char *in, char *out, size_t outlen)
 }
 
 int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
-               const char *repl_password, bool reset_slave_pos, char *err, size_t errlen)
+               const char *repl_password, bool reset_slave_pos, int heartbeat_ms, char *err,
+               size_t errlen)
 {
     const flavor_sql_t *s = sql_for(c->flavor);
     char eh[520], eu[260], ep[520], change[2048];
@@ -876,7 +881,7 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
     if (reset_slave_pos && c->flavor == FLAVOR_MARIADB &&
         db_exec(c, "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", err, errlen) != 0)
         return -1;
-    if (change_source_sql(c->flavor, eh, port, eu, ep, change, sizeof(change)) != 0) {
+    if (change_source_sql(c->flavor, eh, port, eu, ep, heartbeat_ms, change, sizeof(change)) != 0) {
         snprintf(err, errlen, "%s: CHANGE MASTER statement too long", c->addr);
         return -1;
     }

@@ -276,6 +276,12 @@ bool source_is_silent(bool io_running, int heartbeat_period_ms, int64_t unheard_
     return unheard_ms > (int64_t)heartbeat_period_ms * 3 / 2;
 }
 
+int replication_heartbeat_ms(int session_timeout_ms)
+{
+    int h = session_timeout_ms / 8;
+    return h < 100 ? 100 : h > 1000 ? 1000 : h;
+}
+
 int probe_deadline_ms(int check_interval_ms, int read_timeout_ms)
 {
     int d = check_interval_ms < 200 ? 200 : check_interval_ms;

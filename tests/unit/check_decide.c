@@ -532,6 +532,18 @@ static const struct {
     {true, true, false, 60000, -1, false, "negative timeout"},
 };
 
+START_TEST(test_replication_heartbeat)
+{
+    ck_assert_int_eq(replication_heartbeat_ms(2000), 250);  /* silent after 375 ms */
+    ck_assert_int_eq(replication_heartbeat_ms(4000), 500);
+    ck_assert_int_eq(replication_heartbeat_ms(8000), 1000);
+    ck_assert_int_eq(replication_heartbeat_ms(30000), 1000); /* never above 1 s */
+    ck_assert_int_eq(replication_heartbeat_ms(400), 100);    /* never below 100 ms */
+    ck_assert_int_eq(replication_heartbeat_ms(0), 100);
+    ck_assert_int_eq(replication_heartbeat_ms(-5), 100);
+}
+END_TEST
+
 START_TEST(test_primary_stranded)
 {
     int i = _i;
@@ -962,6 +974,7 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_source_silent);
     tcase_add_test(tc, test_probe_deadline);
     tcase_add_loop_test(tc, test_primary_stranded, 0, (int)ARRAY_LEN(stranded_rows));
+    tcase_add_test(tc, test_replication_heartbeat);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fence");
