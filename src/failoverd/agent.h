@@ -165,8 +165,8 @@ unsigned failsafe_answer(agent_t *a, const char *asker, const char *epoch, char 
 
 /* hooks.c */
 typedef struct hook_env {
-    const char *old_primary, *new_primary, *new_host, *reason;
-    int new_port;
+    const char *old_primary, *old_host, *new_primary, *new_host, *reason;
+    int old_port, new_port;  /* 0: not known (then FAILOVER_*_PORT is empty) */
     uint64_t epoch;
     const char *role; /* role-change hooks: "primary" | "replica" */
 } hook_env_t;

@@ -774,8 +774,9 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     rec.epoch = C->prim.epoch + 1;
     rec.since_ms = wall_ms();
     snprintf(rec.reason, sizeof(rec.reason), "%s", rq->kind);
-    hook_env_t he = {.old_primary = old->name, .new_primary = best->name, .new_host = best->host,
-                     .new_port = best->port, .epoch = rec.epoch, .reason = rq->kind};
+    hook_env_t he = {.old_primary = old->name, .old_host = old->host, .old_port = old->port,
+                     .new_primary = best->name, .new_host = best->host, .new_port = best->port,
+                     .epoch = rec.epoch, .reason = rq->kind};
     if (!leader_confirmed(C, s, "the pre-failover hook")) return MOVE_FAILED;
     int hrc = hook_run(cfg, "pre_failover", cfg->hook_pre_failover, &he);
     if (hrc != 0 && cfg->hook_pre_failover_abort) {

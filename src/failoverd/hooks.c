@@ -16,7 +16,7 @@
 #include "clockutil.h"
 #include "log.h"
 
-#define HOOK_ENV_MAX 12
+#define HOOK_ENV_MAX 14
 #define HOOK_OUT_MAX 4096 /* what of a hook's output is logged */
 /* Once the hook has exited, what is still in its pipe is read (and at most this much, since a
  * process it left behind may keep writing), then the pipe is closed. */
@@ -71,6 +71,11 @@ static void hook_exec_build(hook_exec_t *x, const config_t *cfg, const char *whi
     snprintf(x->env_buf[n++], sz, "FAILOVER_CLUSTER=%s", cfg->cluster_name);
     snprintf(x->env_buf[n++], sz, "FAILOVER_NODE=%s", cfg->node_name);
     snprintf(x->env_buf[n++], sz, "FAILOVER_OLD_PRIMARY=%s", e->old_primary ? e->old_primary : "");
+    snprintf(x->env_buf[n++], sz, "FAILOVER_OLD_PRIMARY_HOST=%s", e->old_host ? e->old_host : "");
+    if (e->old_port > 0)
+        snprintf(x->env_buf[n++], sz, "FAILOVER_OLD_PRIMARY_PORT=%d", e->old_port);
+    else
+        snprintf(x->env_buf[n++], sz, "FAILOVER_OLD_PRIMARY_PORT=");
     snprintf(x->env_buf[n++], sz, "FAILOVER_NEW_PRIMARY=%s", e->new_primary ? e->new_primary : "");
     snprintf(x->env_buf[n++], sz, "FAILOVER_NEW_PRIMARY_HOST=%s", e->new_host ? e->new_host : "");
     snprintf(x->env_buf[n++], sz, "FAILOVER_NEW_PRIMARY_PORT=%d", e->new_port);

@@ -25,6 +25,7 @@ typedef struct local {
     int64_t last_publish_ms;
     bool have_desired;
     primary_rec_t desired;
+    primary_rec_t prev_primary; /* whom /primary named before desired.name ("" = none seen) */
     bool diverged;
     bool fenced;
     fence_how_t fence_how;     /* how we answered the coordinator's fencing=true ... */
@@ -430,6 +431,7 @@ static void read_desired(local_t *L, zsess_t *s)
         log_error("zookeeper: ignoring malformed %s: %s", path, err);
         L->have_desired = false;
     } else {
+        if (L->have_desired && strcmp(L->desired.name, p.name) != 0) L->prev_primary = L->desired;
         L->desired = p;
         L->have_desired = true;
     }
@@ -686,7 +688,14 @@ static void announce_role(local_t *L, role_t role)
     bool first = L->hooked_role == ROLE_UNKNOWN;
     L->hooked_role = role;
     if (first && role == ROLE_REPLICA) return; /* nothing changed as far as a VIP is concerned */
-    hook_env_t e = {.new_primary = L->desired.name, .new_host = L->desired.host,
+    /* The old primary is this node when it steps down, else whom /primary named before. */
+    const config_t *cfg = L->a->cfg;
+    const primary_rec_t *prev = &L->prev_primary;
+    bool me = role != ROLE_PRIMARY;
+    hook_env_t e = {.old_primary = me ? cfg->node_name : prev->name,
+                    .old_host = me ? cfg->node_host : prev->host,
+                    .old_port = me ? cfg->node_port : prev->port,
+                    .new_primary = L->desired.name, .new_host = L->desired.host,
                     .new_port = L->desired.port, .epoch = L->desired.epoch,
                     .reason = L->desired.reason, .role = role_name(role)};
     hook_run(L->a->cfg, "role_change", L->a->cfg->hook_role_change, &e);

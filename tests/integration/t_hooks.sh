@@ -10,7 +10,7 @@ H=$(mktemp -d /tmp/fo-hooks.XXXXXX)
 CLEANUP_PATHS+=("$H")
 cat >"$H/role" <<HOOK
 #!/bin/sh
-echo "\$FAILOVER_NODE \$FAILOVER_ROLE \$FAILOVER_EPOCH" >>"$H/role.log"
+echo "\$FAILOVER_NODE \$FAILOVER_ROLE \$FAILOVER_EPOCH old=\$FAILOVER_OLD_PRIMARY@\$FAILOVER_OLD_PRIMARY_HOST:\$FAILOVER_OLD_PRIMARY_PORT" >>"$H/role.log"
 HOOK
 cat >"$H/pre" <<HOOK
 #!/bin/sh
@@ -31,7 +31,7 @@ sb_up --replicas 2 --set failover.hook_role_change="$H/role" --set failover.hook
     --set failover.hook_timeout_ms=700
 wait_for 40 "bootstrap settled" cluster_settled
 has_line() { grep -qx "$2" "$1" 2>/dev/null; }
-wait_for 10 "role hook announced node1 primary at epoch 1" has_line "$H/role.log" "node1 primary 1"
+wait_for 10 "role hook announced node1 primary at epoch 1" has_line "$H/role.log" "node1 primary 1 old=@:"
 
 log "kill -9 node1's mysqld; the pre hook refuses"
 "$SANDBOX" kill-mysqld "$SB" node1 KILL
@@ -46,12 +46,13 @@ touch "$H/allow"
 wait_for 20 "a new primary at epoch 2" epoch_is 2
 new=$(st .primary)
 wait_for 10 "post hook ran" has_line "$H/post.log" "post done"
-for kv in FAILOVER_OLD_PRIMARY=node1 "FAILOVER_NEW_PRIMARY=$new" FAILOVER_EPOCH=2 FAILOVER_CLUSTER=sandbox FAILOVER_HOOK=post_failover; do
+for kv in FAILOVER_OLD_PRIMARY=node1 FAILOVER_OLD_PRIMARY_HOST=127.0.0.1 "FAILOVER_OLD_PRIMARY_PORT=$NODE1_PORT" \
+    "FAILOVER_NEW_PRIMARY=$new" FAILOVER_NEW_PRIMARY_HOST=127.0.0.1 "FAILOVER_NEW_PRIMARY_PORT=$(port_of "$new")" FAILOVER_EPOCH=2 FAILOVER_CLUSTER=sandbox FAILOVER_HOOK=post_failover; do
     grep -qx "$kv" "$H/post.env" || fail "post hook environment: expected $kv, saw: $(tr '\n' ' ' <"$H/post.env")"
 done
 grep -q '^FAILOVERD=' "$H/post.env" && fail "post hook environment: inherited the agent's environment (FAILOVERD)"
 killed() { grep -hq "hook post_failover timed out after 700 ms (hook_timeout_ms): $H/post killed" "$SB"/node*/failoverd.log; }
 wait_for 10 "the overrunning post hook killed" killed
-wait_for 10 "role hook announced $new primary at epoch 2" has_line "$H/role.log" "$new primary 2"
-wait_for 10 "role hook announced node1 replica (its agent alive, mysqld down)" has_line "$H/role.log" "node1 replica 2"
+wait_for 10 "role hook announced $new primary at epoch 2" has_line "$H/role.log" "$new primary 2 old=node1@127.0.0.1:$NODE1_PORT"
+wait_for 10 "role hook announced node1 replica (its agent alive, mysqld down)" has_line "$H/role.log" "node1 replica 2 old=node1@127.0.0.1:$NODE1_PORT"
 log "PASS"

@@ -85,8 +85,9 @@ static run_t run_hook(const char *path, int timeout_ms)
     cfg->cluster_name = strdup("main");
     cfg->node_name = strdup("db1");
     cfg->hook_timeout_ms = timeout_ms;
-    hook_env_t e = {.old_primary = "db1", .new_primary = "db2", .new_host = "10.0.0.2",
-                    .new_port = 3306, .epoch = 7, .reason = "failover"};
+    hook_env_t e = {.old_primary = "db1", .old_host = "10.0.0.1", .old_port = 3307,
+                    .new_primary = "db2", .new_host = "10.0.0.2", .new_port = 3306, .epoch = 7,
+                    .reason = "failover"};
     int64_t t0 = mono_ms();
     run_t r = {.rc = hook_run(cfg, "test", path, &e)};
     r.ms = mono_ms() - t0;
@@ -298,7 +299,12 @@ START_TEST(test_child_inherits_nothing)
                   "hook's signals: expected none blocked or ignored, saw:\n%s", file_text("sig"));
     const char *env = file_text("env");
     ck_assert_msg(strstr(env, "FAILOVER_NEW_PRIMARY=db2\n") && strstr(env, "FAILOVER_EPOCH=7\n") &&
-                      strstr(env, "FAILOVER_HOOK=test\n") && strstr(env, "FAILOVER_CLUSTER=main\n"),
+                      strstr(env, "FAILOVER_HOOK=test\n") && strstr(env, "FAILOVER_CLUSTER=main\n") &&
+                      strstr(env, "FAILOVER_OLD_PRIMARY=db1\n") &&
+                      strstr(env, "FAILOVER_OLD_PRIMARY_HOST=10.0.0.1\n") &&
+                      strstr(env, "FAILOVER_OLD_PRIMARY_PORT=3307\n") &&
+                      strstr(env, "FAILOVER_NEW_PRIMARY_HOST=10.0.0.2\n") &&
+                      strstr(env, "FAILOVER_NEW_PRIMARY_PORT=3306\n"),
                   "hook environment: expected the FAILOVER_* variables, saw:\n%s", env);
     ck_assert_msg(!strstr(env, "FAILOVERD_SECRET"), "hook environment: inherited the agent's:\n%s",
                   env);
