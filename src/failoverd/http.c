@@ -11,6 +11,7 @@
 
 typedef struct view {
     bool valid, healthy, read_only, desired_me, fencing, session_alive, coordinator, fenced;
+    bool paused, diverged;
     role_t role;
     bool io_running, sql_running;
     double lag_s;
@@ -36,6 +37,8 @@ static view_t snapshot(agent_t *a)
     v.desired_me = a->is_desired_primary;
     v.session_alive = a->session_alive;
     v.coordinator = a->is_coordinator;
+    v.paused = a->cluster_paused;
+    v.diverged = n->diverged;
     pthread_mutex_unlock(&a->mu);
     return v;
 }
@@ -79,7 +82,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET or HEAD only\n");
     view_t v = snapshot(a);
-    char body[2048];
+    char body[4096]; /* /metrics: 11 series, each naming a node of up to NAME_MAX_LEN */
     if (strcmp(url, "/primary") == 0) {
         bool ok = is_writable_primary(&v, a->cfg->failsafe);
         return reply(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
@@ -130,10 +133,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                  "# HELP failoverd_coordinator Whether this agent is the coordinator.\n"
                  "# TYPE failoverd_coordinator gauge\nfailoverd_coordinator{node=\"%s\"} %d\n"
                  "# HELP failoverd_epoch The /primary epoch this agent last acted on.\n"
-                 "# TYPE failoverd_epoch gauge\nfailoverd_epoch{node=\"%s\"} %llu\n",
+                 "# TYPE failoverd_epoch gauge\nfailoverd_epoch{node=\"%s\"} %llu\n"
+                 "# HELP failoverd_paused Whether /control says failovers are paused.\n"
+                 "# TYPE failoverd_paused gauge\nfailoverd_paused{node=\"%s\"} %d\n"
+                 "# HELP failoverd_diverged Whether this node holds GTIDs the primary never had.\n"
+                 "# TYPE failoverd_diverged gauge\nfailoverd_diverged{node=\"%s\"} %d\n",
                  n, v.healthy, n, is_writable_primary(&v, a->cfg->failsafe), n, v.read_only, n, v.fenced, n,
                  v.lag_s < 0 ? -1.0 : v.lag_s, n, v.replicas_connected, n, v.session_alive, n,
-                 v.coordinator, n, (unsigned long long)v.epoch);
+                 v.coordinator, n, (unsigned long long)v.epoch, n, v.paused, n, v.diverged);
         return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body);
     }
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
