@@ -1,10 +1,12 @@
 # Makefile -- builds failoverd and failoverctl, runs the tests, the demo and the benchmark.
 # `make demo` and `make check` install missing Debian packages first (scripts/install-deps).
 
+# Install paths (make install / uninstall, with DESTDIR for staging; debian/rules sets PREFIX=/usr).
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/failoverd
 SYSCONFDIR ?= /etc
 LIBEXECDIR ?= $(PREFIX)/libexec/failoverd
 SYSTEMDDIR ?= /etc/systemd/system
@@ -35,7 +37,7 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit integration demo install clean format lint bench chaos model
+.PHONY: all deps check unit integration demo install uninstall clean format lint bench chaos model
 
 all: failoverd failoverctl
 
@@ -126,20 +128,46 @@ chaos: deps
 	$(MAKE) all $(BUILD)/chaos-workload $(BUILD)/wallshift.so
 	tests/chaos/run $(if $(MIX),--mix $(MIX) $(if $(SEED),--seed $(SEED)),--rounds $(ROUNDS)) $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --build $(BUILD)
 
+# The unit, the init script and the start-hook drop-in name /usr/local paths; they are rewritten
+# to the ones installed. Hooks: every file of scripts/hooks, executable or not as in the tree.
+# The example config is mode 0600: a copy keeps it, and failoverd refuses a config holding a
+# password that others can read. uninstall removes what install put, and the directories only
+# when left empty (never a config).
+MAN_PAGES := $(wildcard man/*.5 man/*.7 man/*.8)
+HOOKS     := $(wildcard scripts/hooks/*)
+EXTRAS    := scripts/systemd/mariadb-read-only.conf scripts/haproxy/haproxy.cfg.example
+EXAMPLE   := $(SYSCONFDIR)/failoverd/failoverd.conf.example
+SED_PATHS := sed -e 's|/usr/local/sbin/failoverd|$(SBINDIR)/failoverd|g' \
+	-e 's|/usr/local/libexec/failoverd|$(LIBEXECDIR)|g'
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(SYSCONFDIR)/init.d $(DESTDIR)$(SYSCONFDIR)/failoverd \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,5 7 8)
 	install -m 755 failoverd $(DESTDIR)$(SBINDIR)/failoverd
 	install -m 755 failoverctl $(DESTDIR)$(BINDIR)/failoverctl
-	for m in man/*.5; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man5/ || true; done
-	for m in man/*.7; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man7/ || true; done
-	for m in man/*.8; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man8/ || true; done
-	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDDIR)
+	for m in $(MAN_PAGES); do install -m 644 "$$m" "$(DESTDIR)$(MANDIR)/man$${m##*.}/" || exit 1; done
 	install -m 755 scripts/mysqld-start-hook $(DESTDIR)$(LIBEXECDIR)/mysqld-start-hook
-	install -m 644 scripts/systemd/failoverd@.service $(DESTDIR)$(SYSTEMDDIR)/failoverd@.service
-	install -d $(DESTDIR)$(SYSCONFDIR)/init.d
-	install -m 755 scripts/init.d/failoverd $(DESTDIR)$(SYSCONFDIR)/init.d/failoverd
-	install -d $(DESTDIR)$(SYSCONFDIR)/failoverd
-	[ -f $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.conf.example ] || install -m 600 etc/failoverd.conf $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.conf.example
+	$(SED_PATHS) scripts/systemd/failoverd@.service >$(DESTDIR)$(SYSTEMDDIR)/failoverd@.service
+	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/failoverd@.service
+	$(SED_PATHS) scripts/init.d/failoverd >$(DESTDIR)$(SYSCONFDIR)/init.d/failoverd
+	chmod 755 $(DESTDIR)$(SYSCONFDIR)/init.d/failoverd
+	for f in $(EXTRAS); do $(SED_PATHS) "$$f" >"$(DESTDIR)$(DATADIR)/$${f##*/}" && \
+		chmod 644 "$(DESTDIR)$(DATADIR)/$${f##*/}" || exit 1; done
+	$(if $(HOOKS),install -d $(DESTDIR)$(LIBEXECDIR)/hooks)
+	for h in $(HOOKS); do [ -f "$$h" ] || continue; mode=644; [ -x "$$h" ] && mode=755; \
+		install -m $$mode "$$h" "$(DESTDIR)$(LIBEXECDIR)/hooks/" || exit 1; done
+	install -m 600 etc/failoverd.conf $(DESTDIR)$(EXAMPLE)
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/failoverd $(DESTDIR)$(BINDIR)/failoverctl \
+		$(DESTDIR)$(LIBEXECDIR)/mysqld-start-hook $(DESTDIR)$(SYSTEMDDIR)/failoverd@.service \
+		$(DESTDIR)$(SYSCONFDIR)/init.d/failoverd $(DESTDIR)$(EXAMPLE) \
+		$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(foreach f,$(EXTRAS),$(DESTDIR)$(DATADIR)/$(notdir $(f))) \
+		$(foreach h,$(HOOKS),$(DESTDIR)$(LIBEXECDIR)/hooks/$(notdir $(h)))
+	rmdir $(DESTDIR)$(LIBEXECDIR)/hooks $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(SYSCONFDIR)/failoverd 2>/dev/null || true
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Iinclude src
