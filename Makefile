@@ -78,6 +78,7 @@ check: deps
 	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit build-asan/failoverd
 	tests/model/run
+	$(MAKE) fuzz-smoke
 	tests/run $(BUILD) build-asan
 
 integration: all
@@ -175,6 +176,27 @@ lint:
 
 format:
 	clang-format -i src/*/*.c include/*.h tests/unit/*.c
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan/UBSan, built with clang into build/fuzz.
+#   make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="fuzz_config ..."]  long runs, one target at a time
+#   make fuzz-smoke                                                  5 s each from the seeds (make check)
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+.PHONY: fuzz fuzz-build fuzz-smoke
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libfo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libfo.a $(LIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" $(FUZZ_TARGETS:%=build/fuzz/bin/%)
+
+fuzz: fuzz-build
+	tests/fuzz/run --seconds $(FUZZ_SECONDS) --build build/fuzz $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run --smoke --seconds 5 --build build/fuzz $(FUZZ_TARGETS)
 
 # The spin model of the protocol (man/failoverd-protocol.pml), also run by `make check` (about 90 s
 # on 2 cores): an exhaustive search of every run with one fault, a partial one with two, and the
