@@ -130,13 +130,15 @@ chaos: deps
 	tests/chaos/run $(if $(MIX),--mix $(MIX) $(if $(SEED),--seed $(SEED)),--rounds $(ROUNDS)) $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --build $(BUILD)
 
 # The unit, the init script and the start-hook drop-in name /usr/local paths; they are rewritten
-# to the ones installed. Hooks: every file of scripts/hooks, executable or not as in the tree.
+# to the ones installed. Hooks: every file of scripts/hooks, executable or not as in the tree;
+# the drop-in, the HAProxy example, alert rules and dashboard go to DATADIR.
 # The example config is mode 0600: a copy keeps it, and failoverd refuses a config holding a
 # password that others can read. uninstall removes what install put, and the directories only
 # when left empty (never a config).
 MAN_PAGES := $(wildcard man/*.5 man/*.7 man/*.8)
 HOOKS     := $(wildcard scripts/hooks/*)
-EXTRAS    := scripts/systemd/mariadb-read-only.conf scripts/haproxy/haproxy.cfg.example
+EXTRAS    := scripts/systemd/mariadb-read-only.conf scripts/haproxy/haproxy.cfg.example \
+	$(wildcard etc/prometheus/*.yml etc/grafana/*.json)
 EXAMPLE   := $(SYSCONFDIR)/failoverd/failoverd.conf.example
 SED_PATHS := sed -e 's|/usr/local/sbin/failoverd|$(SBINDIR)/failoverd|g' \
 	-e 's|/usr/local/libexec/failoverd|$(LIBEXECDIR)|g'

@@ -80,6 +80,9 @@ has "$unit" "ExecStart=/usr/sbin/failoverd -f -c /etc/failoverd/%i.conf" ExecSta
 has /etc/init.d/failoverd 'DAEMON=${FAILOVERD_DAEMON:-/usr/sbin/failoverd}' DAEMON=
 has /usr/share/failoverd/mariadb-read-only.conf "ExecStartPre=/usr/libexec/failoverd/mysqld-start-hook" ExecStartPre
 file /usr/share/failoverd/haproxy.cfg.example
+for f in "$SRC"/etc/prometheus/*.yml "$SRC"/etc/grafana/*.json; do
+    [ -f "$f" ] && file "/usr/share/failoverd/${f##*/}"
+done
 ex=/etc/failoverd/failoverd.conf.example
 file "$ex"
 expect_eq "mode of $ex" 600 "$(stat -c %a "$ex")"
