@@ -16,6 +16,10 @@ status=$(dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null)
 W=$(mktemp -d /tmp/fo-deb.XXXXXX)
 CLEANUP_PATHS+=("$W")
 trap sb_cleanup EXIT
+# A timeout's SIGTERM (tests/run) must still purge the package and stop the build: exit, so the
+# EXIT trap runs.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 tree_state() { git -C "$ROOT" status --porcelain --ignored -- debian; }
 before=$(tree_state)
 
@@ -33,7 +37,6 @@ BUILD_PID=$!
 on_exit '[ -z "$BUILD_PID" ] || kill -TERM -- -$BUILD_PID'
 
 sb_up --replicas 1 --no-agents
-CTL=/usr/bin/failoverctl # status (lib.sh) through the installed admin command
 
 wait "$BUILD_PID"
 rc=$?
@@ -60,6 +63,7 @@ remove_package() {
 on_exit remove_package
 dpkg -i "$deb" >"$W/install.log" 2>&1 || { cat "$W/install.log"; fail "dpkg -i $deb: exit $?"; }
 dpkg -L "$PKG" >"$W/files" || fail "dpkg -L $PKG after install"
+CTL=/usr/bin/failoverctl # status (lib.sh) through the installed admin command
 log "installed: $(grep -c . "$W/files") paths"
 
 # ---- every file where it belongs, with the installed paths written into unit and init script
