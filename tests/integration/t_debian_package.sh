@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian package: built by dpkg-buildpackage from a copy of the tree (the working tree is left
-# alone), lintian-clean of errors, installed with dpkg -i where Debian wants each file; the
+# alone), lintian-clean of errors, installed with dpkg -i where Debian wants each file (and
+# make install / uninstall, staged with DESTDIR and another PREFIX, leave nothing behind); the
 # installed agent checks a config and registers against a real sandbox; dpkg --purge leaves
 # nothing of it but directories other packages own.
 source "$(dirname "$0")/lib.sh"
@@ -12,6 +13,10 @@ PKG=failoverd
 status=$(dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null)
 [ -z "$status" ] || [ "$status" = not-installed ] ||
     fail "package $PKG is already on this host (status '$status'): this test installs and purges it; dpkg --purge $PKG first"
+
+exe() { [ -f "$1" ] && [ -x "$1" ] || fail "$1: expected an executable file, saw: $(ls -ld "$1" 2>&1)"; }
+file() { [ -f "$1" ] || fail "$1: expected a file, saw: $(ls -ld "$1" 2>&1)"; }
+has() { grep -qF -- "$2" "$1" || fail "$1: expected a line with '$2', saw: $(grep -F -- "${3:-$2}" "$1" 2>&1 | head -3)"; }
 
 W=$(mktemp -d /tmp/fo-deb.XXXXXX)
 CLEANUP_PATHS+=("$W")
@@ -47,6 +52,20 @@ deb=$(ls "$W"/${PKG}_*.deb 2>/dev/null)
 [ -n "$deb" ] && [ "$(echo "$deb" | wc -l)" = 1 ] || fail "expected one $W/${PKG}_*.deb, saw: '$deb'"
 expect_eq "working tree's debian/ after the build (untracked or ignored files)" "$before" "$(tree_state)"
 
+# make install / uninstall on their own, staged (the package used install with PREFIX=/usr).
+st=$W/stage
+make -C "$SRC" -s install DESTDIR="$st" PREFIX=/opt/fo >"$W/stage.log" 2>&1 || { cat "$W/stage.log"; fail "make install DESTDIR=$st PREFIX=/opt/fo: exit $?"; }
+has "$st/etc/systemd/system/failoverd@.service" "ExecStart=/opt/fo/sbin/failoverd " ExecStart
+[ -x "$st/opt/fo/sbin/failoverd" ] && [ -x "$st/opt/fo/bin/failoverctl" ] ||
+    fail "make install DESTDIR=$st PREFIX=/opt/fo: expected the binaries in $st/opt/fo, saw: $(find "$st" -type f | head -5)"
+make -C "$SRC" -s uninstall DESTDIR="$st" PREFIX=/opt/fo >>"$W/stage.log" 2>&1 || fail "make uninstall: exit $?"
+left=$(find "$st" ! -type d)
+[ -z "$left" ] || fail "make uninstall DESTDIR=$st PREFIX=/opt/fo: expected no file left, saw: $left"
+for d in "$st/etc/failoverd" "$st/opt/fo/libexec/failoverd" "$st/opt/fo/share/failoverd"; do
+    [ ! -e "$d" ] || fail "make uninstall: expected $d removed (it is empty), saw it"
+done
+log "make install/uninstall with DESTDIR and PREFIX: everything installed was removed"
+
 lintian --fail-on error "$W"/${PKG}_*.changes >"$W/lintian.log" 2>&1
 rc=$?
 grep -v 'running with root privileges' "$W/lintian.log" | sed 's/^/    lintian: /'
@@ -67,9 +86,6 @@ CTL=/usr/bin/failoverctl # status (lib.sh) through the installed admin command
 log "installed: $(grep -c . "$W/files") paths"
 
 # ---- every file where it belongs, with the installed paths written into unit and init script
-exe() { [ -f "$1" ] && [ -x "$1" ] || fail "$1: expected an executable file, saw: $(ls -ld "$1" 2>&1)"; }
-file() { [ -f "$1" ] || fail "$1: expected a file, saw: $(ls -ld "$1" 2>&1)"; }
-has() { grep -qF -- "$2" "$1" || fail "$1: expected a line with '$2', saw: $(grep -F -- "${3:-$2}" "$1" 2>&1 | head -3)"; }
 exe /usr/sbin/failoverd
 exe /usr/bin/failoverctl
 exe /usr/libexec/failoverd/mysqld-start-hook
