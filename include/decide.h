@@ -126,6 +126,13 @@ bool source_is_silent(bool io_running, int heartbeat_period_ms, int64_t unheard_
  * than after the API's read timeout. A slow answer only makes the coordinator ask the replicas. */
 int probe_deadline_ms(int check_interval_ms, int read_timeout_ms);
 
+/* The same when the primary's agent is not registered: a quarter of it, at least 50 ms. Its
+ * session ended, so its host is likely gone, and a connect to a cut-off host only ends at the
+ * deadline: a coordinator elected because it lost its predecessor with the primary would sit in
+ * it before anything else. A live primary on a LAN answers well within 50 ms; one that does not
+ * only makes the coordinator ask the replicas, whose IO threads still say it lives. */
+int probe_deadline_agentless_ms(int check_interval_ms, int read_timeout_ms);
+
 /* The MASTER_HEARTBEAT_PERIOD a replica is pointed with: an eighth of the session timeout, at
  * least 100 ms and at most 1 s. A replica reports its source silent after 1.5 periods without an
  * event or a heartbeat (source_is_silent()), and the coordinator confirms a lost primary only

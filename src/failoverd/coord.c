@@ -129,7 +129,9 @@ static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
 {
     const config_t *cfg = C->a->cfg;
     char err[512];
-    int dl = bounded ? probe_deadline_ms(cfg->check_interval_ms, cfg->read_timeout_ms) : 0;
+    int dl = !bounded   ? 0
+             : n->listed ? probe_deadline_ms(cfg->check_interval_ms, cfg->read_timeout_ms)
+                         : probe_deadline_agentless_ms(cfg->check_interval_ms, cfg->read_timeout_ms);
     n->probed_ok = false;
     if (!n->host[0] || n->port <= 0) return false;
     if (!n->db) {

@@ -288,6 +288,12 @@ int probe_deadline_ms(int check_interval_ms, int read_timeout_ms)
     return read_timeout_ms > 0 && read_timeout_ms < d ? read_timeout_ms : d;
 }
 
+int probe_deadline_agentless_ms(int check_interval_ms, int read_timeout_ms)
+{
+    int d = probe_deadline_ms(check_interval_ms, read_timeout_ms) / 4;
+    return d < 50 ? 50 : d;
+}
+
 const char *detect_name(detect_t d)
 {
     switch (d) {

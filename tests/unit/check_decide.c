@@ -862,6 +862,12 @@ START_TEST(test_probe_deadline)
     ck_assert_int_eq(probe_deadline_ms(50, 5000), 200);   /* floor */
     ck_assert_int_eq(probe_deadline_ms(10000, 5000), 5000); /* never past read_timeout_ms */
     ck_assert_int_eq(probe_deadline_ms(200, 100), 100);
+    /* the primary's agent gone: a quarter, at least 50 ms */
+    ck_assert_int_eq(probe_deadline_agentless_ms(200, 5000), 50);
+    ck_assert_int_eq(probe_deadline_agentless_ms(500, 5000), 125);
+    ck_assert_int_eq(probe_deadline_agentless_ms(50, 5000), 50);
+    ck_assert_int_eq(probe_deadline_agentless_ms(10000, 5000), 1250);
+    ck_assert_int_eq(probe_deadline_agentless_ms(200, 100), 50);
 }
 END_TEST
 
