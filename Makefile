@@ -181,7 +181,7 @@ format:
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan/UBSan, built with clang into build/fuzz.
 #   make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="fuzz_config ..."]  long runs, one target at a time
-#   make fuzz-smoke                                                  5 s each from the seeds (make check)
+#   make fuzz-smoke                                                  4 s each from the seeds (make check)
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -198,7 +198,7 @@ fuzz: fuzz-build
 	tests/fuzz/run --seconds $(FUZZ_SECONDS) --build build/fuzz $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	tests/fuzz/run --smoke --seconds 5 --build build/fuzz $(FUZZ_TARGETS)
+	tests/fuzz/run --smoke --seconds 4 --build build/fuzz $(FUZZ_TARGETS)
 
 # The spin model of the protocol (man/failoverd-protocol.pml), also run by `make check` (about 90 s
 # on 2 cores): an exhaustive search of every run with one fault, a partial one with two, and the
