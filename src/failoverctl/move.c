@@ -502,9 +502,15 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
     if (f->fence_seen && !f->ack_seen) {
         const char *how = NULL;
         int64_t at = node_mtime(v, old);
-        if (!old && !ctl_view_listed(v, m->old)) {
-            how = "its agent is gone (ZooKeeper session ended)";
-            at = v->primary_mtime;
+        if (!old) {
+            /* Gone, or listed but unreadable (no acknowledgement can be read from it). */
+            if (!ctl_view_listed(v, m->old)) {
+                how = "its agent is gone (ZooKeeper session ended)";
+                at = v->primary_mtime;
+            } else if (moved) {
+                how = "acknowledged";
+                at = v->primary_mtime;
+            }
         } else if (!old->healthy) {
             how = "its agent reports its mysqld down";
         } else if (old->read_only && old->fence_ack) {
