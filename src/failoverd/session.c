@@ -246,15 +246,22 @@ static void handle_session_event(agent_t *a, const zev_t *e)
     }
 }
 
+/* Everything the ZooKeeper threads queued, oldest first; the queue is left empty. */
+static zev_t *take_queue(agent_t *a)
+{
+    pthread_mutex_lock(&a->qmu);
+    zev_t *e = a->qhead;
+    a->qhead = a->qtail = NULL;
+    pthread_mutex_unlock(&a->qmu);
+    return e;
+}
+
 static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
     (void)loop;
     (void)revents;
     agent_t *a = w->data;
-    pthread_mutex_lock(&a->qmu);
-    zev_t *e = a->qhead;
-    a->qhead = a->qtail = NULL;
-    pthread_mutex_unlock(&a->qmu);
+    zev_t *e = take_queue(a);
     while (e) {
         zev_t *next = e->next;
         pthread_mutex_lock(&a->mu);
@@ -400,13 +407,8 @@ void session_stop(agent_t *a)
     ev_async_stop(a->loop, &a->wake);
     /* zookeeper_close() hands the watcher its last events and fails pending completions: they
      * were queued for a loop that no longer runs. */
-    pthread_mutex_lock(&a->qmu);
-    zev_t *e = a->qhead;
-    a->qhead = a->qtail = NULL;
-    pthread_mutex_unlock(&a->qmu);
-    while (e) {
-        zev_t *next = e->next;
+    for (zev_t *e = take_queue(a), *next; e; e = next) {
+        next = e->next;
         free(e);
-        e = next;
     }
 }
