@@ -67,6 +67,11 @@ typedef struct config {
 
     /* [http] */
     char *http_listen; /* "host:port", empty = off */
+    /* Diverged nodes (issue 11; src/failoverd/repair.c): */
+    char *rejoin;            /* manual | rewind (default): undo an errant tail by itself */
+    char *archive_dir;       /* default /var/lib/failoverd/archive: errant transactions saved
+                                as replayable SQL before anything is undone */
+    int rewind_max_events;   /* default 100000; 0..100000000: a longer errant tail is refused */
 
     /* [agent] */
     char *log_level;  /* debug|info|notice|warning|error; default info */

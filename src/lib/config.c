@@ -65,6 +65,8 @@ static const char *const ssl_mode_choices[] = {"disabled", "preferred", "require
                                                "verify_identity", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "notice", "warning", "error",
                                                 NULL};
+/* reclone (mariadb-backup) is in the design but not built: refused here rather than ignored. */
+static const char *const rejoin_choices[] = {"manual", "rewind", NULL};
 static const char *const bool_true[] = {"on", "true", "yes", "1", NULL};
 static const char *const bool_false[] = {"off", "false", "no", "0", NULL};
 
@@ -159,6 +161,10 @@ static const config_key_t config_keys[] = {
     PATH("failover", "hook_role_change", hook_role_change),
     INT("failover", "hook_timeout_ms", hook_timeout_ms, "10000", 100, 600000),
 
+    ENUM("failover", "rejoin", rejoin, "rewind", rejoin_choices),
+    { .section = "failover", .key = "archive_dir", .kind = CK_STRING, .field = FIELD(archive_dir),
+      .def = "/var/lib/failoverd/archive", .check = check_abs_path, .allowed = PATH_ALLOWED },
+    INT("failover", "rewind_max_events", rewind_max_events, "100000", 0, 100000000),
     STR("http", "listen", http_listen, CF_EMPTY_OK, check_listen,
         "host:port, e.g. 127.0.0.1:8008, or empty for off"),
 

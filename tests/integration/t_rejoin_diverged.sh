@@ -5,7 +5,7 @@
 # numbers (so only the GTIDs' server ids tell them apart).
 source "$(dirname "$0")/lib.sh"
 
-sb_up --replicas 2
+sb_up --replicas 2 --set failover.rejoin=manual
 wait_for 40 "bootstrap settled" cluster_settled
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 for n in node2 node3; do wait_for 10 "table on $n" sql_is "$n" "SELECT COUNT(*) FROM app.t" 0; done

@@ -1,0 +1,170 @@
+/* rejoin.c -- failoverctl rejoin NODE: asks NODE's agent (through /repair/NODE) to archive and
+ * rewind its errant transactions, and waits for the answer. The agent does the work on its host. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clockutil.h"
+#include "ctl.h"
+#include "exitcodes.h"
+#include "repairrec.h"
+#include "zkutil.h"
+
+/* How long rejoin waits for the agent by default: a rewind reads the binlog tail twice and
+ * applies its undo, seconds for thousands of rows; --timeout S for longer tails. */
+#define REJOIN_DEFAULT_TIMEOUT_S 300
+#define REJOIN_POLL_MS 200
+
+int ctl_repair_read(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
+                    int *version, char *err, size_t errlen)
+{
+    char path[ZK_PATH_MAX], *buf = NULL;
+    int len = 0;
+    struct Stat st;
+    memset(r, 0, sizeof(*r));
+    *version = -1;
+    zk_cluster_path(cfg, path, sizeof(path), "/repair/%s", node);
+    int rc = zk_get_alloc(zh, path, false, &buf, &len, &st);
+    if (rc == ZNONODE) return 0;
+    if (rc != ZOK) {
+        snprintf(err, errlen, "cannot read %s: %s", path, zerror(rc));
+        return -1;
+    }
+    *version = st.version;
+    rc = repair_rec_from_json(r, buf, (size_t)len, err, errlen);
+    free(buf);
+    return rc;
+}
+
+void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len)
+{
+    char first[64], last[64];
+    ctl_fmt_time(r->errant_first_ms, first, sizeof(first));
+    ctl_fmt_time(r->errant_last_ms, last, sizeof(last));
+    snprintf(buf, len, "%llu transaction(s) %s the primary %s never had (committed %s .. %s, "
+             "%llu row events)%s%s; %s: %s", (unsigned long long)r->errant_count,
+             r->errant_gtids, r->primary, first, last, (unsigned long long)r->row_events,
+             r->archive[0] ? ", archived in " : "", r->archive, repair_state_name(r->state),
+             r->detail);
+}
+
+static void who(char *buf, size_t len)
+{
+    struct passwd *pw = getpwuid(getuid());
+    char host[256] = "?";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(buf, len, "%s@%s", pw ? pw->pw_name : "?", host);
+}
+
+static int request(ctl_t *c, const char *node, int64_t *at)
+{
+    char path[ZK_PATH_MAX], dir[ZK_PATH_MAX], err[512];
+    zk_cluster_path(c->cfg, dir, sizeof(dir), "/repair");
+    zk_cluster_path(c->cfg, path, sizeof(path), "/repair/%s", node);
+    zk_ensure_path(c->zh, c->cfg, dir);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        repair_rec_t r;
+        int version;
+        if (ctl_repair_read(c->zh, c->cfg, node, &r, &version, err, sizeof(err)) != 0)
+            return ctl_fail(c, EXIT_ZK, "%s", err);
+        snprintf(r.node, sizeof(r.node), "%s", node);
+        r.request_at_ms = wall_ms();
+        if (r.request_at_ms <= r.answered_at_ms) r.request_at_ms = r.answered_at_ms + 1;
+        who(r.requested_by, sizeof(r.requested_by));
+        char *json = repair_rec_to_json(&r);
+        if (!json) abort();
+        int rc = version < 0 ? zoo_create(c->zh, path, json, (int)strlen(json), zk_acl(c->cfg), 0,
+                                          NULL, 0)
+                             : zoo_set(c->zh, path, json, (int)strlen(json), version);
+        free(json);
+        if (rc == ZOK) {
+            *at = r.request_at_ms;
+            return EXIT_OK;
+        }
+        if (rc != ZBADVERSION && rc != ZNODEEXISTS)
+            return ctl_fail(c, EXIT_ZK, "cannot write %s: %s", path, zerror(rc));
+    }
+    return ctl_fail(c, EXIT_ZK, "cannot write %s: it kept changing under us", path);
+}
+
+/* Wait for the agent to answer request `at`. */
+static int await(ctl_t *c, const char *node, int64_t at, int timeout_s)
+{
+    int64_t end = mono_ms() + (int64_t)timeout_s * 1000;
+    repair_rec_t r = {0};
+    char err[512], line[2400];
+    repair_state_t said = REPAIR_STATE_NONE;
+    while (mono_ms() < end) {
+        int version;
+        if (ctl_repair_read(c->zh, c->cfg, node, &r, &version, err, sizeof(err)) != 0)
+            return ctl_fail(c, EXIT_ZK, "%s", err);
+        if (r.state == REPAIR_STATE_REWINDING && said != r.state) {
+            printf("%s: rewinding (%llu transaction(s) %s)\n", node,
+                   (unsigned long long)r.errant_count, r.errant_gtids);
+            fflush(stdout);
+            said = r.state;
+        }
+        if (r.answered_at_ms == at) {
+            ctl_repair_summary(&r, line, sizeof(line));
+            if (r.state == REPAIR_STATE_REJOINED) {
+                printf("%s rejoined: %s\n", node, r.detail);
+                return EXIT_OK;
+            }
+            return ctl_fail(c, r.state == REPAIR_STATE_FAILED ? EXIT_FAILURE_GENERIC : EXIT_REFUSED,
+                            "%s not rejoined: %s", node, line);
+        }
+        struct timespec ts = {0, REJOIN_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return ctl_fail(c, EXIT_TIMEOUT, "timed out after %d s waiting for %s's agent to answer the "
+                    "rejoin request (last state: %s%s%s); is its agent running? --timeout S "
+                    "waits longer", timeout_s, node, r.state ? repair_state_name(r.state) : "none",
+                    r.detail[0] ? ": " : "", r.detail);
+}
+
+int ctl_rejoin(ctl_t *c, const ctl_opts_t *o)
+{
+    const char *node = o->file; /* the positional argument */
+    if (!node || !name_is_valid(node)) {
+        fprintf(stderr, "failoverctl rejoin: %s%s%s; usage: failoverctl rejoin NODE (a node name, "
+                "[A-Za-z0-9_.-]{1,64})\n", node ? "bad node name \"" : "no NODE given",
+                node ? node : "", node ? "\"" : "");
+        return EXIT_USAGE;
+    }
+    int rc = ctl_connect(c);
+    if (rc != EXIT_OK) return rc;
+    cluster_view_t *v = ctl_view_alloc();
+    char err[512], names[1024];
+    if (ctl_read_view(c->zh, c->cfg, v, err, sizeof(err)) != EXIT_OK) {
+        free(v);
+        return ctl_fail(c, EXIT_ZK, "%s", err);
+    }
+    const node_state_t *n = ctl_view_node(v, node);
+    ctl_view_names(v, names, sizeof(names));
+    bool primary = v->have_primary && strcmp(v->primary.name, node) == 0;
+    bool paused = v->control.paused;
+    bool diverged = n && n->diverged;
+    free(v);
+    if (!n)
+        return ctl_fail(c, EXIT_NOT_FOUND, "unknown node \"%s\": its agent is not registered "
+                        "(registered: %s); the agent does the rewind, so it must run", node, names);
+    if (primary)
+        return ctl_fail(c, EXIT_REFUSED, "%s is the primary: only a diverged replica or old "
+                        "primary is rejoined", node);
+    if (paused)
+        return ctl_fail(c, EXIT_REFUSED, "the cluster is paused: no repair runs while paused "
+                        "(failoverctl resume first)");
+    if (!diverged) {
+        printf("%s is not diverged: nothing to rejoin (its agent repoints it by itself)\n", node);
+        return EXIT_OK;
+    }
+    int64_t at = 0;
+    rc = request(c, node, &at);
+    if (rc != EXIT_OK) return rc;
+    printf("asked %s's agent to archive and rewind its errant transactions\n", node);
+    fflush(stdout);
+    return await(c, node, at, o->timeout_s > 0 ? o->timeout_s : REJOIN_DEFAULT_TIMEOUT_S);
+}
