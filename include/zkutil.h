@@ -45,6 +45,31 @@ int zk_sync_wait(zhandle_t *zh, const char *path, int timeout_ms);
  * stepped does not misjudge them. One write. ZOK with *now_ms set, or a ZK error code. */
 int zk_clock_ms(zhandle_t *zh, const config_t *cfg, int64_t *now_ms);
 
+/* ACLs: a cluster whose znodes were made before zk_auth_file was set keeps their open ACL
+ * (world:anyone, all rights) until `failoverctl acl --fix` gives them the digest one. */
+typedef struct zk_acl_walk {
+    int depth; /* levels below and including the cluster's znode; 0 = all */
+    bool fix;  /* give every open znode the digest ACL of zk_auth_file (zk_acl()) */
+    void (*visit)(const char *path, const char *state, void *arg); /* each znode, may be NULL */
+    void *arg;
+} zk_acl_walk_t;
+
+typedef struct zk_acl_audit {
+    int checked;
+    int open;    /* anyone may change them */
+    int fixed;   /* of those, given the digest ACL */
+    int refused; /* not readable: an ACL for another identity */
+    char first_open[ZK_PATH_MAX], first_refused[ZK_PATH_MAX];
+    int rc;      /* the first other ZooKeeper error, ZOK when none */
+} zk_acl_audit_t;
+
+/* Walk the cluster's znodes (zk_root/cluster and below) and classify each ACL; ZOK or out->rc. */
+int zk_acl_audit(zhandle_t *zh, const config_t *cfg, const zk_acl_walk_t *w, zk_acl_audit_t *out);
+
+/* For the agent, once per session: true with a one-line warning in msg when the cluster's top
+ * znodes are open although zk_auth_file is set, or carry an ACL this identity cannot read. */
+bool zk_acl_advice(zhandle_t *zh, const config_t *cfg, char *msg, size_t len);
+
 /* Sequence number suffix of an election/history child ("n_node1_0000000012" -> 12), -1 if none. */
 long zk_seq_of(const char *child);
 

@@ -45,7 +45,17 @@ int ctl_connect(ctl_t *c)
     zk_cluster_path(cfg, path, sizeof(path), "%s", "");
     struct Stat st;
     int rc = zoo_exists(c->zh, path, 0, &st);
-    if (rc == ZOK) return EXIT_OK;
+    if (rc == ZOK) {
+        /* exists needs no right: a read tells a digest ACL (zk_auth_file) we lack at once. */
+        char b[1];
+        int bl = sizeof(b);
+        rc = zoo_get(c->zh, path, 0, b, &bl, NULL);
+        if (rc != ZNOAUTH) return EXIT_OK;
+        return ctl_fail(c, EXIT_ZK, "ZooKeeper refuses to let %s read %s (a digest ACL); give "
+                        "-c FILE whose [cluster] zk_auth_file is the agents' auth file",
+                        config_zk_auth(cfg) ? "this zk_auth_file's identity"
+                                            : "a client without zk_auth_file", path);
+    }
     if (rc != ZNONODE)
         return ctl_fail(c, EXIT_ZK, "cannot read %s on ZooKeeper %s: %s", path, cfg->zk_hosts,
                         zerror(rc));

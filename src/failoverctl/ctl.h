@@ -32,6 +32,7 @@ typedef struct ctl_opts {
     int timeout_s;   /* --timeout S; 0 = the config's catchup_timeout_ms */
     int count;       /* history -n N; 0 = all */
     const char *file; /* check-config FILE */
+    bool fix;         /* acl --fix */
 } ctl_opts_t;
 
 /* A snapshot of one cluster as ZooKeeper holds it. */
@@ -122,6 +123,9 @@ int ctl_sql_rows(const db_target_t *t, const char *sql, ctl_row_fn fn, void *arg
 int ctl_status(ctl_t *c, const ctl_opts_t *o);
 
 /* ---- control.c: pause, resume --------------------------------------------------------------- */
+/* acl.c */
+int ctl_acl(ctl_t *c, const ctl_opts_t *o);
+
 int ctl_pause(ctl_t *c, const ctl_opts_t *o);
 int ctl_resume(ctl_t *c, const ctl_opts_t *o);
 
@@ -149,12 +153,3 @@ int ctl_explain(ctl_t *c, const ctl_opts_t *o);
 int ctl_check_config(ctl_t *c, const ctl_opts_t *o);
 
 #endif
-/* ---- rejoin.c: a diverged node's repair (/repair/NODE) --------------------------------------- */
-#include "repairrec.h"
-int ctl_rejoin(ctl_t *c, const ctl_opts_t *o);
-/* /repair/NODE (all zero, *version -1 when it does not exist). 0, or -1 with a message. */
-int ctl_repair_read(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
-                    int *version, char *err, size_t errlen);
-/* "3 transaction(s) 0-1-5..0-1-7 the primary node2 never had (...); refused: ..." */
-void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len);
-

@@ -68,6 +68,7 @@ static const struct option plain_opts[] = {OPT_HELP, OPT_END};
 static const struct option history_opts[] = {
     {"json", no_argument, NULL, 'j'}, {"count", required_argument, NULL, 'n'}, OPT_HELP, OPT_END};
 static const struct option explain_opts[] = {{"json", no_argument, NULL, 'j'}, OPT_HELP, OPT_END};
+static const struct option acl_opts[] = {{"fix", no_argument, NULL, 'F'}, OPT_HELP, OPT_END};
 
 static const command_t commands[] = {
     {"status", "[--json] [--watch]", "cluster, primary, epoch, pause state and every node",
@@ -77,8 +78,6 @@ static const command_t commands[] = {
     {"switchover", "[--to NODE] [--timeout S]",
      "planned move of the primary: fence, catch up, promote, repoint; no loss",
      "  --to NODE     the replica to promote (default: the best ranked, see explain)\n"
-static const struct option rejoin_opts[] = {{"timeout", required_argument, NULL, 'T'}, OPT_HELP,
-                                            OPT_END};
      "  --timeout S   how long the candidate may take to apply everything (default: the\n"
      "                config's catchup_timeout_ms); a candidate further behind is refused\n",
      "t:T:h", switchover_opts, 0, CMD_CLUSTER, ctl_switchover},
@@ -103,6 +102,10 @@ static const struct option rejoin_opts[] = {{"timeout", required_argument, NULL,
      "  --json    the same as one JSON object\n"
      "  (needs -c FILE: it probes every mysqld with the config's [mysql] account)\n",
      "jh", explain_opts, 0, CMD_CLUSTER | CMD_CONFIG_FILE, ctl_explain},
+    {"acl", "[--fix]", "znodes of the cluster anyone may change (made before zk_auth_file)",
+     "  --fix     give them the digest ACL of [cluster] zk_auth_file (run it once every agent\n"
+     "            and failoverctl has zk_auth_file: the others lose access)\n",
+     "Fh", acl_opts, 0, CMD_CLUSTER, ctl_acl},
     {"check-config", "[FILE]",
      "validate a config file, then reach ZooKeeper and the local mysqld with it",
      "  FILE      the config to check (default: -c FILE, else " DEFAULT_CONFIG ",\n"
@@ -116,11 +119,6 @@ static void usage(FILE *f)
     fprintf(f, "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH]] COMMAND "
                "[ARGS]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
-    {"rejoin", "NODE [--timeout S]",
-     "a diverged node: archive its errant transactions, undo them, replicate again",
-     "  NODE          the diverged node (its agent does the work, on its own host)\n"
-     "  --timeout S   how long to wait for its agent's answer (default 300)\n",
-     "T:h", rejoin_opts, 1, CMD_CLUSTER, ctl_rejoin},
         char syn[64];
         snprintf(syn, sizeof(syn), "%s %s", commands[i].name, commands[i].args);
         fprintf(f, "  %-36s %s\n", syn, commands[i].summary);
@@ -211,6 +209,7 @@ static int parse_command(const command_t *cmd, int argc, char **argv, ctl_opts_t
         case 'j': o->json = true; break;
         case 'w': o->watch = true; break;
         case 'f': o->force = true; break;
+        case 'F': o->fix = true; break;
         case 't': o->to = optarg; break;
         case 'T':
             if (parse_int(cmd->name, "--timeout", optarg, 1, 86400, &o->timeout_s) != 0)

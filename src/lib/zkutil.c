@@ -29,6 +29,32 @@ struct ACL_vector *zk_acl(const config_t *cfg)
                                                         : &ZOO_OPEN_ACL_UNSAFE;
 }
 
+/* zk_root and the znodes above it are shared by every cluster under that root, which may
+ * authenticate as other identities: all rights for ours (the "auth" scheme names the identity
+ * the session added), and for anyone the right to list and to create a cluster of its own. No
+ * one else may delete or change them, nor touch anything below its cluster's znode. */
+static struct ACL shared_acl_entries[] = {
+    {0, {(char *)"auth", (char *)""}},
+    {0, {(char *)"world", (char *)"anyone"}},
+};
+static struct ACL_vector shared_acl = {2, shared_acl_entries};
+static pthread_once_t shared_acl_once = PTHREAD_ONCE_INIT;
+
+static void shared_acl_init(void)
+{
+    /* The client library's ZOO_PERM_* are extern constants, not constant expressions. */
+    shared_acl_entries[0].perms = ZOO_PERM_ALL;
+    shared_acl_entries[1].perms = ZOO_PERM_READ | ZOO_PERM_CREATE;
+}
+
+static struct ACL_vector *acl_for(const config_t *cfg, const char *path)
+{
+    if (zk_acl(cfg) == &ZOO_OPEN_ACL_UNSAFE) return &ZOO_OPEN_ACL_UNSAFE;
+    if (strlen(path) > strlen(cfg->zk_root)) return zk_acl(cfg);
+    pthread_once(&shared_acl_once, shared_acl_init);
+    return &shared_acl;
+}
+
 int zk_add_auth(zhandle_t *zh, const config_t *cfg, char *err, size_t errlen)
 {
     const char *ident = config_zk_auth(cfg); /* "user:password", read and checked by config.c */
@@ -49,7 +75,7 @@ int zk_ensure_path(zhandle_t *zh, const config_t *cfg, const char *path)
         if (*p == '/' || *p == 0) {
             char saved = *p;
             *p = 0;
-            int rc = zoo_create(zh, buf, NULL, -1, zk_acl(cfg), 0, NULL, 0);
+            int rc = zoo_create(zh, buf, NULL, -1, acl_for(cfg, buf), 0, NULL, 0);
             if (rc != ZOK && rc != ZNODEEXISTS) return rc;
             *p = saved;
             if (saved == 0) break;
@@ -220,4 +246,101 @@ int zk_sync_wait(zhandle_t *zh, const char *path, int timeout_ms)
         free(w);
     }
     return rc;
+}
+
+/* ---- ACLs of a cluster made before zk_auth_file was set --------------------------------- */
+
+/* Anyone may change it: the world:anyone entry a znode gets when no identity was set. */
+static bool acl_is_open(const struct ACL_vector *acl)
+{
+    for (int i = 0; i < acl->count; i++) {
+        const struct ACL *e = &acl->data[i];
+        if (e->id.scheme && strcmp(e->id.scheme, "world") == 0 && (e->perms & ~ZOO_PERM_READ))
+            return true;
+    }
+    return false;
+}
+
+static void audit_note(char *first, const char *path, int *count)
+{
+    if ((*count)++ == 0) snprintf(first, ZK_PATH_MAX, "%s", path);
+}
+
+static void audit_one(zhandle_t *zh, const config_t *cfg, const char *path, int level,
+                      const zk_acl_walk_t *w, zk_acl_audit_t *out)
+{
+    struct ACL_vector acl = {0, NULL};
+    struct Stat st;
+    const char *state = "ok";
+    int rc = zoo_get_acl(zh, path, &acl, &st);
+    if (rc == ZNONODE) return; /* gone while we walked: an ephemeral, a deleted record */
+    out->checked++;
+    if (rc == ZNOAUTH) {
+        state = "not authorized (another identity's)";
+        audit_note(out->first_refused, path, &out->refused);
+    } else if (rc != ZOK) {
+        if (out->rc == ZOK) out->rc = rc;
+        state = zerror(rc);
+    } else if (acl_is_open(&acl)) {
+        state = "open";
+        audit_note(out->first_open, path, &out->open);
+        if (w->fix) {
+            rc = zoo_set_acl(zh, path, st.aversion, zk_acl(cfg));
+            if (rc == ZOK) {
+                out->fixed++;
+                state = "open: fixed";
+            } else {
+                if (out->rc == ZOK) out->rc = rc;
+                state = rc == ZBADVERSION ? "open: changed meanwhile, run again" : zerror(rc);
+            }
+        }
+    }
+    deallocate_ACL_vector(&acl);
+    if (w->visit) w->visit(path, state, w->arg);
+    if (rc == ZNOAUTH || (w->depth > 0 && level >= w->depth) || st.numChildren == 0) return;
+    struct String_vector kids = {0, NULL};
+    rc = zoo_get_children(zh, path, 0, &kids);
+    if (rc != ZOK) {
+        if (rc != ZNONODE && out->rc == ZOK) out->rc = rc;
+        return;
+    }
+    for (int i = 0; i < kids.count; i++) {
+        char child[ZK_PATH_MAX];
+        int n = snprintf(child, sizeof(child), "%s/%s", path, kids.data[i]);
+        if (n > 0 && (size_t)n < sizeof(child)) audit_one(zh, cfg, child, level + 1, w, out);
+    }
+    deallocate_String_vector(&kids);
+}
+
+int zk_acl_audit(zhandle_t *zh, const config_t *cfg, const zk_acl_walk_t *w, zk_acl_audit_t *out)
+{
+    char path[ZK_PATH_MAX];
+    memset(out, 0, sizeof(*out));
+    if (zk_cluster_path(cfg, path, sizeof(path), "%s", "") != 0) return ZBADARGUMENTS;
+    audit_one(zh, cfg, path, 1, w, out);
+    return out->rc;
+}
+
+bool zk_acl_advice(zhandle_t *zh, const config_t *cfg, char *msg, size_t len)
+{
+    zk_acl_walk_t w = {.depth = 2};
+    zk_acl_audit_t a;
+    zk_acl_audit(zh, cfg, &w, &a);
+    bool have_id = config_zk_auth(cfg) != NULL;
+    if (have_id && a.open > 0) {
+        snprintf(msg, len, "%d znode%s of this cluster (%s%s) %s no ACL, from before zk_auth_file "
+                 "was set: anyone who can reach ZooKeeper can change them; once every agent and "
+                 "failoverctl has zk_auth_file, run: failoverctl -c CONFIG acl --fix",
+                 a.open, a.open == 1 ? "" : "s", a.first_open, a.open == 1 ? "" : ", ...",
+                 a.open == 1 ? "has" : "have");
+        return true;
+    }
+    if (a.refused > 0) {
+        snprintf(msg, len, "%s is not readable with %s: its ACL names %s; set [cluster] "
+                 "zk_auth_file to the file the other agents use", a.first_refused,
+                 have_id ? "this zk_auth_file's identity" : "no identity (zk_auth_file unset)",
+                 have_id ? "another identity" : "an identity");
+        return true;
+    }
+    return false;
 }
