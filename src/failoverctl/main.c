@@ -78,6 +78,8 @@ static const command_t commands[] = {
     {"switchover", "[--to NODE] [--timeout S]",
      "planned move of the primary: fence, catch up, promote, repoint; no loss",
      "  --to NODE     the replica to promote (default: the best ranked, see explain)\n"
+static const struct option rejoin_opts[] = {{"timeout", required_argument, NULL, 'T'}, OPT_HELP,
+                                            OPT_END};
      "  --timeout S   how long the candidate may take to apply everything (default: the\n"
      "                config's catchup_timeout_ms); a candidate further behind is refused\n",
      "t:T:h", switchover_opts, 0, CMD_CLUSTER, ctl_switchover},
@@ -119,6 +121,11 @@ static void usage(FILE *f)
     fprintf(f, "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH]] COMMAND "
                "[ARGS]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
+    {"rejoin", "NODE [--timeout S]",
+     "a diverged node: archive its errant transactions, undo them, replicate again",
+     "  NODE          the diverged node (its agent does the work, on its own host)\n"
+     "  --timeout S   how long to wait for its agent's answer (default 300)\n",
+     "T:h", rejoin_opts, 1, CMD_CLUSTER, ctl_rejoin},
         char syn[64];
         snprintf(syn, sizeof(syn), "%s %s", commands[i].name, commands[i].args);
         fprintf(f, "  %-36s %s\n", syn, commands[i].summary);

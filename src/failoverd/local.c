@@ -11,6 +11,7 @@
 #include "gtid.h"
 #include "log.h"
 #include "proc.h"
+#include "repair.h"
 
 /* MySQL/MariaDB error 1236, ER_MASTER_FATAL_ERROR_READING_BINLOG: the source refused our position. */
 #define ER_SOURCE_FATAL_ERROR_READING_BINLOG 1236
@@ -49,6 +50,7 @@ typedef struct local {
     bool lift_held_logged;     /* "not registered yet: read_only stays" said for this session */
     int64_t heard_heartbeats;
     char heard_pos[GTID_POS_STRLEN];
+    repair_t rep;              /* errant transactions: named, archived, rewound (repair.c) */
 } local_t;
 
 const char *agent_mysql_password(const agent_t *a)
@@ -650,41 +652,6 @@ static write_decision_t decide_write(agent_t *a, bool desired_is_me, bool diverg
     return writable_decision(&o, mono_ms(), a->cfg->check_interval_ms, why);
 }
 
-/* Is everything we hold also on the desired primary? Decides whether we may rejoin it. */
-static int check_subset_of_primary(local_t *L, const db_probe_t *p)
-{
-    const config_t *cfg = L->a->cfg;
-    char err[512];
-    db_target_t t = {.host = L->desired.host, .port = L->desired.port, .user = cfg->mysql_user,
-                     .password = config_mysql_password(cfg), .connect_timeout_ms = cfg->connect_timeout_ms,
-                     .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg};
-    db_conn_t *c = db_connect(&t, err, sizeof(err));
-    if (!c) {
-        log_info("rejoin: desired primary %s not reachable yet: %s", L->desired.name, err);
-        return -1;
-    }
-    db_probe_t pp;
-    int rc = db_probe(c, &pp, err, sizeof(err));
-    db_close(c);
-    if (rc != 0) return -1;
-    gtid_pos_t theirs, mine, slave;
-    if (gtid_pos_parse(&theirs, pp.gtid_binlog_pos, err, sizeof(err)) != 0 ||
-        gtid_pos_parse(&mine, p->gtid_binlog_pos, err, sizeof(err)) != 0 ||
-        gtid_pos_parse(&slave, p->gtid_slave_pos, err, sizeof(err)) != 0) {
-        log_error("rejoin: cannot compare GTID positions: %s", err);
-        return -1;
-    }
-    gtid_pos_merge_max(&mine, &slave);
-    if (gtid_pos_contains(&theirs, &mine)) return 0;
-    char extra[512] = "";
-    gtid_pos_missing_format(&theirs, &mine, extra, sizeof(extra));
-    if (!L->diverged)
-        log_error("rejoin refused: this node has transactions %s that the primary %s never had; "
-                  "keeping it read-only (diverged). Rebuild it or remove them by hand.",
-                  extra, L->desired.name);
-    return 1;
-}
-
 /* Tell the user's role_change hook when this node starts or stops being the writable primary. */
 static void announce_role(local_t *L, role_t role)
 {
@@ -902,24 +869,23 @@ static void reconcile(local_t *L, const db_probe_t *p, bool registered)
         L->epoch_acted = L->desired.epoch;
         return;
     }
-    if (pointed) {
-        /* Sequence numbers alone cannot tell our unreplicated 0-1-105 from the primary's
-         * 0-2-105; the primary's strict GTID check can, and refuses us with error 1236. */
-        bool div = p->last_io_errno == ER_SOURCE_FATAL_ERROR_READING_BINLOG;
-        if (div && !L->diverged)
-            log_error("rejoin refused by %s: %s; this node has transactions the primary never "
-                      "had: keeping it read-only (diverged). Rebuild it or remove them by hand.",
-                      L->desired.name, p->last_io_error);
-        L->diverged = div;
+    /* The primary's strict GTID check refuses a replica holding transactions it never had
+     * (error 1236): such a replica is assessed like a returning old primary. */
+    bool refused = pointed && p->last_io_errno == ER_SOURCE_FATAL_ERROR_READING_BINLOG;
+    if (pointed && !refused && !L->rep.diverged) {
+        L->diverged = false;
         L->epoch_acted = L->desired.epoch;
         return;
     }
     if (!L->desired.host[0] || L->desired.port <= 0) return;
     bool was_primary = !p->is_replica;
-    if (was_primary) {
-        int sub = check_subset_of_primary(L, p);
-        if (sub != 0) {
-            L->diverged = sub > 0;
+    if (was_primary || refused || L->rep.diverged) {
+        /* Exact per (domain, server id) comparison, loss accounting, archive and rewind
+         * (repair.c); a diverged node stays so until repaired (rejoin_decide()). */
+        rejoin_action_t act = repair_rejoin(&L->rep, a, L->db, &L->desired);
+        L->diverged = L->rep.diverged;
+        if (act != REJOIN_REPOINT) {
+            if (refused || L->diverged) L->epoch_acted = L->desired.epoch;
             return;
         }
     }
