@@ -68,6 +68,8 @@ static const struct option plain_opts[] = {OPT_HELP, OPT_END};
 static const struct option history_opts[] = {
     {"json", no_argument, NULL, 'j'}, {"count", required_argument, NULL, 'n'}, OPT_HELP, OPT_END};
 static const struct option explain_opts[] = {{"json", no_argument, NULL, 'j'}, OPT_HELP, OPT_END};
+static const struct option rejoin_opts[] = {{"timeout", required_argument, NULL, 'T'}, OPT_HELP,
+                                            OPT_END};
 static const struct option acl_opts[] = {{"fix", no_argument, NULL, 'F'}, OPT_HELP, OPT_END};
 
 static const command_t commands[] = {
@@ -78,8 +80,6 @@ static const command_t commands[] = {
     {"switchover", "[--to NODE] [--timeout S]",
      "planned move of the primary: fence, catch up, promote, repoint; no loss",
      "  --to NODE     the replica to promote (default: the best ranked, see explain)\n"
-static const struct option rejoin_opts[] = {{"timeout", required_argument, NULL, 'T'}, OPT_HELP,
-                                            OPT_END};
      "  --timeout S   how long the candidate may take to apply everything (default: the\n"
      "                config's catchup_timeout_ms); a candidate further behind is refused\n",
      "t:T:h", switchover_opts, 0, CMD_CLUSTER, ctl_switchover},
