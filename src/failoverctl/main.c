@@ -99,6 +99,11 @@ static const command_t commands[] = {
      "  --json             one JSON object with the records (see failoverctl(8))\n"
      "  -n, --count N      the newest N records (default 20; 0 = all)\n",
      "jn:h", history_opts, 0, CMD_CLUSTER, ctl_history},
+    {"rejoin", "NODE [--timeout S]",
+     "a diverged node: archive its errant transactions, undo them, replicate again",
+     "  NODE          the diverged node (its agent does the work, on its own host)\n"
+     "  --timeout S   how long to wait for its agent's answer (default 300)\n",
+     "T:h", rejoin_opts, 1, CMD_CLUSTER, ctl_rejoin},
     {"explain", "[--json]",
      "what a failover would do now: ranked candidates and the exact SQL; changes nothing",
      "  --json    the same as one JSON object\n"
@@ -121,11 +126,6 @@ static void usage(FILE *f)
     fprintf(f, "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH]] COMMAND "
                "[ARGS]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
-    {"rejoin", "NODE [--timeout S]",
-     "a diverged node: archive its errant transactions, undo them, replicate again",
-     "  NODE          the diverged node (its agent does the work, on its own host)\n"
-     "  --timeout S   how long to wait for its agent's answer (default 300)\n",
-     "T:h", rejoin_opts, 1, CMD_CLUSTER, ctl_rejoin},
         char syn[64];
         snprintf(syn, sizeof(syn), "%s %s", commands[i].name, commands[i].args);
         fprintf(f, "  %-36s %s\n", syn, commands[i].summary);
