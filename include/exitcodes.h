@@ -15,4 +15,12 @@ enum {
     EXIT_TIMEOUT = 8,         /* did not finish in time; state is consistent */
 };
 
+/* failoverctl status answers like a monitoring check (DESIGN.md): the cluster's health. */
+enum {
+    STATUS_HEALTHY = 0,     /* no problem */
+    STATUS_DEGRADED = 1,    /* a writable primary, and at least one problem to act on */
+    STATUS_NO_PRIMARY = 2,  /* no writable primary (none named, down, fenced, unknown) */
+    STATUS_NO_ZK = 3,       /* ZooKeeper unreachable or refused a read */
+};
+
 #endif

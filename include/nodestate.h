@@ -98,10 +98,37 @@ typedef struct control_rec {
     int request_timeout_s;     /* how long the candidate may take to catch up; 0 = default */
     int64_t request_at_ms;     /* wall clock when requested; identifies the request */
     int64_t last_failover_ms;  /* for anti-flap; 0 = never */
+    /* Who paused, why, and until when (failoverctl pause --reason --for): shown by status and
+     * recorded in the history. pause_until_ms is on ZooKeeper's clock; 0 = until resume. */
+    char pause_reason[256];
+    char paused_by[128];       /* "user@host" of the failoverctl that paused */
+    int64_t paused_at_ms;
+    int64_t pause_until_ms;
 } control_rec_t;
+
+/* Whether c pauses automatic failover at now_ms (ZooKeeper's clock): paused and not expired. */
+bool control_pause_active(const control_rec_t *c, int64_t now_ms);
 
 char *control_rec_to_json(const control_rec_t *c);
 int control_rec_from_json(control_rec_t *c, const char *buf, size_t len, char *err, size_t errlen);
+
+/* /members: every node whose agent ever registered, with its address, kept by the coordinator
+ * (persistent), so that status still lists a node whose agent is gone. Never shrinks by itself. */
+#define MEMBERS_MAX 64
+typedef struct member {
+    char name[NAME_MAX_LEN + 1];
+    char host[HOST_MAX_LEN + 1];
+    int port;
+} member_t;
+typedef struct members_rec {
+    size_t n;
+    member_t m[MEMBERS_MAX];
+} members_rec_t;
+
+char *members_rec_to_json(const members_rec_t *r);
+int members_rec_from_json(members_rec_t *r, const char *buf, size_t len, char *err, size_t errlen);
+/* Add or update name's address; true when r changed (false also when it is full). */
+bool members_rec_put(members_rec_t *r, const char *name, const char *host, int port);
 
 /* Node and cluster names: [A-Za-z0-9_.-]{1,64}. */
 bool name_is_valid(const char *s);

@@ -273,6 +273,37 @@ static const char *detect_text(detect_t d)
     }
 }
 
+/* What keeps a confirmed loss from starting an automatic failover now: "paused", "anti-flap",
+ * or NULL (nothing: it would start). */
+static const char *failover_blocker(const ex_t *x)
+{
+    const control_rec_t *c = &x->v->control;
+    int64_t now = wall_ms();
+    if (control_pause_active(c, now)) return "paused";
+    if (!antiflap_allows(c->last_failover_ms, now, x->c->cfg->anti_flap_s)) return "anti-flap";
+    return NULL;
+}
+
+static void print_detection(const ex_t *x)
+{
+    const char *blocker = failover_blocker(x);
+    const control_rec_t *c = &x->v->control;
+    if (x->detect != DETECT_CONFIRMED_DEAD || !blocker) {
+        printf("Detection now: %s (%s)\n", detect_text(x->detect), detect_name(x->detect));
+        return;
+    }
+    if (strcmp(blocker, "paused") == 0)
+        printf("Detection now: the primary does not answer and no replica is connected to it: "
+               "loss confirmed, but the cluster is paused (by %s: %s), so no automatic failover "
+               "would start; failoverctl failover --to NODE would (%s)\n",
+               c->paused_by[0] ? c->paused_by : "(unknown)",
+               c->pause_reason[0] ? c->pause_reason : "no reason given", detect_name(x->detect));
+    else
+        printf("Detection now: the primary does not answer and no replica is connected to it: "
+               "loss confirmed, but the anti-flap hold keeps an automatic failover from starting; "
+               "failoverctl failover --to NODE would (%s)\n", detect_name(x->detect));
+}
+
 static json_t *candidates_json(ex_t *x)
 {
     json_t *arr = json_array();
@@ -321,10 +352,10 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
     printf("Cluster %s: primary %s at epoch %llu, coordinator %s%s\n", cfg->cluster_name,
            x->prim->name, (unsigned long long)v->primary.epoch,
            v->coordinator[0] ? v->coordinator : "(none)",
-           v->control.paused ? "; PAUSED: no automatic failover" : "");
+           control_pause_active(&v->control, wall_ms()) ? "; PAUSED: no automatic failover" : "");
     printf("Primary %s (%s:%d): %s\n", x->prim->name, x->prim->host, x->prim->port,
            x->prim->reachable ? "mysqld answers" : x->prim->err);
-    printf("Detection now: %s (%s)\n", detect_text(x->detect), detect_name(x->detect));
+    print_detection(x);
     if (x->prim->reachable && x->prim->probe.read_only && !x->prim->st)
         printf("Stranded: the primary answers read-only and has no registered agent: once that "
                "lasts zk_session_timeout_ms (%d ms), the coordinator moves the primary as a "
@@ -489,10 +520,15 @@ int ctl_explain(ctl_t *c, const ctl_opts_t *o)
     if (o->json) {
         json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:s, s:s, s:s}", "cluster", c->cfg->cluster_name,
                               "primary", x->prim->name, "epoch", (json_int_t)v->primary.epoch,
-                              "paused", v->control.paused, "detection", detect_name(x->detect),
+                              "paused", control_pause_active(&v->control, wall_ms()),
+                              "detection", detect_name(x->detect),
                               "old_primary_gtid", x->old_pos_text, "old_primary_gtid_from",
                               x->old_pos_from);
         json_object_set_new(j, "primary_reachable", json_boolean(x->prim->reachable));
+        const char *blocker = failover_blocker(x);
+        json_object_set_new(j, "automatic_failover",
+                            json_boolean(x->detect == DETECT_CONFIRMED_DEAD && !blocker));
+        json_object_set_new(j, "held_by", blocker ? json_string(blocker) : json_null());
         json_object_set_new(j, "primary_stranded",
                             json_boolean(x->prim->reachable && x->prim->probe.read_only &&
                                          !x->prim->st));

@@ -600,9 +600,9 @@ static void leftovers(const move_t *m, const follow_t *f, const cluster_view_t *
         if (strcmp(n->name, f->new_name) == 0 || was_done(f, n->name)) continue;
         bool is_old = strcmp(n->name, m->old) == 0;
         if (is_old && f->old_diverged) continue;
-        if (is_old && !n->healthy)
-            printf("note: %s is down; its agent makes it a replica of %s when its mysqld returns\n",
-                   n->name, f->new_name);
+        if (!n->healthy)
+            printf("note: %s's mysqld is down; its agent makes it a replica of %s when it "
+                   "returns\n", n->name, f->new_name);
         else
             printf("warning: %s is not replicating from %s yet (failoverctl status)\n", n->name,
                    f->new_name);

@@ -174,6 +174,45 @@ static int read_json(zsess_t *s, const char *path, bool watch, char **buf, int *
     return rc;
 }
 
+/* /members: every node whose agent ever registered, with its address, so that failoverctl
+ * status still lists a node whose agent is gone (it has no other record of its address).
+ * Informational only: nothing decides from it. Written when the registered set changes. */
+static void remember_members(coord_t *C, zsess_t *s)
+{
+    char path[ZK_PATH_MAX], err[256];
+    pthread_mutex_lock(&C->a->mu);
+    bool leader = C->a->is_coordinator && C->a->sess == s;
+    pthread_mutex_unlock(&C->a->mu);
+    if (!leader) return;
+    zk_cluster_path(C->a->cfg, path, sizeof(path), "/members");
+    for (int attempt = 0; attempt < 3; attempt++) {
+        members_rec_t *m = calloc(1, sizeof(*m));
+        if (!m) abort();
+        char *buf = NULL;
+        int len = 0, rc;
+        struct Stat st;
+        rc = zk_get_alloc(s->zh, path, false, &buf, &len, &st);
+        if (rc == ZOK && members_rec_from_json(m, buf, (size_t)len, err, sizeof(err)) != 0)
+            log_warn("coordinator: %s is malformed (%s): rewriting it", path, err);
+        free(buf);
+        bool changed = rc == ZNONODE;
+        for (size_t i = 0; i < C->n; i++)
+            if (C->nodes[i].present)
+                changed |= members_rec_put(m, C->nodes[i].name, C->nodes[i].host, C->nodes[i].port);
+        char *json = changed && (rc == ZOK || rc == ZNONODE) ? members_rec_to_json(m) : NULL;
+        free(m);
+        if (!json) return;
+        rc = rc == ZNONODE ? zoo_create(s->zh, path, json, (int)strlen(json), zk_acl(C->a->cfg),
+                                        0, NULL, 0)
+                           : zoo_set(s->zh, path, json, (int)strlen(json), st.version);
+        free(json);
+        if (rc != ZBADVERSION && rc != ZNODEEXISTS) {
+            if (rc != ZOK) log_warn("coordinator: cannot write %s: %s", path, zerror(rc));
+            return;
+        }
+    }
+}
+
 static int refresh(coord_t *C, zsess_t *s)
 {
     const config_t *cfg = C->a->cfg;
@@ -222,7 +261,10 @@ static int refresh(coord_t *C, zsess_t *s)
         if (C->nodes[i].present != C->nodes[i].was_present) changed = true;
         C->nodes[i].was_present = C->nodes[i].present;
     }
-    if (changed) C->members_changed_ms = mono_ms();
+    if (changed) {
+        C->members_changed_ms = mono_ms();
+        remember_members(C, s);
+    }
 
     zk_cluster_path(cfg, path, sizeof(path), "/primary");
     char *buf = NULL;

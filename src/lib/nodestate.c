@@ -100,6 +100,10 @@ static const ns_field_t control_fields[] = {
     F_INT("request_timeout_s", NF_INT, control_rec_t, request_timeout_s, 0, 86400, 0),
     F_INT("request_at", NF_I64, control_rec_t, request_at_ms, 0, INT64_MAX, 0),
     F_INT("last_failover_at", NF_I64, control_rec_t, last_failover_ms, 0, INT64_MAX, 0),
+    F_STR("pause_reason", control_rec_t, pause_reason, NS_NULLABLE),
+    F_STR("paused_by", control_rec_t, paused_by, NS_NULLABLE),
+    F_INT("paused_at", NF_I64, control_rec_t, paused_at_ms, 0, INT64_MAX, 0),
+    F_INT("pause_until", NF_I64, control_rec_t, pause_until_ms, 0, INT64_MAX, 0),
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -599,6 +603,11 @@ int primary_rec_from_json(primary_rec_t *p, const char *buf, size_t len, char *e
     return 0;
 }
 
+bool control_pause_active(const control_rec_t *c, int64_t now_ms)
+{
+    return c->paused && (c->pause_until_ms == 0 || now_ms < c->pause_until_ms);
+}
+
 int control_rec_from_json(control_rec_t *c, const char *buf, size_t len, char *err, size_t errlen)
 {
     control_rec_t tmp;
@@ -607,4 +616,91 @@ int control_rec_from_json(control_rec_t *c, const char *buf, size_t len, char *e
         return -1;
     *c = tmp;
     return 0;
+}
+
+/* ---- /members ---------------------------------------------------------------------------- */
+
+char *members_rec_to_json(const members_rec_t *r)
+{
+    json_t *arr = json_array(), *o;
+    if (arr == NULL)
+        return NULL;
+    for (size_t i = 0; i < r->n && i < MEMBERS_MAX; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i}", "name", r->m[i].name, "host",
+                                             r->m[i].host, "port", r->m[i].port));
+    o = json_pack("{s:o}", "members", arr);
+    if (o == NULL)
+        return NULL;
+    char *out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return out;
+}
+
+int members_rec_from_json(members_rec_t *r, const char *buf, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    size_t i;
+    json_t *root, *arr, *e;
+    members_rec_t *tmp;
+    int rc = -1;
+    if (buf == NULL || len == 0 || len > NS_INPUT_MAX) {
+        snprintf(err, errlen, "empty or oversized input; expected a JSON object");
+        return -1;
+    }
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        snprintf(err, errlen, "invalid JSON at line %d column %d", jerr.line, jerr.column);
+        return -1;
+    }
+    tmp = calloc(1, sizeof *tmp);
+    if (tmp == NULL)
+        goto out;
+    arr = json_object_get(root, "members");
+    if (!json_is_array(arr) || json_array_size(arr) > MEMBERS_MAX) {
+        snprintf(err, errlen, "field \"members\": expected an array of at most %d objects",
+                 MEMBERS_MAX);
+        goto out;
+    }
+    json_array_foreach(arr, i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *host = json_string_value(json_object_get(e, "host"));
+        json_t *port = json_object_get(e, "port");
+        if (name == NULL || !name_is_valid(name) || host == NULL || host[0] == '\0' ||
+            strlen(host) > HOST_MAX_LEN || strpbrk(host, " \t\r\n") != NULL ||
+            !json_is_integer(port) || json_integer_value(port) < 1 ||
+            json_integer_value(port) > 65535) {
+            snprintf(err, errlen, "members[%zu]: expected {\"name\": a name, \"host\": a host, "
+                     "\"port\": 1..65535}", i);
+            goto out;
+        }
+        members_rec_put(tmp, name, host, (int)json_integer_value(port));
+    }
+    *r = *tmp;
+    rc = 0;
+out:
+    free(tmp);
+    json_decref(root);
+    return rc;
+}
+
+bool members_rec_put(members_rec_t *r, const char *name, const char *host, int port)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        member_t *m = &r->m[i];
+        if (strcmp(m->name, name) != 0)
+            continue;
+        if (strcmp(m->host, host) == 0 && m->port == port)
+            return false;
+        snprintf(m->host, sizeof m->host, "%s", host);
+        m->port = port;
+        return true;
+    }
+    if (r->n >= MEMBERS_MAX)
+        return false;
+    member_t *m = &r->m[r->n++];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    snprintf(m->host, sizeof m->host, "%s", host);
+    m->port = port;
+    return true;
 }

@@ -3,7 +3,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SANDBOX="${SANDBOX:-$ROOT/scripts/sandbox}"
-CTL="$ROOT/failoverctl"
+CTL="${FAILOVERCTL:-$ROOT/failoverctl}"
 export FAILOVERD="${FAILOVERD:-$ROOT/failoverd}"
 SB=""
 WRITER_PID=""

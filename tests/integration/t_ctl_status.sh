@@ -130,7 +130,7 @@ expect_rc "unknown cluster" 7
 expect_one_line "unknown cluster" "$ERR"
 expect_match "unknown cluster names the known ones" "clusters there: $CLUSTER" "$ERR"
 run "$CTL" --zk "127.0.0.1:1" --cluster "$CLUSTER" status
-expect_rc "ZooKeeper unreachable" 4
+expect_rc "ZooKeeper unreachable (status: 3, like a monitoring check's unknown)" 3
 expect_one_line "ZooKeeper unreachable" "$ERR"
 run "$CTL" -c /nonexistent/failoverd.conf status
 expect_rc "missing config file" 3

@@ -20,7 +20,7 @@ before=$(zk_owner node1)
 log "SIGSTOP node1's agent for longer than the 4 s session timeout"
 "$SANDBOX" kill-agent "$SB" node1 STOP
 sleep 7
-expect_eq "node1's registration while its agent is stalled (expired session)" "" "$(node_field node1 name)"
+expect_eq "node1's registration while its agent is stalled (expired session)" "" "$(st '.nodes[] | select(.name=="node1" and .agent != false) | .name')"
 expect_eq "epoch while node1's agent is stalled" 1 "$(st .epoch)"
 expect_eq "read_only on node1 while its agent is stalled" 0 "$(read_only_of node1)"
 [ "$coord" != node1 ] || wait_for 10 "a coordinator other than the stalled node1" coordinator_is_not node1

@@ -319,7 +319,8 @@ START_TEST(test_control_round_trip)
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(j, "{\"paused\":true,\"request\":\"\",\"request_to\":\"db3\",\"request_force\":false,"
                         "\"request_timeout_s\":0,\"request_at\":17,"
-                        "\"last_failover_at\":1795462201123}");
+                        "\"last_failover_at\":1795462201123,\"pause_reason\":null,"
+                        "\"paused_by\":null,\"paused_at\":0,\"pause_until\":0}");
     memset(&out, 0x5a, sizeof out);
     ck_assert_msg(control_rec_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
     ck_assert(out.paused);
@@ -340,6 +341,58 @@ START_TEST(test_control_round_trip)
     ck_assert_int_eq(control_rec_from_json(&out, j, strlen(j), err, sizeof err), 0);
     ck_assert_str_eq(out.request_to, "*");
     free(j);
+
+    /* who paused, why, until when */
+    snprintf(in.pause_reason, sizeof in.pause_reason, "kernel upgrade on db1");
+    snprintf(in.paused_by, sizeof in.paused_by, "alice@db1");
+    in.paused_at_ms = 1000;
+    in.pause_until_ms = 5000;
+    j = control_rec_to_json(&in);
+    ck_assert_int_eq(control_rec_from_json(&out, j, strlen(j), err, sizeof err), 0);
+    ck_assert_str_eq(out.pause_reason, "kernel upgrade on db1");
+    ck_assert_str_eq(out.paused_by, "alice@db1");
+    ck_assert_int_eq(out.paused_at_ms, 1000);
+    ck_assert_int_eq(out.pause_until_ms, 5000);
+    free(j);
+}
+END_TEST
+
+START_TEST(test_members_round_trip)
+{
+    members_rec_t r, out;
+    char err[512] = "";
+    memset(&r, 0, sizeof r);
+    ck_assert(members_rec_put(&r, "db1", "10.0.0.1", 3306));
+    ck_assert(members_rec_put(&r, "db2", "10.0.0.2", 3306));
+    ck_assert(!members_rec_put(&r, "db1", "10.0.0.1", 3306)); /* unchanged */
+    ck_assert(members_rec_put(&r, "db1", "10.0.0.9", 3307));  /* moved */
+    char *j = members_rec_to_json(&r);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_msg(members_rec_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(out.n, 2);
+    ck_assert_str_eq(out.m[0].host, "10.0.0.9");
+    ck_assert_int_eq(out.m[0].port, 3307);
+    ck_assert_str_eq(out.m[1].name, "db2");
+    free(j);
+    const char *bad = "{\"members\":[{\"name\":\"../x\",\"host\":\"h\",\"port\":1}]}";
+    ck_assert_int_eq(members_rec_from_json(&out, bad, strlen(bad), err, sizeof err), -1);
+    ck_assert_int_eq(members_rec_from_json(&out, "{\"members\":{}}", 14, err, sizeof err), -1);
+    ck_assert_int_eq(members_rec_from_json(&out, "nope", 4, err, sizeof err), -1);
+}
+END_TEST
+
+START_TEST(test_control_pause_expiry)
+{
+    control_rec_t c;
+    memset(&c, 0, sizeof c);
+    ck_assert(!control_pause_active(&c, 10));
+    c.paused = true;
+    ck_assert(control_pause_active(&c, 10)); /* no expiry: until resume */
+    c.pause_until_ms = 100;
+    ck_assert(control_pause_active(&c, 99));
+    ck_assert(!control_pause_active(&c, 100)); /* expired: automatic failover is on again */
+    c.paused = false;
+    ck_assert(!control_pause_active(&c, 50));
 }
 END_TEST
 
@@ -571,6 +624,8 @@ static Suite *nodestate_suite(void)
     tcase_add_test(tc, test_node_nan_and_ipv6_and_bad_utf8);
     tcase_add_test(tc, test_primary_round_trip);
     tcase_add_test(tc, test_control_round_trip);
+    tcase_add_test(tc, test_control_pause_expiry);
+    tcase_add_test(tc, test_members_round_trip);
     tcase_add_test(tc, test_names_and_roles);
     suite_add_tcase(s, tc);
 
