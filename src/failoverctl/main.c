@@ -207,7 +207,8 @@ static int parse_command(const command_t *cmd, int argc, char **argv, ctl_opts_t
 {
     char allowed[256];
     int c;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc re-reads the ordering, so options may follow NODE (the global
+                 * parse stopped at the command with "+") */
     opterr = 0;
     char shorts[32];
     snprintf(shorts, sizeof(shorts), ":%s", cmd->shorts);

@@ -2,7 +2,9 @@
 # A returning old primary that holds transactions no replica received (asynchronous replication,
 # replicas' IO threads stopped before the writes) must not rejoin: it stays read-only and is
 # reported as diverged, even after the new primary's own writes have overtaken its sequence
-# numbers (so only the GTIDs' server ids tell them apart).
+# numbers (so only the GTIDs' server ids tell them apart), and it never tries to (issue 11: no
+# second guessing a refusal). With rejoin = manual it waits for `failoverctl rejoin`, which
+# archives and rewinds its three transactions.
 source "$(dirname "$0")/lib.sh"
 
 sb_up --replicas 2 --set failover.rejoin=manual
@@ -38,4 +40,23 @@ rec=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history --json | jq -c '[.rec
 expect_eq "history: old primary's position" "$orphan" "$(echo "$rec" | jq -r .old_primary_gtid)"
 expect_eq "history: lost transaction count" 3 "$(echo "$rec" | jq -r .lost_count)"
 expect_eq "history: lost transactions named" "0-1-$(( ${orphan##*-} - 2 ))..$orphan" "$(echo "$rec" | jq -r .lost_gtids)"
+# Never repointed on a guess: not one attempt to replicate from the new primary.
+if grep -q "now replicating from" "$SB/node1/failoverd.log"; then
+    fail "node1 tried to rejoin while diverged: $(grep "now replicating from" "$SB/node1/failoverd.log" | head -1)"
+fi
+expect_eq "history: count is exact (from node1's binlog)" true "$(echo "$rec" | jq -r .lost_exact)"
+
+# failoverctl rejoin: archived, undone, replicating; the same data as the new primary.
+out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin node1 --timeout 60 2>&1) || fail "failoverctl rejoin node1: exit $?: $out"
+echo "$out" | grep -q "^node1 rejoined: rewound in" || fail "failoverctl rejoin node1: expected 'node1 rejoined: rewound in ...', saw: $out"
+wait_for 20 "node1 streaming from $new" state_is node1 streaming
+wait_for 10 "node1 has $new's rows" sql_is node1 "SELECT COUNT(*) FROM app.t" 11
+expect_eq "CHECKSUM TABLE app.t on node1" "$(sql "$new" "CHECKSUM TABLE app.t" | cut -f2)" "$(sql node1 "CHECKSUM TABLE app.t" | cut -f2)"
+expect_eq "read_only on node1 after the rewind" 1 "$(read_only_of node1)"
+ls "$SB"/node1/archive/*.sql >/dev/null 2>&1 || fail "no archive under $SB/node1/archive"
+expect_eq "rows in node1's archive" 3 "$(cat "$SB"/node1/archive/*.sql | grep -c '^### INSERT INTO `app`.`t`')"
+out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin node1 2>&1) || fail "failoverctl rejoin node1 (again): exit $?: $out"
+expect_eq "rejoin of a node that is not diverged" "node1 is not diverged: nothing to rejoin (its agent repoints it by itself)" "$out"
+out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin "$new" 2>&1); rc=$?
+expect_eq "rejoin of the primary: exit status" 6 "$rc"
 log "PASS"
