@@ -32,7 +32,22 @@ typedef struct db_target {
 
 typedef struct db_conn db_conn_t;
 
-/* Connect; NULL with a message on failure. */
+/* ssl_mode, in increasing strength. Over TCP: disabled = plain text; preferred = TLS when the
+ * server offers it, nothing verified; required = TLS or no connection; verify_ca = and the
+ * server's certificate signed by ssl_ca; verify_identity = and issued for the host name or
+ * address connected to. A unix socket connection never uses TLS. The replication channel gets
+ * the same (MASTER_SSL*, SOURCE_SSL*), except that preferred leaves it as it was. */
+typedef enum {
+    DB_TLS_DISABLED = 0,
+    DB_TLS_PREFERRED,
+    DB_TLS_REQUIRED,
+    DB_TLS_VERIFY_CA,
+    DB_TLS_VERIFY_IDENTITY,
+} db_tls_t;
+db_tls_t db_tls_mode(const config_t *cfg); /* preferred when cfg is NULL */
+const char *db_tls_name(db_tls_t m);
+
+/* Connect; NULL with a message on failure (for a TLS failure, naming the ssl_* key to check). */
 db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen);
 void db_close(db_conn_t *c);
 flavor_t db_flavor(const db_conn_t *c);

@@ -1164,6 +1164,13 @@ int config_validate(config_t *cfg, bool need_node, char *err, size_t errlen)
                  "or neither", loc, set, cfg->ssl_cert != NULL ? "ssl_key" : "ssl_cert");
         return -1;
     }
+    if (cfg->ssl_ca == NULL && cfg->ssl_mode != NULL && strncmp(cfg->ssl_mode, "verify_", 7) == 0) {
+        key_loc(cfg, "mysql", "ssl_mode", loc, sizeof loc);
+        snprintf(err, errlen, "%s: [mysql] ssl_mode: %s needs ssl_ca, the CA that signed the "
+                 "servers' certificates; allowed: set ssl_ca, or ssl_mode = required", loc,
+                 cfg->ssl_mode);
+        return -1;
+    }
     return 0;
 }
 

@@ -25,6 +25,7 @@ struct db_conn {
     int deadline_ms;     /* the bound that deadline_at came from, for messages */
     bool expired;        /* the last bounded call ran out of time (the connection is dead) */
     char addr[300];
+    const config_t *cfg; /* ssl_* for the replication channel (db_repoint) */
 };
 
 /* Statements that differ by flavor. MySQL 8.0.22+ spellings; 8.4 removed the old ones. */
@@ -138,6 +139,60 @@ static void set_error_dl(db_conn_t *c, const char *what, char *err, size_t errle
         set_error(c, what, err, errlen);
 }
 
+/* ---- TLS ---------------------------------------------------------------------------------
+ * What MariaDB Connector/C 3.3 (Debian 12's libmariadb3) offers, checked against a real
+ * server: there is no MYSQL_OPT_SSL_MODE. mysql_ssl_set() or any MYSQL_OPT_SSL_* option turns
+ * TLS on when the server offers it; with a CA the chain is verified even without
+ * MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which adds the host name check; and when the server offers
+ * no TLS the connection goes on in plain text even with MYSQL_OPT_SSL_ENFORCE. So: preferred
+ * and required set no CA, verify_ca sets the CA, verify_identity also the host check, and
+ * db_connect() itself refuses a plain connection for required and above. */
+
+static const char *const tls_names[] = {"disabled", "preferred", "required", "verify_ca",
+                                        "verify_identity"};
+
+db_tls_t db_tls_mode(const config_t *cfg)
+{
+    if (!cfg || !cfg->ssl_mode) return DB_TLS_PREFERRED;
+    for (size_t i = 0; i < sizeof(tls_names) / sizeof(tls_names[0]); i++)
+        if (strcmp(cfg->ssl_mode, tls_names[i]) == 0) return (db_tls_t)i;
+    return DB_TLS_PREFERRED; /* config.c allows only the names above */
+}
+
+const char *db_tls_name(db_tls_t m)
+{
+    return (size_t)m < sizeof(tls_names) / sizeof(tls_names[0]) ? tls_names[m] : "invalid";
+}
+
+static void tls_options(MYSQL *my, db_tls_t tls, const config_t *cfg)
+{
+    if (tls == DB_TLS_DISABLED) return;
+    const char *ca = tls >= DB_TLS_VERIFY_CA ? cfg->ssl_ca : NULL;
+    mysql_ssl_set(my, cfg->ssl_key, cfg->ssl_cert, ca, NULL, NULL);
+    my_bool verify = tls == DB_TLS_VERIFY_IDENTITY;
+    mysql_options(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+}
+
+/* Connector/C's TLS messages ("self-signed certificate in certificate chain", "Validation of
+ * SSL server certificate failed") do not say which setting to look at: add it. */
+static void tls_error_hint(db_conn_t *c, db_tls_t tls, const char *host, char *err,
+                           size_t errlen)
+{
+    if (tls == DB_TLS_DISABLED || mysql_errno(c->my) != 2026 /* CR_SSL_CONNECTION_ERROR */)
+        return;
+    size_t n = strlen(err);
+    if (tls == DB_TLS_VERIFY_IDENTITY && strstr(mysql_error(c->my), "Validation"))
+        snprintf(err + n, errlen - n, "; TLS: the server's certificate is not for the name "
+                 "\"%s\" (ssl_mode = verify_identity checks it; verify_ca checks only the CA)",
+                 host ? host : "?");
+    else if (tls >= DB_TLS_VERIFY_CA)
+        snprintf(err + n, errlen - n, "; TLS: the server's certificate is not signed by ssl_ca "
+                 "= %s (ssl_mode = %s)", c->cfg && c->cfg->ssl_ca ? c->cfg->ssl_ca : "?",
+                 db_tls_name(tls));
+    else
+        snprintf(err + n, errlen - n, "; TLS handshake failed (ssl_mode = %s)", db_tls_name(tls));
+}
+
 db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
 {
     db_conn_t *c = calloc(1, sizeof(*c));
@@ -160,18 +215,12 @@ db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
      * a node it first met as a replica once it is the primary. */
     if (mysql_options(c->my, MYSQL_OPT_NONBLOCK, 0) == 0) c->nonblock = true;
 
-    const config_t *cfg = t->cfg;
-    if (cfg && cfg->ssl_mode && strcmp(cfg->ssl_mode, "disabled") != 0 &&
-        strcmp(cfg->ssl_mode, "preferred") != 0) {
-        my_bool yes = 1;
-        mysql_ssl_set(c->my, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, NULL, NULL);
-        mysql_options(c->my, MYSQL_OPT_SSL_ENFORCE, &yes);
-        my_bool verify = strcmp(cfg->ssl_mode, "verify_ca") == 0 ||
-                         strcmp(cfg->ssl_mode, "verify_identity") == 0;
-        mysql_options(c->my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
-    }
-
+    c->cfg = t->cfg;
     const char *sock = (t->socket && t->socket[0]) ? t->socket : NULL;
+    /* A unix socket crosses no network: ssl_mode is for TCP (as require_secure_transport). */
+    db_tls_t tls = sock ? DB_TLS_DISABLED : db_tls_mode(t->cfg);
+    tls_options(c->my, tls, t->cfg);
+
     const char *host = sock ? NULL : t->host;
     unsigned int port = sock ? 0 : (unsigned int)t->port;
     MYSQL *ok;
@@ -188,6 +237,16 @@ db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
     }
     if (!ok) {
         set_error_dl(c, "connect", err, errlen);
+        tls_error_hint(c, tls, host, err, errlen);
+        db_close(c);
+        return NULL;
+    }
+    if (tls >= DB_TLS_REQUIRED && !mysql_get_ssl_cipher(c->my)) {
+        /* Connector/C 3.3 falls back to plain text when the server offers no TLS, whatever
+         * MYSQL_OPT_SSL_ENFORCE says: refuse here. */
+        snprintf(err, errlen, "%s: connect: the server offers no TLS, and ssl_mode = %s needs it "
+                 "(give mysqld ssl_cert and ssl_key, or set ssl_mode = preferred)", c->addr,
+                 db_tls_name(tls));
         db_close(c);
         return NULL;
     }
@@ -861,12 +920,42 @@ static int escape(db_conn_t *c, const char *in, char *out, size_t outlen)
     return 0;
 }
 
+/* The replication channel's TLS, from the same ssl_* keys: ", MASTER_SSL=1, ..." or "" when
+ * ssl_mode = preferred (the channel keeps what it had: MariaDB has no "if offered" for it).
+ * The replica's mysqld opens the files, so the paths must be the same on every host. A CA
+ * makes the replica check the chain; MASTER_SSL_VERIFY_SERVER_CERT adds the host name (checked
+ * against MariaDB 10.11, as for Connector/C above). */
+static int repl_tls_clause(db_conn_t *c, char *buf, size_t len)
+{
+    const bool my = c->flavor == FLAVOR_MYSQL;
+    const char *pre = my ? "SOURCE" : "MASTER";
+    db_tls_t tls = db_tls_mode(c->cfg);
+    buf[0] = 0;
+    if (!c->cfg || tls == DB_TLS_PREFERRED) return 0;
+    if (tls == DB_TLS_DISABLED) {
+        snprintf(buf, len, ", %s_SSL=0", pre);
+        return 0;
+    }
+    const char *files[3] = {tls >= DB_TLS_VERIFY_CA ? c->cfg->ssl_ca : NULL, c->cfg->ssl_cert,
+                            c->cfg->ssl_key};
+    static const char *const keys[3] = {"CA", "CERT", "KEY"};
+    size_t o = (size_t)snprintf(buf, len, ", %s_SSL=1, %s_SSL_VERIFY_SERVER_CERT=%d", pre, pre,
+                                tls == DB_TLS_VERIFY_IDENTITY);
+    for (int i = 0; i < 3; i++) {
+        char e[2 * PATH_MAX + 1];
+        const char *f = files[i] ? files[i] : "";
+        if (strlen(f) > PATH_MAX || escape(c, f, e, sizeof(e)) != 0 || o >= len) return -1;
+        o += (size_t)snprintf(buf + o, len - o, ", %s_SSL_%s='%s'", pre, keys[i], e);
+    }
+    return o < len ? 0 : -1;
+}
+
 int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
                const char *repl_password, bool reset_slave_pos, int heartbeat_ms, char *err,
                size_t errlen)
 {
     const flavor_sql_t *s = sql_for(c->flavor);
-    char eh[520], eu[260], ep[520], change[2048];
+    char eh[520], eu[260], ep[520], change[2048 + 3 * (2 * PATH_MAX + 40) + 80];
     if (escape(c, host, eh, sizeof(eh)) || escape(c, repl_user, eu, sizeof(eu)) ||
         escape(c, repl_password ? repl_password : "", ep, sizeof(ep))) {
         snprintf(err, errlen, "%s: host, user or password too long", c->addr);
@@ -881,10 +970,15 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
     if (reset_slave_pos && c->flavor == FLAVOR_MARIADB &&
         db_exec(c, "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", err, errlen) != 0)
         return -1;
-    if (change_source_sql(c->flavor, eh, port, eu, ep, heartbeat_ms, change, sizeof(change)) != 0) {
+    char tls[3 * (2 * PATH_MAX + 40) + 80];
+    size_t cl;
+    if (change_source_sql(c->flavor, eh, port, eu, ep, heartbeat_ms, change, sizeof(change)) != 0 ||
+        repl_tls_clause(c, tls, sizeof(tls)) != 0 ||
+        (cl = strlen(change)) + strlen(tls) >= sizeof(change)) {
         snprintf(err, errlen, "%s: CHANGE MASTER statement too long", c->addr);
         return -1;
     }
+    memcpy(change + cl, tls, strlen(tls) + 1);
     thread_changes++;
     if (mysql_query(c->my, change) != 0) {
         /* Never log the statement: it holds the password. */

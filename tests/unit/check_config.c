@@ -687,6 +687,14 @@ START_TEST(test_validate_zk_auth_and_ssl)
     expect_invalid(c, false,
                    "t.conf:9: [mysql] ssl_cert: set without ssl_key; allowed: both ssl_cert and "
                    "ssl_key, or neither");
+
+    c = load_base("password = a\nrepl_password = b\nssl_mode = verify_identity\n");
+    expect_invalid(c, false,
+                   "t.conf:9: [mysql] ssl_mode: verify_identity needs ssl_ca, the CA that signed "
+                   "the servers' certificates; allowed: set ssl_ca, or ssl_mode = required");
+    c = load_base("password = a\nrepl_password = b\nssl_mode = VERIFY_CA\nssl_ca = /etc/ca.pem\n");
+    ck_assert_msg(config_validate(c, false, msg, sizeof msg) == 0, "%s", msg);
+    config_free(c);
 }
 END_TEST
 

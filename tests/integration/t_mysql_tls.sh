@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# MySQL TLS (issue 12): ssl_mode and ssl_ca/ssl_cert/ssl_key, for the agents' own connections
+# and for the replication channel. The test makes a CA, a second CA and two server
+# certificates with openssl: node1's names 127.0.0.1, node2's only db.wrong.example. With
+# ssl_mode = verify_ca every agent connects (the CA is checked, not the name), and a switchover
+# repoints the old primary with MASTER_SSL=1 and the CA: the replication account REQUIRE SSL,
+# so its IO thread runs only over TLS. Then `failoverctl check-config` (which logs in as
+# repl_user over TCP) is refused with a clear message under a wrong CA, and under
+# verify_identity for node2's name, while node1 passes verify_identity.
+source "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/fo-tls.XXXXXX)
+CLEANUP_PATHS+=("$T")
+ec() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "$@" 2>/dev/null; }
+mkcert() { # NAME SAN: NAME.pem and NAME-key.pem signed by ca.pem
+    ec -keyout "$T/$1-key.pem" -out "$T/$1.csr" -subj "/CN=$1"
+    printf 'subjectAltName=%s\n' "$2" >"$T/$1.ext"
+    openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.pem" -CAkey "$T/ca-key.pem" -CAcreateserial \
+        -out "$T/$1.pem" -days 2 -extfile "$T/$1.ext" 2>/dev/null
+}
+ec -x509 -keyout "$T/ca-key.pem" -out "$T/ca.pem" -days 2 -subj "/CN=failoverd test CA"
+ec -x509 -keyout "$T/wrong-ca-key.pem" -out "$T/wrong-ca.pem" -days 2 -subj "/CN=another CA"
+mkcert node1 "IP:127.0.0.1"
+mkcert node2 "DNS:db.wrong.example"
+[ -s "$T/node1.pem" ] && [ -s "$T/node2.pem" ] || fail "openssl could not make the test certificates"
+
+sb_up --replicas 1 --no-agents
+log "mysqld with TLS; repl REQUIRE SSL; node2 replicates over TLS"
+sql node1 "ALTER USER '$REPL_USER'@'%' REQUIRE SSL" || fail "ALTER USER repl REQUIRE SSL"
+for n in $NODES; do
+    printf 'ssl_ca = %s\nssl_cert = %s\nssl_key = %s\n' "$T/ca.pem" "$T/$n.pem" "$T/$n-key.pem" >>"$SB/$n/my.cnf"
+    "$SANDBOX" kill-mysqld "$SB" "$n" TERM >/dev/null || fail "stop $n's mysqld"
+    "$SANDBOX" start-mysqld "$SB" "$n" >/dev/null || fail "start $n's mysqld with TLS: $(tail -3 "$SB/$n/mysqld.err")"
+done
+sql node2 "STOP SLAVE; CHANGE MASTER TO MASTER_SSL=1; START SLAVE" || fail "node2: MASTER_SSL=1"
+wait_for 10 "node2 replicating from node1 over TLS" replicates_from node2 node1
+expect_eq "node2's channel TLS before the agents" "Yes" "$(slave_status node2 | awk '/Master_SSL_Allowed:/ {print $2}')"
+
+for n in $NODES; do
+    conf="${n^^}_CONF"
+    sed -i "s#^\[mysql\]\$#[mysql]\nssl_mode = verify_ca\nssl_ca = $T/ca.pem#" "${!conf}"
+    "$SANDBOX" start-agent "$SB" "$n" || fail "start $n's agent"
+done
+wait_for 20 "cluster settled with ssl_mode = verify_ca" cluster_settled
+accepts=$(sql node2 "SHOW GLOBAL STATUS LIKE 'Ssl_accepts'" | awk '{print $2}')
+[ "${accepts:-0}" -gt 1 ] || fail "node2's Ssl_accepts: expected TLS logins (replication aside), saw ${accepts:-none}"
+
+log "switchover to node2: node1's agent repoints it with MASTER_SSL"
+out=$("$CTL" -c "$NODE1_CONF" switchover --to node2 2>&1) || fail "switchover to node2: $out"
+wait_for 15 "node1 replicating from node2 (repl REQUIRE SSL)" replicates_from node1 node2
+ss=$(slave_status node1)
+for kv in "Master_SSL_Allowed: Yes" "Master_SSL_CA_File: $T/ca.pem" "Master_SSL_Verify_Server_Cert: No"; do
+    grep -q "^ *$kv\$" <<<"$ss" || fail "node1's SHOW SLAVE STATUS after the repoint: expected '$kv', saw: $(grep SSL <<<"$ss" | tr -s ' ' | tr '\n' ';')"
+done
+
+check() { # NODE MODE CA: failoverctl check-config of NODE's config with that ssl_mode and ssl_ca
+    local conf="${1^^}_CONF" f="$T/$1.$2.conf"
+    sed -e "s#^ssl_mode = .*#ssl_mode = $2#" -e "s#^ssl_ca = .*#ssl_ca = $3#" "${!conf}" >"$f"
+    chmod 600 "$f"
+    "$CTL" check-config "$f" 2>&1
+}
+out=$(check node1 verify_ca "$T/wrong-ca.pem") && fail "check-config with a wrong CA: expected a failure, saw: $out"
+want="not signed by ssl_ca = $T/wrong-ca.pem (ssl_mode = verify_ca)"
+grep "repl_user" <<<"$out" | grep -qF "$want" || fail "check-config with a wrong CA: expected '$want', saw: $out"
+log "wrong CA: $(grep repl_user <<<"$out")"
+out=$(check node2 verify_identity "$T/ca.pem") && fail "check-config verify_identity against node2's certificate (db.wrong.example): expected a failure, saw: $out"
+want="the server's certificate is not for the name \"127.0.0.1\" (ssl_mode = verify_identity"
+grep "repl_user" <<<"$out" | grep -qF "$want" || fail "check-config verify_identity, node2: expected '$want', saw: $out"
+log "wrong name: $(grep repl_user <<<"$out")"
+out=$(check node1 verify_identity "$T/ca.pem") || fail "check-config verify_identity against node1's certificate (IP:127.0.0.1): $out"
+log "PASS"
