@@ -32,6 +32,10 @@ typedef struct ctl_opts {
     int timeout_s;   /* --timeout S; 0 = the config's catchup_timeout_ms */
     int count;       /* history -n N; 0 = all */
     const char *file; /* check-config FILE */
+    const char *primary; /* switchover --primary NODE: refuse unless NODE is the primary */
+    bool dry_run, yes;   /* switchover --dry-run, --yes */
+    const char *reason;  /* pause --reason TEXT */
+    long for_s;          /* pause --for DURATION, in seconds; 0 = until resume */
     bool fix;         /* acl --fix */
 } ctl_opts_t;
 

@@ -75,6 +75,20 @@ void ctl_hist_print(FILE *f, const ctl_hist_t *h)
     }
     const json_t *r = h->obj;
     ctl_fmt_time(json_ms(r, "at", &ms) ? ms : 0, at, sizeof(at));
+    const char *type = ctl_json_str(r, "type");
+    if (strcmp(type, "pause") == 0 || strcmp(type, "resume") == 0) {
+        /* An operator's pause or resume: who, why, until when. */
+        char until[64] = "failoverctl resume";
+        if (json_ms(r, "until", &ms)) ctl_fmt_time(ms, until, sizeof(until));
+        fprintf(f, "#%ld  %s  %-15s by %s", h->seq, at, type, ctl_json_str(r, "by"));
+        if (strcmp(type, "pause") == 0)
+            fprintf(f, ", until %s\n    reason: %s\n", until,
+                    ctl_json_str(r, "reason")[0] ? ctl_json_str(r, "reason") : "(none given)");
+        else
+            fprintf(f, " (paused by %s)\n",
+                    ctl_json_str(r, "detail")[0] ? ctl_json_str(r, "detail") : "(unknown)");
+        return;
+    }
     const char *old = ctl_json_str(r, "old"), *new_ = ctl_json_str(r, "new");
     long long epoch = json_ms(r, "epoch", &ms) ? ms : -1;
     fprintf(f, "#%ld  %s  %-15s %s -> %s  epoch %lld  %s\n", h->seq, at, ctl_json_str(r, "type"),

@@ -1,5 +1,6 @@
 /* main.c -- failoverctl: parses the command line and hands each subcommand to its implementation.
  * Nothing here decides anything; exit codes are in exitcodes.h and documented in failoverctl(8). */
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #define DEFAULT_CONFIG "/etc/failoverd/failoverd.conf"
 #define CONFIG_DIR "/etc/failoverd"
+#define PAUSE_MAX_S (30L * 86400) /* pause --for: a month at most; longer is "until resume" */
 
 /* Without -c: /etc/failoverd/failoverd.conf, or else the only *.conf in /etc/failoverd (the
  * systemd unit failoverd@NAME reads /etc/failoverd/NAME.conf, so a host usually has one). */
@@ -60,6 +62,9 @@ static const struct option status_opts[] = {
 static const struct option switchover_opts[] = {{"to", required_argument, NULL, 't'},
                                                 {"timeout", required_argument, NULL, 'T'},
                                                 OPT_HELP, OPT_END};
+static const struct option pause_opts[] = {{"reason", required_argument, NULL, 'R'},
+                                           {"for", required_argument, NULL, 'D'}, OPT_HELP,
+                                           OPT_END};
 static const struct option failover_opts[] = {{"to", required_argument, NULL, 't'},
                                               {"force", no_argument, NULL, 'f'},
                                               {"timeout", required_argument, NULL, 'T'},
@@ -90,9 +95,13 @@ static const command_t commands[] = {
      "                NODE received as much as every other replica; fencing is never skipped\n"
      "  --timeout S   how long NODE may take to apply what it received\n",
      "t:fT:h", failover_opts, 0, CMD_CLUSTER, ctl_failover},
-    {"pause", "", "maintenance: no automatic failover until resume",
+    {"pause", "[--reason TEXT] [--for DURATION]",
+     "maintenance: no automatic failover until resume (or until DURATION has passed)",
+     "  --reason TEXT    why, shown by status and kept in the history with who paused\n"
+     "  --for DURATION   expire by itself after DURATION: 90s, 30m, 2h, 1d (1 s .. 30 d);\n"
+     "                   default: until failoverctl resume\n"
      "  (agents keep publishing and fencing; switchover is refused, failover --to still works)\n",
-     "h", plain_opts, 0, CMD_CLUSTER, ctl_pause},
+     "R:D:h", pause_opts, 0, CMD_CLUSTER, ctl_pause},
     {"resume", "", "end maintenance: automatic failover again", "", "h", plain_opts, 0,
      CMD_CLUSTER, ctl_resume},
     {"history", "[--json] [-n N]", "failover records, newest first, with timings and data loss",
@@ -156,9 +165,11 @@ static void list_options(const command_t *cmd, char *buf, size_t len)
     size_t pos = 0;
     buf[0] = 0;
     for (const struct option *o = cmd->longs; o->name && pos < len - 1; o++) {
-        const char *meta = strcmp(o->name, "to") == 0        ? " NODE"
+        const char *meta = strcmp(o->name, "to") == 0 || strcmp(o->name, "primary") == 0 ? " NODE"
                            : strcmp(o->name, "timeout") == 0 ? " S"
                            : strcmp(o->name, "count") == 0   ? " N"
+                           : strcmp(o->name, "reason") == 0  ? " TEXT"
+                           : strcmp(o->name, "for") == 0     ? " DURATION"
                                                              : "";
         int w = snprintf(buf + pos, len - pos, "%s--%s%s", pos ? ", " : "", o->name, meta);
         if (w < 0) break;
@@ -166,15 +177,49 @@ static void list_options(const command_t *cmd, char *buf, size_t len)
     }
 }
 
-/* The text of the option getopt just rejected. */
+/* The option getopt just rejected, as the user typed it: "--to" for --to (never the internal
+ * short letter, which no help text shows), "-n" for -n. */
 static const char *bad_option(char **argv, int opt)
 {
-    static char s[8];
+    static char s[64];
+    const char *typed = optind > 0 ? argv[optind - 1] : "";
+    if (strncmp(typed, "--", 2) == 0) {
+        snprintf(s, sizeof(s), "%.*s", (int)strcspn(typed, "="), typed);
+        return s;
+    }
     if (opt > 0 && opt < 128) {
         snprintf(s, sizeof(s), "-%c", opt);
         return s;
     }
-    return argv[optind - 1];
+    return typed;
+}
+
+/* An option's name for a message: the long name, unless the user typed the short form. */
+static const char *opt_name(const command_t *cmd, int c, int longindex)
+{
+    static char s[64];
+    if (longindex >= 0) {
+        snprintf(s, sizeof(s), "--%s", cmd->longs[longindex].name);
+        return s;
+    }
+    snprintf(s, sizeof(s), "-%c", c);
+    return s;
+}
+
+/* A duration: whole seconds, or a number with s, m, h or d. -1 when it is not one. */
+static long parse_duration_s(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || v <= 0 || !isdigit((unsigned char)s[0])) return -1;
+    long mul = *end == 0 || strcmp(end, "s") == 0 ? 1
+               : strcmp(end, "m") == 0            ? 60
+               : strcmp(end, "h") == 0            ? 3600
+               : strcmp(end, "d") == 0            ? 86400
+                                                  : 0;
+    if (!mul || v > PAUSE_MAX_S / mul) return -1;
+    return v * mul;
 }
 
 static bool is_global_option(const char *a)
@@ -210,9 +255,12 @@ static int parse_command(const command_t *cmd, int argc, char **argv, ctl_opts_t
     optind = 0; /* 0, not 1: glibc re-reads the ordering, so options may follow NODE (the global
                  * parse stopped at the command with "+") */
     opterr = 0;
-    char shorts[32];
+    char shorts[48];
     snprintf(shorts, sizeof(shorts), ":%s", cmd->shorts);
-    while ((c = getopt_long(argc, argv, shorts, cmd->longs, NULL)) != -1) {
+    int li = -1;
+    while ((c = getopt_long(argc, argv, shorts, cmd->longs, &li)) != -1) {
+        const char *oname = opt_name(cmd, c, li);
+        li = -1;
         switch (c) {
         case 'j': o->json = true; break;
         case 'w': o->watch = true; break;
@@ -220,12 +268,26 @@ static int parse_command(const command_t *cmd, int argc, char **argv, ctl_opts_t
         case 'F': o->fix = true; break;
         case 't': o->to = optarg; break;
         case 'T':
-            if (parse_int(cmd->name, "--timeout", optarg, 1, 86400, &o->timeout_s) != 0)
+            if (parse_int(cmd->name, oname, optarg, 1, 86400, &o->timeout_s) != 0)
                 return EXIT_USAGE;
             break;
         case 'n':
-            if (parse_int(cmd->name, "-n", optarg, 0, 1000000, &o->count) != 0) return EXIT_USAGE;
+            if (parse_int(cmd->name, oname, optarg, 0, 1000000, &o->count) != 0) return EXIT_USAGE;
             break;
+        case 'P': o->primary = optarg; break;
+        case 'd': o->dry_run = true; break;
+        case 'y': o->yes = true; break;
+        case 'R': o->reason = optarg; break;
+        case 'D': {
+            long secs = parse_duration_s(optarg);
+            if (secs < 0) {
+                fprintf(stderr, "failoverctl %s: %s \"%s\": allowed: a duration such as 90s, 30m, "
+                        "2h or 1d (1 s .. 30 d)\n", cmd->name, oname, optarg);
+                return EXIT_USAGE;
+            }
+            o->for_s = secs;
+            break;
+        }
         case 'h': command_help(cmd); return EXIT_OK;
         case ':':
             fprintf(stderr, "failoverctl %s: %s needs a value; see failoverctl %s --help\n",
@@ -344,6 +406,11 @@ int main(int argc, char **argv)
                 command_help(&commands[i]);
                 return EXIT_OK;
             }
+        if (optind + 1 < argc) {
+            fprintf(stderr, "failoverctl: help: unknown command \"%s\"; allowed: %s\n",
+                    argv[optind + 1], names);
+            return EXIT_USAGE;
+        }
         usage(stdout);
         return EXIT_OK;
     }

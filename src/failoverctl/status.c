@@ -734,7 +734,8 @@ static void print_table(FILE *f, const st_t *s)
             fprintf(f, "note: %s has promotion=never\n", n->name);
     }
     const control_rec_t *c = &v->control;
-    if (c->paused && !control_pause_active(c, s->now)) {
+    /* Expired: still flagged, or cleared by the coordinator, who keeps who and until when. */
+    if ((c->paused || c->pause_until_ms) && !control_pause_active(c, s->now)) {
         char at[64];
         ctl_fmt_time(c->pause_until_ms, at, sizeof(at));
         fprintf(f, "note: the pause by %s expired at %s: automatic failover is on\n",

@@ -97,6 +97,7 @@ typedef struct agent {
     uint64_t desired_epoch;
     bool fenced;
     bool cluster_paused;       /* /control says paused (read by the local worker) */
+    int64_t cluster_pause_until_ms; /* ... until then (wall clock; 0 = until resume) */
 
     node_state_t snap;         /* the local worker's latest view, for the HTTP endpoints */
     bool snap_valid;

@@ -64,6 +64,8 @@ typedef struct coord {
     int64_t last_read_ms;
     int64_t flap_seen;      /* the last_failover_at the hold below was judged from */
     int64_t flap_until_ms;  /* monotonic end of the anti-flap hold */
+    int64_t pause_seen;     /* the pause_until the end below was judged from */
+    int64_t pause_end_ms;   /* monotonic end of a pause --for */
     int64_t last_prim_probe_ms; /* when check_primary() last probed the primary */
     char last_msg[512];
 } coord_t;
@@ -92,6 +94,20 @@ static bool antiflap_holds(coord_t *C, zsess_t *s)
         C->flap_until_ms = mono_ms() + antiflap_hold_ms(C->flap_seen, now, C->a->cfg->anti_flap_s);
     }
     return mono_ms() < C->flap_until_ms;
+}
+
+/* A pause with an expiry (failoverctl pause --for) ends by itself: judged once per pause_until
+ * value against ZooKeeper's clock, as the anti-flap hold is, then counted down on the monotonic
+ * clock. An expired pause is no pause. */
+static bool pause_in_force(coord_t *C, zsess_t *s)
+{
+    if (!C->ctl.paused) return false;
+    if (!C->ctl.pause_until_ms) return true;
+    if (C->ctl.pause_until_ms != C->pause_seen) {
+        C->pause_seen = C->ctl.pause_until_ms;
+        C->pause_end_ms = mono_ms() + (C->ctl.pause_until_ms - coord_wall_ms(C, s));
+    }
+    return mono_ms() < C->pause_end_ms;
 }
 
 /* Log a message only when it differs from the last one, so a waiting coordinator is not noisy. */
@@ -303,6 +319,13 @@ static int refresh(coord_t *C, zsess_t *s)
         free(buf);
     } else if (rc != ZNONODE) {
         return rc;
+    }
+    if (C->ctl.paused && !pause_in_force(C, s)) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "the pause by %s (%s) has expired: automatic failover is on",
+                 C->ctl.paused_by[0] ? C->ctl.paused_by : "(unknown)", C->ctl.pause_reason);
+        say_once(C, LOG_LVL_NOTICE, msg);
+        C->ctl.paused = false;
     }
     return ZOK;
 }
@@ -1005,7 +1028,7 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
             return cfg->check_interval_ms;
         }
     }
-    if (sw && C->ctl.paused) {
+    if (sw && pause_in_force(C, s)) {
         refuse_request(C, s, &rq, "the cluster is paused (failoverctl resume first)");
         return cfg->check_interval_ms;
     }
@@ -1057,9 +1080,11 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t, cons
 {
     const config_t *cfg = C->a->cfg;
     char msg[512];
-    if (C->ctl.paused) {
-        /* Time spent paused is not detection time: count again from the resume. */
-        C->first_failure_ms = C->move_started_ms = mono_ms();
+    if (pause_in_force(C, s)) {
+        /* Time spent paused is not detection time: count again from the resume. No move is
+         * decided, so none has started: a manual one served meanwhile times itself. */
+        C->first_failure_ms = mono_ms();
+        C->move_started_ms = 0;
         snprintf(msg, sizeof(msg), "primary %s is lost but the cluster is paused: no automatic "
                  "failover (failoverctl resume)", p->name);
         say_once(C, LOG_LVL_WARNING, msg);
@@ -1069,7 +1094,8 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t, cons
         snprintf(msg, sizeof(msg), "primary %s is lost but the last failover was less than "
                  "anti_flap_s=%d ago: use failoverctl failover", p->name, cfg->anti_flap_s);
         say_once(C, LOG_LVL_ERROR, msg);
-        C->first_failure_ms = C->move_started_ms = mono_ms();
+        C->first_failure_ms = mono_ms();
+        C->move_started_ms = 0;
         return cfg->check_interval_ms;
     }
     if (mono_ms() < C->backoff_until_ms) return cfg->check_interval_ms;

@@ -507,6 +507,7 @@ static void read_paused(local_t *L, zsess_t *s)
     free(buf);
     pthread_mutex_lock(&L->a->mu);
     L->a->cluster_paused = paused;
+    L->a->cluster_pause_until_ms = paused ? c.pause_until_ms : 0;
     pthread_mutex_unlock(&L->a->mu);
 }
 
@@ -1036,6 +1037,9 @@ void local_fence_on_stop(agent_t *a)
 {
     pthread_mutex_lock(&a->mu);
     bool primary = a->is_desired_primary, paused = a->cluster_paused;
+    /* An expired pause (pause --for) is none: the coordinator may fail over again. */
+    if (paused && a->cluster_pause_until_ms && wall_ms() >= a->cluster_pause_until_ms)
+        paused = false;
     pthread_mutex_unlock(&a->mu);
     if (!primary) return;
     if (paused) {

@@ -12,7 +12,7 @@ for i in 1 2 3; do app_sql node1 "INSERT INTO t VALUES ($i)" || fail "insert $i"
 
 run ctl pause
 expect_rc "pause" 0
-expect_match "pause says what it means" "paused: the coordinator will not fail over automatically" "$OUT"
+expect_match "pause says what it means" "paused by [^ ]+@[^ ]+: the coordinator will not fail over automatically" "$OUT"
 log "kill -9 mysqld on node1 while paused"
 "$SANDBOX" kill-mysqld "$SB" node1 KILL
 wait_for 10 "status shows node1 down" state_is node1 down
@@ -37,12 +37,15 @@ new=$(st .primary)
 wait_for 15 "$new writable" state_is "$new" writable
 app_sql "$new" "INSERT INTO t VALUES (4)" || fail "insert on the new primary $new"
 
-# history: newest first, both events, with phases and outcome (the record follows the repoint).
+# history: newest first, every event (bootstrap, pause, resume, failover), with phases and outcome
+# (the failover's record follows the repoint).
 hist_total_is() { is_eq "$(hist '.total')" "$1"; }
-wait_for 15 "the failover's history record" hist_total_is 2
+wait_for 15 "the failover's history record" hist_total_is 4
+expect_eq "record 1: the resume" "resume resumed" "$(hist '.records[1] | "\(.type) \(.outcome)"')"
+expect_eq "record 2: the pause" "pause paused" "$(hist '.records[2] | "\(.type) \(.outcome)"')"
 expect_eq "record 0 (newest)" "failover $new 2 success" "$(hist '.records[0] | "\(.type) \(.new) \(.epoch) \(.outcome)"')"
 expect_eq "record 0 old primary" node1 "$(hist '.records[0].old')"
-expect_eq "record 1" "bootstrap node1 1 adopted" "$(hist '.records[1] | "\(.type) \(.new) \(.epoch) \(.outcome)"')"
+expect_eq "record 3" "bootstrap node1 1 adopted" "$(hist '.records[3] | "\(.type) \(.new) \(.epoch) \(.outcome)"')"
 for ph in detect fence catchup promote repoint total; do
     v=$(hist ".records[0].phases_ms.$ph")
     [[ "$v" =~ ^[0-9]+$ ]] || fail "failover record: phases_ms.$ph: expected a number of ms, saw '$v'"
@@ -52,7 +55,7 @@ expect_eq "failover record new_primary_gtid" "$(sql "$new" "SELECT @@gtid_slave_
 expect_eq "failover record candidates" 2 "$(hist '.records[0].candidates | length')"
 run ctl history
 expect_rc "history" 0
-expect_match "history header" "cluster $CLUSTER: 2 of 2 record\(s\), newest first" "$OUT"
+expect_match "history header" "cluster $CLUSTER: 4 of 4 record\(s\), newest first" "$OUT"
 expect_match "history failover line" "#[0-9]+ +[0-9-]+ [0-9:.]+ +failover +node1 -> $new +epoch 2 +success" "$OUT"
 expect_match "history bootstrap line" "#[0-9]+ +[0-9-]+ [0-9:.]+ +bootstrap +- -> node1 +epoch 1 +adopted" "$OUT"
 expect_match "history phases" "phases: detect [0-9.]+ m?s, fence [0-9.]+ m?s, catch-up [0-9.]+ m?s, promote [0-9.]+ m?s, repoint [0-9.]+ m?s, total" "$OUT"
@@ -78,6 +81,10 @@ expect_eq "epoch while paused (again)" 2 "$(st .epoch)"
 run ctl_c explain --json
 expect_rc "explain" 0
 cand=$(printf '%s' "$OUT" | jq -r .candidate)
+expect_eq "explain while paused: no automatic failover, held by the pause" "confirmed-dead false paused" \
+    "$(printf '%s' "$OUT" | jq -r '"\(.detection) \(.automatic_failover) \(.held_by)"')"
+run ctl_c explain
+expect_match "explain while paused says so" "loss confirmed, but the cluster is paused \(by [^ ]+@[^ ]+: no reason given\), so no automatic failover would start" "$OUT"
 [ -n "$cand" ] && [ "$cand" != null ] && [ "$cand" != "$new" ] || fail "explain names no usable candidate: $cand"
 run ctl failover --to "$cand"
 expect_rc "failover --to $cand while paused" 0
