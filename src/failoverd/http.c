@@ -9,6 +9,17 @@
 #include "agent.h"
 #include "log.h"
 
+/* Hostile clients: every endpoint only reads, and nothing a client sends is stored beyond its
+ * request. Its request line and headers must fit in HTTP_REQUEST_MAX bytes (MHD answers 431),
+ * a request body is refused (413), and connections are capped, per address and in all, and
+ * closed when idle: health checkers, a Prometheus scraper and the failsafe round trips of a
+ * 20-node cluster need far fewer, and a client holding idle connections (slowloris) cannot
+ * take the endpoint away from HAProxy for more than HTTP_IDLE_S. */
+#define HTTP_REQUEST_MAX 8192  /* bytes per connection for the request line and headers */
+#define HTTP_CONN_MAX 32       /* connections open at once */
+#define HTTP_CONN_PER_IP 8     /* from one address */
+#define HTTP_IDLE_S 3          /* an idle connection is closed after this many seconds */
+
 typedef struct view {
     bool valid, healthy, read_only, desired_me, fencing, session_alive, coordinator, fenced;
     bool paused, diverged;
@@ -81,6 +92,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     agent_t *a = cls;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET or HEAD only\n");
+    const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if ((clen && strcmp(clen, "0") != 0) ||
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
+        return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", "no request body accepted\n");
     view_t v = snapshot(a);
     char body[4096]; /* /metrics: 11 series, each naming a node of up to NAME_MAX_LEN */
     if (strcmp(url, "/primary") == 0) {
@@ -169,8 +184,11 @@ void *http_start(agent_t *a)
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d =
         MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_MAX,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_CONN_PER_IP,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_REQUEST_MAX,
+                         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!d)
         log_error("http: cannot listen on %s (port taken, or address not local?)", listen);
