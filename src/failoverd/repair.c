@@ -712,14 +712,16 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
     if (act == REJOIN_KEEP_DIVERGED && R->scanned) {
         char msg[640];
         snprintf(msg, sizeof(msg), "%s%s%s", why, R->refusal[0] ? ": " : "", R->refusal);
-        if (strcmp(msg, R->said) != 0) {
+        /* A request is answered now when waiting cannot help: refused, or paused. */
+        bool answer = requested && (o.refused || o.paused);
+        if (strcmp(msg, R->said) != 0 || answer) {
             log_error("rejoin refused: this node has %llu transaction(s) %s that the primary %s "
                       "never had; keeping it read-only (diverged): %s",
                       (unsigned long long)R->scan.errant, R->gtids, d->name, msg);
             bool refused = R->refusal[0] != 0;
             say(R, a, s, R->failed ? REPAIR_STATE_FAILED
                                    : refused ? REPAIR_STATE_REFUSED : REPAIR_STATE_DIVERGED,
-                msg, d, requested && (refused || o.paused), 0);
+                msg, d, answer, 0);
             snprintf(R->said, sizeof(R->said), "%s", msg);
         }
         note_history(a, s, R, NULL, 0);
