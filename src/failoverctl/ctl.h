@@ -14,6 +14,7 @@
 #include "db.h"
 #include "decide.h"
 #include "nodestate.h"
+#include "repairrec.h"
 
 #define CTL_MAX_NODES 64
 
@@ -57,6 +58,9 @@ typedef struct cluster_view {
      * registration is no absence (the coordinator does not take it for a fence either). */
     char listed[CTL_MAX_NODES][NAME_MAX_LEN + 1];
     size_t nlisted;
+    /* /repair/<name> of each of nodes[] (issue 11): errant transactions and the repair; state
+     * REPAIR_STATE_NONE when there is none */
+    repair_rec_t repair[CTL_MAX_NODES];
 } cluster_view_t;
 
 /* ---- common.c: messages, the ZooKeeper session, the view, /control, formatting ------------ */
@@ -150,15 +154,7 @@ void ctl_hist_loss(const json_t *rec, char *buf, size_t len);
 /* A string member, or "" when absent or not a string. */
 const char *ctl_json_str(const json_t *o, const char *key);
 
-/* ---- explain.c ---------------------------------------------------------------------------- */
-int ctl_explain(ctl_t *c, const ctl_opts_t *o);
-
-/* ---- checkconfig.c ------------------------------------------------------------------------ */
-int ctl_check_config(ctl_t *c, const ctl_opts_t *o);
-
-#endif
 /* ---- rejoin.c: a diverged node's repair (/repair/NODE) --------------------------------------- */
-#include "repairrec.h"
 int ctl_rejoin(ctl_t *c, const ctl_opts_t *o);
 /* /repair/NODE (all zero, *version -1 when it does not exist). 0, or -1 with a message. */
 int ctl_repair_read(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
@@ -166,3 +162,10 @@ int ctl_repair_read(zhandle_t *zh, const config_t *cfg, const char *node, repair
 /* "3 transaction(s) 0-1-5..0-1-7 the primary node2 never had (...); refused: ..." */
 void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len);
 
+/* ---- explain.c ---------------------------------------------------------------------------- */
+int ctl_explain(ctl_t *c, const ctl_opts_t *o);
+
+/* ---- checkconfig.c ------------------------------------------------------------------------ */
+int ctl_check_config(ctl_t *c, const ctl_opts_t *o);
+
+#endif

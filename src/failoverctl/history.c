@@ -43,6 +43,33 @@ void ctl_hist_phases(const json_t *rec, char *buf, size_t len)
     }
 }
 
+/* What the returning old primary's agent found in its binlog (issue 11): the count is exact,
+ * with commit times, the archive and the repair. */
+static void hist_loss_exact(const json_t *rec, char *buf, size_t len)
+{
+    long long first = 0, last = 0, est = 0, ms = 0;
+    if (!json_is_true(json_object_get(rec, "lost_exact"))) return;
+    size_t o = strlen(buf);
+    char a[64], b[64], took[32];
+    json_ms(rec, "lost_first_at", &first);
+    json_ms(rec, "lost_last_at", &last);
+    ctl_fmt_time(first, a, sizeof(a));
+    ctl_fmt_time(last, b, sizeof(b));
+    char estimate[64] = "";
+    if (json_ms(rec, "lost_estimate", &est))
+        snprintf(estimate, sizeof(estimate), " (the coordinator's estimate: %lld)", est);
+    snprintf(buf + o, len - o, "; exact, from %s's binlog%s, committed %s .. %s",
+             ctl_json_str(rec, "old"), estimate, a, b);
+    o = strlen(buf);
+    if (ctl_json_str(rec, "archive")[0])
+        snprintf(buf + o, len - o, "; archived in %s", ctl_json_str(rec, "archive"));
+    o = strlen(buf);
+    if (ctl_json_str(rec, "repair")[0] && json_ms(rec, "repair_ms", &ms)) {
+        ctl_fmt_ms(ms, took, sizeof(took));
+        snprintf(buf + o, len - o, "; %s in %s", ctl_json_str(rec, "repair"), took);
+    }
+}
+
 void ctl_hist_loss(const json_t *rec, char *buf, size_t len)
 {
     long long lost = 0;
@@ -63,6 +90,7 @@ void ctl_hist_loss(const json_t *rec, char *buf, size_t len)
         snprintf(buf, len, "LOST %lld transaction(s) the old primary %s had: %s (old primary at "
                  "%s, %s promoted at %s)", lost, ctl_json_str(rec, "old"),
                  ctl_json_str(rec, "lost_gtids"), oldp, ctl_json_str(rec, "new"), newp);
+    hist_loss_exact(rec, buf, len);
 }
 
 void ctl_hist_print(FILE *f, const ctl_hist_t *h)

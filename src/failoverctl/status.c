@@ -325,6 +325,15 @@ static void replica_problems(st_t *s, const node_state_t *n, const gtid_pos_t *p
                 n->name, n->error[0] ? n->error : "no error published");
         return;
     }
+    const repair_rec_t *rr = &v->repair[n - v->nodes];
+    if (n->diverged && rr->state != REPAIR_STATE_NONE) {
+        char what[2400];
+        ctl_repair_summary(rr, what, sizeof(what));
+        problem(s, "diverged", n->name, "diverged: %s has %.400s; read-only%s", n->name, what,
+                rr->state == REPAIR_STATE_DIVERGED || rr->state == REPAIR_STATE_FAILED
+                    ? " (failoverctl rejoin NODE rewinds it)" : "");
+        return;
+    }
     if (n->diverged) {
         problem(s, "diverged", n->name, "diverged: %s has transactions the primary never had; "
                 "its agent keeps it read-only: rebuild it or remove them by hand", n->name);
@@ -505,6 +514,14 @@ static json_t *node_json(const st_t *s, const node_state_t *n)
                         n->config_digest[0] ? json_string(n->config_digest) : json_null());
     json_object_set_new(o, "error", n->error[0] ? json_string(n->error) : json_null());
     json_object_set_new(o, "coordinator", json_boolean(strcmp(n->name, v->coordinator) == 0));
+    const repair_rec_t *rr = &v->repair[n - v->nodes];
+    if (rr->state != REPAIR_STATE_NONE) /* issue 11: errant transactions and the repair */
+        json_object_set_new(o, "repair", json_pack(
+            "{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:s, s:I}", "state", repair_state_name(rr->state),
+            "detail", rr->detail, "errant_count", (json_int_t)rr->errant_count, "errant_gtids",
+            rr->errant_gtids, "errant_first_at", (json_int_t)rr->errant_first_ms,
+            "errant_last_at", (json_int_t)rr->errant_last_ms, "row_events",
+            (json_int_t)rr->row_events, "archive", rr->archive, "took_ms", (json_int_t)rr->took_ms));
     return o;
 }
 

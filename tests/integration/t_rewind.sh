@@ -56,6 +56,8 @@ case "$archive" in "$SB/node1/archive/$CLUSTER-node1-e2-0-1-$((seq - 2))..$orpha
 "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history | grep -q "LOST 3 transaction(s)" ||
     fail "failoverctl history: expected 'LOST 3 transaction(s)', saw: $("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history | grep data:)"
 
+expect_eq "status --json: node1's repair" "rejoined 3" "$(node_field node1 repair.state) $(node_field node1 repair.errant_count)"
+
 # The archive holds exactly the lost changes, and replays as new transactions on the primary.
 expect_eq "transactions in the archive" 3 "$(grep -c 'GTID 0-1-[0-9]* trans' "$archive")"
 expect_eq "rows inserted in the archive" 3 "$(grep -c '^### INSERT INTO `app`.`t`' "$archive")"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 11: an errant tail holding DDL cannot be undone by mariadb-binlog --flashback. The old
 # primary is not rewound (rejoin = rewind, the default): it stays read-only and diverged, the
-# reason is published, failoverctl rejoin refuses naming the DDL, and the failover's history
-# record still counts its lost transactions exactly (the DDL among them).
+# reason is published (failoverctl status), failoverctl rejoin refuses naming the DDL, and the
+# failover's history record still counts its lost transactions exactly (the DDL among them).
 source "$(dirname "$0")/lib.sh"
 
 sb_up --replicas 1
@@ -30,6 +30,11 @@ out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin node1 --timeout 20 2>&
 expect_eq "failoverctl rejoin node1: exit status (refused) [$out]" 6 "$rc"
 echo "$out" | grep -q "flashback cannot undo them" || fail "failoverctl rejoin node1: expected the DDL reason, saw: $out"
 expect_eq "node1 still diverged" diverged "$(node_field node1 state)"
+# status names them: the problem line and the node's repair object.
+expect_eq "status --json: node1's errant count" 3 "$(node_field node1 repair.errant_count)"
+expect_eq "status --json: node1's repair state" refused "$(node_field node1 repair.state)"
+status_table | grep -q "diverged: node1 has 3 transaction(s) 0-1-$(( ${orphan##*-} - 2 ))..$orphan the primary node2 never had" ||
+    fail "failoverctl status: expected node1's 3 errant transactions named, saw: $(status_table | grep -i diverged)"
 [ -z "$(ls "$SB/node1/archive/"*.sql 2>/dev/null)" ] || fail "an archive was written though nothing was undone: $(ls "$SB/node1/archive/")"
 rec=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history --json | jq -c '[.records[] | select(.type=="failover")][0]')
 expect_eq "history: lost_count" 3 "$(echo "$rec" | jq -r .lost_count)"
