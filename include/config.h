@@ -53,6 +53,9 @@ typedef struct config {
     int bootstrap_settle_ms; /* default 5000; 0..600000: registrations must be this quiet before
                                 a cluster without /primary adopts its topology */
     bool semi_sync;          /* default off */
+    int semi_sync_timeout_ms; /* default 10000; 0..3600000: with semi_sync, how long commits may
+                                wait for an acknowledgement before the primary's agent falls back
+                                to asynchronous replication (0 = never; include/semiwatch.h) */
     bool failsafe;           /* default off: on = primary keeps writing through a ZK outage
                                 while every replica still replicates from it */
     int fence_timeout_ms;    /* default 1000; 100..60000: SQL fencing (kill sessions, read_only

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "gtid.h"
+#include "semiwatch.h"
 
 typedef enum {
     FLAVOR_UNKNOWN = 0,
@@ -145,6 +146,13 @@ int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
 /* Stop the IO thread without waiting out a semi-sync replica's farewell to a source that is cut
  * off (2 s on MariaDB; see db.c): KILL it, then STOP SLAVE IO_THREAD. For a promotion. */
 int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen);
+
+/* Semi-sync on a MariaDB primary as its agent times it (include/semiwatch.h): one sample of the
+ * variables and counters in one round trip; the timeout set to "never" with wait_no_slave on;
+ * rpl_semi_sync_master_enabled set (OFF releases every waiting commit without an ack). */
+int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen);
+int db_semi_sync_configure(db_conn_t *c, char *err, size_t errlen);
+int db_semi_sync_enable(db_conn_t *c, bool on, char *err, size_t errlen);
 
 /* Semi-sync by role: a primary waits for replica acks (master side on), a replica acks (slave
  * side on) when ack is set (semi_sync_replica_wanted(): never for one that can never be

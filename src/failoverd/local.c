@@ -51,6 +51,7 @@ typedef struct local {
     int64_t heard_heartbeats;
     char heard_pos[GTID_POS_STRLEN];
     repair_t rep;              /* errant transactions: named, archived, rewound (repair.c) */
+    semi_watch_t semi;         /* semi-sync waits, as primary: ended by us (semiwatch.h) */
 } local_t;
 
 const char *agent_mysql_password(const agent_t *a)
@@ -794,6 +795,63 @@ static int promote_detach(local_t *L, const db_probe_t *p)
     return 0;
 }
 
+/* As the writable primary with semi_sync = on: a commit waits for a replica's acknowledgement
+ * until a replica gives it or we end the wait, never until mysqld's wall-clock timer says so
+ * (include/semiwatch.h). Ending it (asynchronous fallback) acknowledges the waiting commits, so it
+ * is done only while we may write, under the same lock as lifting read_only. */
+static void watch_semi_sync(local_t *L)
+{
+    agent_t *a = L->a;
+    const config_t *cfg = a->cfg;
+    char err[512];
+    const char *why;
+    semi_sample_t s;
+    if (db_flavor(L->db) != FLAVOR_MARIADB) return; /* MySQL: plugin names differ; not yet */
+    if (db_semi_sync_sample(L->db, &s, err, sizeof(err)) != 0) {
+        log_error("semi-sync: cannot read the primary's semi-sync state: %s", err);
+        return;
+    }
+    switch (semi_watch_step(&L->semi, &s, mono_ms(), cfg->semi_sync_timeout_ms)) {
+    case SEMI_CONFIGURE:
+        if (db_semi_sync_configure(L->db, err, sizeof(err)) != 0)
+            log_error("semi-sync: cannot hand the acknowledgement timeout to the agent: %s", err);
+        else
+            log_notice("semi-sync: commits now wait for a replica until one acknowledges or this "
+                       "agent ends the wait after %d ms (semi_sync_timeout_ms): "
+                       "rpl_semi_sync_master_timeout %lld -> %lld ms, wait_no_slave on (mysqld's "
+                       "own timer would acknowledge them the moment a frozen host resumes)",
+                       cfg->semi_sync_timeout_ms, s.timeout_ms, (long long)SEMI_MYSQLD_TIMEOUT_MS);
+        break;
+    case SEMI_FALL_BACK:
+        pthread_mutex_lock(&a->ro_mu);
+        if (decide_write(a, true, false, &why) != WRITE_ALLOW) {
+            log_notice("semi-sync: %ld commits wait for an acknowledgement, but this node may no "
+                       "longer write (%s): they keep waiting", s.wait_sessions, why);
+        } else if (db_semi_sync_enable(L->db, false, err, sizeof(err)) != 0) {
+            log_error("semi-sync: cannot fall back to asynchronous replication: %s", err);
+        } else {
+            semi_watch_done(&L->semi, true);
+            log_warn("semi-sync: no replica acknowledged for %d ms (semi_sync_timeout_ms) while %ld "
+                     "commits waited: falling back to asynchronous replication; until a semi-sync "
+                     "replica is back, an acknowledged write can be lost in a failover",
+                     cfg->semi_sync_timeout_ms, s.wait_sessions);
+        }
+        pthread_mutex_unlock(&a->ro_mu);
+        break;
+    case SEMI_RESUME:
+        if (db_semi_sync_enable(L->db, true, err, sizeof(err)) != 0) {
+            log_error("semi-sync: cannot turn semi-synchronous replication back on: %s", err);
+        } else {
+            semi_watch_done(&L->semi, false);
+            log_notice("semi-sync: %ld semi-sync replica(s) connected: commits wait for an "
+                       "acknowledgement again", s.clients);
+        }
+        break;
+    case SEMI_KEEP:
+        break;
+    }
+}
+
 /* registered: nodes/<name> of the current session exists. Until it does, read_only is never
  * lifted: the coordinator takes a missing registration for a fenced node (G12). */
 static void reconcile(local_t *L, const db_probe_t *p, bool registered)
@@ -830,7 +888,8 @@ static void reconcile(local_t *L, const db_probe_t *p, bool registered)
         if (p->is_replica && decide_write(a, true, false, &why) == WRITE_ALLOW &&
             promote_detach(L, p) != 0)
             return;
-        if (cfg->semi_sync && db_set_semi_sync_role(L->db, true, false, p, err, sizeof(err)) != 0)
+        if (cfg->semi_sync && !L->semi.fell_back &&
+            db_set_semi_sync_role(L->db, true, false, p, err, sizeof(err)) != 0)
             log_error("semi-sync: cannot switch to the primary role: %s", err);
         if (p->read_only && !vouch_lapsed(L)) return;
         pthread_mutex_lock(&a->ro_mu);
@@ -845,6 +904,7 @@ static void reconcile(local_t *L, const db_probe_t *p, bool registered)
         pthread_mutex_unlock(&a->ro_mu);
         if (d == WRITE_FENCE && !p->read_only) fence_or_kill(a, &L->db, true, why);
         if (d == WRITE_ALLOW && L->db) enable_events(L);
+        if (d == WRITE_ALLOW && L->db && cfg->semi_sync) watch_semi_sync(L);
         L->fenced = d != WRITE_ALLOW;
         if (d == WRITE_ALLOW) announce_role(L, ROLE_PRIMARY);
         L->epoch_acted = L->desired.epoch;
@@ -861,6 +921,7 @@ static void reconcile(local_t *L, const db_probe_t *p, bool registered)
      * through read_only: a replica runs no scheduler. */
     if (p->event_scheduler_on && db_exec(L->db, "SET GLOBAL event_scheduler=OFF", err, sizeof(err)) != 0)
         log_error("cannot stop the event scheduler on this replica: %s", err);
+    L->semi = (semi_watch_t){0};
     if (cfg->semi_sync) set_replica_semi_sync(L, p);
     bool pointed = p->is_replica && strcmp(p->source_host, L->desired.host) == 0 &&
                    p->source_port == L->desired.port;

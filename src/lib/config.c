@@ -151,6 +151,7 @@ static const config_key_t config_keys[] = {
     INT_F("failover", "anti_flap_s", anti_flap_s, "300", 0, 86400, CF_CLUSTER),
     INT_F("failover", "bootstrap_settle_ms", bootstrap_settle_ms, "5000", 0, 600000, CF_CLUSTER),
     BOOL_F("failover", "semi_sync", semi_sync, "off", CF_CLUSTER),
+    INT("failover", "semi_sync_timeout_ms", semi_sync_timeout_ms, "10000", 0, 3600000),
     BOOL_F("failover", "failsafe", failsafe, "off", CF_CLUSTER),
     INT_F("failover", "fence_timeout_ms", fence_timeout_ms, "1000", 100, 60000, CF_CLUSTER),
     BOOL_F("failover", "event_scheduler", event_scheduler, "off", CF_CLUSTER),

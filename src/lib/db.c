@@ -2,6 +2,7 @@
  * Flavor differences (MariaDB vs MySQL 8) are kept in the statement table below. */
 #include "db.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <mysql.h>
@@ -16,6 +17,7 @@
 
 #include "clockutil.h"
 #include "log.h"
+#include "tcpstate.h"
 
 struct db_conn {
     MYSQL *my;
@@ -749,6 +751,60 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t
     return 0;
 }
 
+int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    MYSQL_RES *r = db_query(
+        c,
+        "SELECT @@rpl_semi_sync_master_timeout, @@rpl_semi_sync_master_wait_no_slave, "
+        "@@rpl_semi_sync_master_enabled, "
+        "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_WAIT_SESSIONS'), "
+        "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_YES_TX'), "
+        "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS')",
+        err, errlen);
+    if (!r) return -1;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    long v[6];
+    int rc = -1;
+    if (row && mysql_num_fields(r) == 6) {
+        rc = 0;
+        for (int i = 0; i < 6 && rc == 0; i++)
+            if (parse_long(row[i], 0, LONG_MAX, &v[i]) != 0) rc = -1;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: unexpected answer to the semi-sync status query (expected 6 "
+                 "numbers)", c->addr);
+    } else {
+        s->timeout_ms = v[0];
+        s->wait_no_slave = v[1] != 0;
+        s->enabled = v[2] != 0;
+        s->wait_sessions = v[3];
+        s->yes_tx = v[4];
+        s->clients = v[5];
+    }
+    mysql_free_result(r);
+    return rc;
+}
+
+int db_semi_sync_configure(db_conn_t *c, char *err, size_t errlen)
+{
+    char q[128];
+    snprintf(q, sizeof(q), "SET GLOBAL rpl_semi_sync_master_timeout = %lld",
+             (long long)SEMI_MYSQLD_TIMEOUT_MS);
+    if (db_exec(c, q, err, errlen) != 0) return -1;
+    return db_exec(c, "SET GLOBAL rpl_semi_sync_master_wait_no_slave = ON", err, errlen);
+}
+
+int db_semi_sync_enable(db_conn_t *c, bool on, char *err, size_t errlen)
+{
+    return db_exec(c, on ? "SET GLOBAL rpl_semi_sync_master_enabled = ON"
+                         : "SET GLOBAL rpl_semi_sync_master_enabled = OFF",
+                   err, errlen);
+}
+
 /* The SQL thread's place in its relay log, read while replication is stopped. */
 static int relay_position(db_conn_t *c, char *file, size_t flen, long *pos, char *err,
                           size_t errlen)
@@ -819,8 +875,67 @@ int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
  * rpl_semi_sync_slave_enabled off now changes nothing. Hence: KILL the IO thread first, which
  * wakes it from its read so that it starts that connect; then STOP SLAVE IO_THREAD, whose first
  * kill signal lands in the connect and ends it. Nothing is lost: the thread stops reading at the
- * KILL, as it would at STOP SLAVE. */
+ * KILL, as it would at STOP SLAVE.
+ *
+ * When the KILL is answered the thread may not be in that connect yet, and a STOP SLAVE that
+ * comes first costs the 2 s again. With mysqld on this host (a unix socket or a loopback address:
+ * the agent shares its network namespace), the connect is seen: a socket to the source's port in
+ * SYN_SENT that was not there before the KILL (/proc/net/tcp, include/tcpstate.h). Otherwise, or
+ * if none shows within IO_THREAD_KILL_SETTLE_MS, that long is waited, as before. */
 #define IO_THREAD_KILL_SETTLE_MS 50 /* the killed IO thread reaches its farewell connect */
+#define FAREWELL_POLL_MS 1
+
+/* Is the server on this host? Only then is its farewell connect in our /proc/net/tcp. */
+static bool server_is_local(db_conn_t *c)
+{
+    const char *info = mysql_get_host_info(c->my);
+    if (!info) return false;
+    return strstr(info, "UNIX socket") || strncmp(info, "127.", 4) == 0 ||
+           strncmp(info, "::1 ", 4) == 0 || strncasecmp(info, "localhost ", 10) == 0;
+}
+
+typedef struct farewell {
+    uint8_t addr[1][16];
+    size_t addrlen[1];
+    int naddr; /* 0: the source is a name (not resolved here: no DNS in a failover): any address */
+    int port;
+    unsigned long before[16];
+    int nbefore;
+} farewell_t;
+
+/* What to look for: the source's address and port, and the SYN_SENT sockets already there. */
+static bool farewell_prepare(db_conn_t *c, farewell_t *f)
+{
+    db_probe_t p;
+    char e2[512];
+    memset(f, 0, sizeof(*f));
+    memset(&p, 0, sizeof(p));
+    if (probe_replica(c, &p, e2, sizeof(e2)) != 0 || !p.source_host[0] || p.source_port <= 0)
+        return false;
+    f->port = p.source_port;
+    if (inet_pton(AF_INET, p.source_host, f->addr[0]) == 1) {
+        f->addrlen[0] = 4;
+        f->naddr = 1;
+    } else if (inet_pton(AF_INET6, p.source_host, f->addr[0]) == 1) {
+        f->addrlen[0] = 16;
+        f->naddr = 1;
+    }
+    f->nbefore = tcp_find(TCP_STATE_SYN_SENT, f->addr, f->addrlen, f->naddr, f->port, f->before,
+                          (int)(sizeof(f->before) / sizeof(f->before[0])));
+    return f->nbefore >= 0 && f->nbefore <= (int)(sizeof(f->before) / sizeof(f->before[0]));
+}
+
+static bool farewell_seen(const farewell_t *f)
+{
+    unsigned long now[16];
+    int n = tcp_find(TCP_STATE_SYN_SENT, f->addr, f->addrlen, f->naddr, f->port, now, 16);
+    for (int i = 0; i < n && i < 16; i++) {
+        bool old = false;
+        for (int j = 0; j < f->nbefore && !old; j++) old = now[i] == f->before[j];
+        if (!old) return true;
+    }
+    return false;
+}
 
 int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
 {
@@ -840,12 +955,22 @@ int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
         mysql_free_result(r);
     }
     if (id > 0) {
+        farewell_t f;
+        bool watch = server_is_local(c) && farewell_prepare(c, &f);
         snprintf(q, sizeof(q), "KILL %ld", id);
         if (db_exec(c, q, e2, sizeof(e2)) != 0) {
             log_debug("sql %s: %s", c->addr, e2); /* it ended meanwhile: STOP SLAVE is enough */
         } else {
-            struct timespec ts = {0, IO_THREAD_KILL_SETTLE_MS * 1000000L};
-            nanosleep(&ts, NULL);
+            int64_t t0 = mono_ms(), waited = 0;
+            bool seen = false;
+            while (waited < IO_THREAD_KILL_SETTLE_MS && !(seen = watch && farewell_seen(&f))) {
+                struct timespec ts = {0, (watch ? FAREWELL_POLL_MS : IO_THREAD_KILL_SETTLE_MS) *
+                                             1000000L};
+                nanosleep(&ts, NULL);
+                waited = mono_ms() - t0;
+            }
+            log_debug("sql %s: the killed IO thread's farewell connect %s after %lld ms", c->addr,
+                      seen ? "seen" : watch ? "not seen" : "assumed", (long long)waited);
         }
     }
     return db_stop_io_thread(c, err, errlen);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tests/run: early
 # t_chaos_smoke.sh -- a short round of the chaos suite (tests/chaos/run) inside `make check`: a few
 # scenarios, each on a fresh 3-node cluster with a 3-server ZooKeeper ensemble in network
 # namespaces, under the workload, judged by tests/chaos/check (no acknowledged row lost, no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# tests/run: serial
 # The Debian package: built by dpkg-buildpackage from a copy of the tree (the working tree is left
 # alone), lintian-clean of errors, installed with dpkg -i where Debian wants each file (and
 # make install / uninstall, staged with DESTDIR and another PREFIX, leave nothing behind); the
