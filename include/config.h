@@ -64,17 +64,20 @@ typedef struct config {
     bool event_scheduler;    /* default off: on = the primary runs the event scheduler and a
                                 promotion re-enables the replicated events */
     int max_lag_s;           /* default 30; 0..86400; replica considered healthy for /replica */
+    int switchover_max_trx_s; /* default 60; 0..86400: failoverctl switchover refuses (without
+                                --force) while a transaction older than this is open on the
+                                primary; 0 = any open transaction */
     char *hook_pre_failover, *hook_post_failover, *hook_role_change;
     int hook_timeout_ms;     /* default 10000; 100..600000 */
     bool hook_pre_failover_abort; /* default off: a failing pre hook aborts the failover */
-
-    /* [http] */
-    char *http_listen; /* "host:port", empty = off */
     /* Diverged nodes (issue 11; src/failoverd/repair.c): */
     char *rejoin;            /* manual | rewind (default): undo an errant tail by itself */
     char *archive_dir;       /* default /var/lib/failoverd/archive: errant transactions saved
                                 as replayable SQL before anything is undone */
     int rewind_max_events;   /* default 100000; 0..100000000: a longer errant tail is refused */
+
+    /* [http] */
+    char *http_listen; /* "host:port", empty = off */
 
     /* [agent] */
     char *log_level;  /* debug|info|notice|warning|error; default info */

@@ -115,12 +115,14 @@ int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size
  * super_read_only), kill again, and read read_only back. 0 only when it was seen on; -1 with a
  * message otherwise (then the caller must escalate to killing mysqld). On a deadline the
  * connection is dead: close it. */
+#define FENCE_KILLED_LEN 200
 typedef struct db_fence {
     bool verified;        /* read_only (and super_read_only) read back as ON */
     bool events_stopped;  /* event_scheduler was ON and is now OFF */
     bool timed_out;       /* the deadline ran out */
     bool semi_sync_first_read_only; /* a semi-sync primary: read_only before any kill (db_fence) */
     int sessions_killed;
+    char killed[FENCE_KILLED_LEN]; /* who they were: "app@10.0.0.5 x2, bob@10.0.0.6" */
 } db_fence_t;
 int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *out, char *err,
              size_t errlen);

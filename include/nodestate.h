@@ -52,6 +52,8 @@ typedef struct node_state {
     bool fence_ack;         /* read-only because /primary names it with fencing=true: the
                                acknowledgement the coordinator waits for before promoting */
     int fence_version;      /* the /primary znode version the acknowledgement answers; -1 none */
+    char fence_killed[200]; /* the client sessions that fence cut, "app@10.0.0.5 x2, ..."
+                               ("" when none or not acknowledged) */
     char fence_how[16];     /* how the acknowledged fence was achieved: "read_only" (seen taking
                                effect), "killed" (SIGKILL, process seen gone) or "down" (no
                                mysqld running); "" when not acknowledged */

@@ -164,6 +164,8 @@ void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len);
 
 /* ---- explain.c ---------------------------------------------------------------------------- */
 int ctl_explain(ctl_t *c, const ctl_opts_t *o);
+/* switchover --dry-run: the same plan for a switchover to target (NULL: the best ranked). */
+int ctl_explain_switchover(ctl_t *c, const char *target);
 
 /* ---- checkconfig.c ------------------------------------------------------------------------ */
 int ctl_check_config(ctl_t *c, const ctl_opts_t *o);

@@ -45,6 +45,8 @@ typedef struct ex {
     size_t best_i;
     ex_node_t *donor; /* best must first fetch from it (the coordinator's candidate_plan) */
     size_t donor_i;
+    const char *target; /* switchover --dry-run --to NODE: plan for NODE (NULL: the best) */
+    const char *kind;   /* "failover" | "switchover": the wording of the plan */
 } ex_t;
 
 static void probe(const config_t *cfg, ex_node_t *e)
@@ -91,7 +93,7 @@ static void rank(ex_t *x)
     if (x->eligible) {
         /* Exactly the coordinator's choice (coord.c move_steps). */
         candidate_plan_t plan;
-        candidate_plan(x->obs, x->ncand, &x->old_pos, x->order, x->eligible, NULL, &plan);
+        candidate_plan(x->obs, x->ncand, &x->old_pos, x->order, x->eligible, x->target, &plan);
         x->best_i = plan.want != CANDIDATE_NONE ? plan.want : x->order[0];
         x->best = x->who[x->best_i];
         if (plan.fetch) {
@@ -431,7 +433,7 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
                "no-candidate) and the cluster would stay without a writable primary.\n");
         return;
     }
-    printf("\nA failover now would promote %s (epoch %llu -> %llu)", x->best->name,
+    printf("\nA %s now would promote %s (epoch %llu -> %llu)", x->kind, x->best->name,
            (unsigned long long)v->primary.epoch, (unsigned long long)v->primary.epoch + 1);
     if (x->donor)
         printf(", after it fetches what it lacks from %s (the most advanced replica)",
@@ -463,13 +465,16 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
     }
 }
 
-int ctl_explain(ctl_t *c, const ctl_opts_t *o)
+/* explain, or switchover --dry-run (kind "switchover", target its --to or NULL). */
+static int explain_run(ctl_t *c, const ctl_opts_t *o, const char *kind, const char *target)
 {
-    int rc = ctl_connect(c);
+    int rc = c->zh ? EXIT_OK : ctl_connect(c); /* switchover --dry-run is connected */
     if (rc != EXIT_OK) return rc;
     ex_t *x = calloc(1, sizeof(*x));
     if (!x) abort();
     x->c = c;
+    x->kind = kind;
+    x->target = target;
     x->v = ctl_view_alloc();
     char err[512];
     rc = ctl_read_view(c->zh, c->cfg, x->v, err, sizeof(err));
@@ -550,4 +555,15 @@ out:
     free(x->v);
     free(x);
     return rc;
+}
+
+int ctl_explain(ctl_t *c, const ctl_opts_t *o)
+{
+    return explain_run(c, o, "failover", NULL);
+}
+
+int ctl_explain_switchover(ctl_t *c, const char *target)
+{
+    ctl_opts_t o = {0};
+    return explain_run(c, &o, "switchover", target);
 }

@@ -61,6 +61,10 @@ static const struct option status_opts[] = {
     {"json", no_argument, NULL, 'j'}, {"watch", no_argument, NULL, 'w'}, OPT_HELP, OPT_END};
 static const struct option switchover_opts[] = {{"to", required_argument, NULL, 't'},
                                                 {"timeout", required_argument, NULL, 'T'},
+                                                {"primary", required_argument, NULL, 'P'},
+                                                {"dry-run", no_argument, NULL, 'd'},
+                                                {"yes", no_argument, NULL, 'y'},
+                                                {"force", no_argument, NULL, 'f'},
                                                 OPT_HELP, OPT_END};
 static const struct option pause_opts[] = {{"reason", required_argument, NULL, 'R'},
                                            {"for", required_argument, NULL, 'D'}, OPT_HELP,
@@ -82,12 +86,16 @@ static const command_t commands[] = {
      "  --json    one JSON object (stable fields, see failoverctl(8))\n"
      "  --watch   redraw every second until Ctrl-C (with --json: one object per line)\n",
      "jwh", status_opts, 0, CMD_CLUSTER, ctl_status},
-    {"switchover", "[--to NODE] [--timeout S]",
+    {"switchover", "[--to NODE] [--primary NODE] [--dry-run] [--yes] [--force] [--timeout S]",
      "planned move of the primary: fence, catch up, promote, repoint; no loss",
-     "  --to NODE     the replica to promote (default: the best ranked, see explain)\n"
-     "  --timeout S   how long the candidate may take to apply everything (default: the\n"
-     "                config's catchup_timeout_ms); a candidate further behind is refused\n",
-     "t:T:h", switchover_opts, 0, CMD_CLUSTER, ctl_switchover},
+     "  --to NODE       the replica to promote (default: the best ranked, see explain)\n"
+     "  --primary NODE  refuse unless NODE is the primary now (guards a stale runbook)\n"
+     "  --dry-run       print the plan and the statements it would run; change nothing\n"
+     "  --yes           do not ask for confirmation (needed when stdin is not a terminal)\n"
+     "  --force         go on despite transactions open longer than switchover_max_trx_s\n"
+     "  --timeout S     how long the candidate may take to apply everything (default: the\n"
+     "                  config's catchup_timeout_ms); a candidate further behind is refused\n",
+     "t:T:P:dyfh", switchover_opts, 0, CMD_CLUSTER, ctl_switchover},
     {"failover", "--to NODE [--force] [--timeout S]",
      "manual failover to NODE when the primary is dead",
      "  --to NODE     the replica to promote (required)\n"

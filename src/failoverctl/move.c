@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clockutil.h"
 #include "ctl.h"
@@ -287,6 +288,10 @@ static int checks(move_t *m)
                         "nothing to move; see failoverctl status");
     snprintf(m->old, sizeof(m->old), "%s", v->primary.name);
     m->epoch0 = v->primary.epoch;
+    if (o->primary && strcmp(o->primary, m->old) != 0)
+        return ctl_fail(m->c, EXIT_REFUSED, "--primary %s: the primary is %s (epoch %llu), not %s: "
+                        "nothing changed; check failoverctl status", o->primary, m->old,
+                        (unsigned long long)m->epoch0, o->primary);
     m->prim = ctl_view_node(v, m->old);
     if (m->prim && m->prim->gtid_binlog[0] &&
         gtid_pos_parse(&m->old_pos, m->prim->gtid_binlog, why, sizeof(why)) != 0)
@@ -323,7 +328,7 @@ static int checks(move_t *m)
                         "nobody would carry out the %s", m->kind);
 
     if (m->planned) {
-        if (v->control.paused)
+        if (control_pause_active(&v->control, wall_ms()))
             return ctl_fail(m->c, EXIT_REFUSED, "cluster %s is paused: run failoverctl resume "
                             "first (a switchover is refused while paused)",
                             m->c->cfg->cluster_name);
@@ -366,9 +371,102 @@ static int checks(move_t *m)
             printf("warning: %s is alive: transactions it commits before it is fenced and that "
                    "%s has not received are lost (named in the history record)\n", m->old, o->to);
     }
-    if (v->control.paused)
+    if (control_pause_active(&v->control, wall_ms()))
         printf("note: cluster %s is paused; a manual failover is still carried out\n",
                m->c->cfg->cluster_name);
+    return EXIT_OK;
+}
+
+/* ---- switchover guards: long transactions, confirmation ----------------------------------- */
+
+#define TRX_LIST_MAX 8 /* transactions named in the refusal; the rest are counted */
+
+typedef struct trx_arg {
+    int n;
+    char list[TRX_LIST_MAX][300];
+} trx_arg_t;
+
+static int trx_row(char **row, unsigned ncols, void *arg)
+{
+    trx_arg_t *t = arg;
+    if (ncols < 5) return 0;
+    if (t->n < TRX_LIST_MAX) {
+        char stmt[81];
+        snprintf(stmt, sizeof(stmt), "%s", row[4] ? row[4] : "");
+        for (char *p = stmt; *p; p++)
+            if ((unsigned char)*p < 0x20) *p = ' ';
+        snprintf(t->list[t->n], sizeof(t->list[0]), "thread %s %s@%s open %s s%s%s%s",
+                 row[0] ? row[0] : "?", row[1] ? row[1] : "?", row[2] ? row[2] : "?",
+                 row[3] ? row[3] : "?", stmt[0] ? " (" : " (idle in transaction", stmt,
+                 ")");
+    }
+    t->n++;
+    return 0;
+}
+
+/* Transactions open on the primary for longer than switchover_max_trx_s: fencing kills their
+ * sessions and rolls them back, so a switchover waits for them unless --force. Needs the
+ * [mysql] account of a config file; without one it says it could not look. */
+static int check_long_trx(move_t *m)
+{
+    const config_t *cfg = m->c->cfg;
+    const ctl_opts_t *o = m->o;
+    char sql[512], err[512];
+    if (!m->c->cfg_path) {
+        printf("note: transactions open on %s were not checked (switchover_max_trx_s needs the "
+               "[mysql] account: give -c FILE)\n", m->old);
+        return EXIT_OK;
+    }
+    snprintf(sql, sizeof(sql),
+             "SELECT t.trx_mysql_thread_id, p.USER, p.HOST, "
+             "TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), COALESCE(t.trx_query, p.INFO, '') "
+             "FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p "
+             "ON p.ID = t.trx_mysql_thread_id "
+             "WHERE t.trx_started <= NOW() - INTERVAL %d SECOND ORDER BY t.trx_started",
+             cfg->switchover_max_trx_s);
+    db_target_t t = ctl_target(cfg, m->prim->host, m->prim->port, NULL);
+    trx_arg_t ta = {0};
+    if (ctl_sql_rows(&t, sql, trx_row, &ta, err, sizeof(err)) != 0)
+        return ctl_fail(m->c, EXIT_MYSQL, "cannot list the transactions open on %s (%s:%d), "
+                        "which a switchover would roll back: %s; fix the [mysql] account, or "
+                        "omit -c to skip this check", m->old, m->prim->host, m->prim->port, err);
+    if (ta.n == 0) return EXIT_OK;
+    char all[TRX_LIST_MAX * 300 + 64] = "";
+    size_t pos = 0;
+    for (int i = 0; i < ta.n && i < TRX_LIST_MAX; i++) {
+        int w = snprintf(all + pos, sizeof(all) - pos, "%s%s", i ? "; " : "", ta.list[i]);
+        if (w > 0) pos = pos + (size_t)w < sizeof(all) ? pos + (size_t)w : sizeof(all) - 1;
+    }
+    if (ta.n > TRX_LIST_MAX)
+        snprintf(all + pos, sizeof(all) - pos, "; and %d more", ta.n - TRX_LIST_MAX);
+    if (o->force) {
+        printf("--force: %d transaction(s) open on %s for more than switchover_max_trx_s=%d s "
+               "will be rolled back (their sessions killed): %s\n", ta.n, m->old,
+               cfg->switchover_max_trx_s, all);
+        return EXIT_OK;
+    }
+    return ctl_fail(m->c, EXIT_REFUSED, "%d transaction(s) open on %s for more than "
+                    "switchover_max_trx_s=%d s, which fencing would roll back: %s; wait for them, "
+                    "end them, or use --force", ta.n, m->old, cfg->switchover_max_trx_s, all);
+}
+
+/* An interactive yes, or --yes: a switchover cuts writes and kills client sessions. */
+static int confirm(move_t *m)
+{
+    if (m->o->yes) return EXIT_OK;
+    if (!isatty(STDIN_FILENO))
+        return ctl_fail(m->c, EXIT_USAGE, "standard input is not a terminal, so nobody can "
+                        "confirm: add --yes to switch over %s -> %s without asking", m->old,
+                        strcmp(m->target, "*") == 0 ? m->expect : m->target);
+    printf("Switch over %s -> %s: %s is fenced (its client sessions are killed, writes stop "
+           "until %s is writable). Go on? [y/N] ", m->old,
+           strcmp(m->target, "*") == 0 ? m->expect : m->target, m->old,
+           strcmp(m->target, "*") == 0 ? m->expect : m->target);
+    fflush(stdout);
+    char line[32];
+    if (!fgets(line, sizeof(line), stdin) || (strcmp(line, "y\n") != 0 && strcmp(line, "yes\n") != 0
+                                              && strcmp(line, "Y\n") != 0))
+        return ctl_fail(m->c, EXIT_REFUSED, "not confirmed: nothing changed");
     return EXIT_OK;
 }
 
@@ -384,7 +482,7 @@ static int edit_request(const ctl_t *c, control_rec_t *rec, bool malformed, void
         return ctl_fail(c, EXIT_REFUSED, "a %s to %s is pending (requested just now by someone "
                         "else); wait for it (failoverctl status)", rec->request,
                         rec->request_to[0] ? rec->request_to : "*");
-    if (m->planned && rec->paused)
+    if (m->planned && control_pause_active(rec, wall_ms()))
         return ctl_fail(c, EXIT_REFUSED, "cluster %s was paused just now: run failoverctl resume "
                         "first", c->cfg->cluster_name);
     snprintf(rec->request, sizeof(rec->request), "%s", m->request);
@@ -501,6 +599,7 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
     }
     if (f->fence_seen && !f->ack_seen) {
         const char *how = NULL;
+        char killed[300];
         int64_t at = node_mtime(v, old);
         if (!old) {
             /* Gone, or listed but unreadable (no acknowledgement can be read from it). */
@@ -514,7 +613,9 @@ static void observe(const move_t *m, follow_t *f, const cluster_view_t *v)
         } else if (!old->healthy) {
             how = "its agent reports its mysqld down";
         } else if (old->read_only && old->fence_ack) {
-            how = "read-only, client sessions cut";
+            snprintf(killed, sizeof(killed), "read-only, client sessions cut (%s)",
+                     old->fence_killed[0] ? old->fence_killed : "none was open");
+            how = killed;
         } else if (moved) {
             how = "acknowledged";
             at = v->primary_mtime;
@@ -759,6 +860,18 @@ static int run_move(ctl_t *c, const ctl_opts_t *o, bool planned)
         return ctl_fail(c, rc, "%s", err);
     }
     rc = checks(&m);
+    if (rc == EXIT_OK && planned) rc = check_long_trx(&m);
+    if (rc == EXIT_OK && planned && o->dry_run) {
+        printf("dry run: switchover %s -> %s passes every check; nothing changed. The plan:\n\n",
+               m.old, strcmp(m.target, "*") == 0 ? m.expect : m.target);
+        fflush(stdout);
+        rc = c->cfg_path ? ctl_explain_switchover(c, strcmp(m.target, "*") == 0 ? NULL : m.target)
+                         : (printf("(the statements need the [mysql] account: give -c FILE)\n"),
+                            EXIT_OK);
+        free(m.v);
+        return rc;
+    }
+    if (rc == EXIT_OK && planned) rc = confirm(&m);
     if (rc == EXIT_OK) rc = ctl_control_update(c, edit_request, &m, &m.req_mtime);
     if (rc != EXIT_OK) {
         free(m.v);

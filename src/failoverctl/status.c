@@ -503,6 +503,7 @@ static json_t *node_json(const st_t *s, const node_state_t *n)
     json_object_set_new(o, "mysql_up", json_boolean(n->healthy));
     json_object_set_new(o, "replicas_connected", json_integer(n->replicas_connected));
     json_object_set_new(o, "fence_ack", json_boolean(n->fence_ack));
+    json_object_set_new(o, "fence_killed", json_string(n->fence_killed));
     json_object_set_new(o, "gtid_binlog", json_string(n->gtid_binlog));
     json_object_set_new(o, "io_running", json_boolean(n->io_running));
     json_object_set_new(o, "sql_running", json_boolean(n->sql_running));

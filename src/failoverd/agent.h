@@ -98,6 +98,7 @@ typedef struct agent {
     bool fenced;
     bool cluster_paused;       /* /control says paused (read by the local worker) */
     int64_t cluster_pause_until_ms; /* ... until then (wall clock; 0 = until resume) */
+    char fence_killed[200];    /* who the last fence's killed client sessions belonged to */
 
     node_state_t snap;         /* the local worker's latest view, for the HTTP endpoints */
     bool snap_valid;

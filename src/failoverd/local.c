@@ -619,12 +619,16 @@ fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, con
         db_fence_t f;
         int left = budget - (int)(mono_ms() - start);
         if (db_fence(*dbp, cfg->mysql_user, left > 1 ? left : 1, &f, err, sizeof(err)) == 0) {
-            log_notice("fence: mysqld read-only (seen taking effect), %d session(s) cut off%s%s: %s",
-                       f.sessions_killed, f.events_stopped ? ", event scheduler stopped" : "",
+            log_notice("fence: mysqld read-only (seen taking effect), %d session(s) cut "
+                       "off%s%s%s%s%s: %s", f.sessions_killed, f.killed[0] ? " (" : "", f.killed, f.killed[0] ? ")" : "",
+                       f.events_stopped ? ", event scheduler stopped" : "",
                        f.semi_sync_first_read_only ? ", read_only set before any kill (semi-sync)"
                                                    : "",
                        why);
             how = FENCE_READ_ONLY;
+            pthread_mutex_lock(&a->mu);
+            snprintf(a->fence_killed, sizeof(a->fence_killed), "%s", f.killed);
+            pthread_mutex_unlock(&a->mu);
         } else {
             db_close(*dbp);
             *dbp = NULL;
@@ -1050,6 +1054,9 @@ static void local_iteration(local_t *L)
     ns.fence_ack = acked;
     ns.fence_version = acked ? L->fence_version : -1;
     snprintf(ns.fence_how, sizeof(ns.fence_how), "%s", acked ? fence_how_name(L->fence_how) : "");
+    pthread_mutex_lock(&a->mu);
+    snprintf(ns.fence_killed, sizeof(ns.fence_killed), "%s", acked ? a->fence_killed : "");
+    pthread_mutex_unlock(&a->mu);
     ns.diverged = L->diverged;
     ns.events_enabled = L->events_epoch == L->epoch_acted ? L->events_enabled : 0;
     pthread_mutex_lock(&a->mu);

@@ -156,16 +156,17 @@ static const config_key_t config_keys[] = {
     INT_F("failover", "fence_timeout_ms", fence_timeout_ms, "1000", 100, 60000, CF_CLUSTER),
     BOOL_F("failover", "event_scheduler", event_scheduler, "off", CF_CLUSTER),
     INT("failover", "max_lag_s", max_lag_s, "30", 0, 86400),
+    INT("failover", "switchover_max_trx_s", switchover_max_trx_s, "60", 0, 86400),
     PATH("failover", "hook_pre_failover", hook_pre_failover),
     BOOL_F("failover", "hook_pre_failover_abort", hook_pre_failover_abort, "off", CF_CLUSTER),
     PATH("failover", "hook_post_failover", hook_post_failover),
     PATH("failover", "hook_role_change", hook_role_change),
     INT("failover", "hook_timeout_ms", hook_timeout_ms, "10000", 100, 600000),
-
     ENUM("failover", "rejoin", rejoin, "rewind", rejoin_choices),
     { .section = "failover", .key = "archive_dir", .kind = CK_STRING, .field = FIELD(archive_dir),
       .def = "/var/lib/failoverd/archive", .check = check_abs_path, .allowed = PATH_ALLOWED },
     INT("failover", "rewind_max_events", rewind_max_events, "100000", 0, 100000000),
+
     STR("http", "listen", http_listen, CF_EMPTY_OK, check_listen,
         "host:port, e.g. 127.0.0.1:8008, or empty for off"),
 

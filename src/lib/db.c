@@ -508,14 +508,51 @@ static bool is_protected_command(const char *cmd)
     return false;
 }
 
-int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size_t errlen)
+/* Who the killed client sessions belonged to, "user@host xN" per account and client host (the
+ * client's port dropped), so an operator learns which applications lost a connection. */
+typedef struct kill_who {
+    char who[16][96];
+    int count[16];
+    size_t n;
+} kill_who_t;
+
+static void kill_who_add(kill_who_t *k, const char *user, const char *host)
+{
+    char w[96];
+    snprintf(w, sizeof(w), "%.40s@%.*s", user, (int)strcspn(host ? host : "?", ":"),
+             host ? host : "?");
+    for (size_t i = 0; i < k->n; i++)
+        if (strcmp(k->who[i], w) == 0) {
+            k->count[i]++;
+            return;
+        }
+    if (k->n >= sizeof(k->who) / sizeof(k->who[0])) return;
+    snprintf(k->who[k->n], sizeof(k->who[0]), "%s", w);
+    k->count[k->n++] = 1;
+}
+
+static void kill_who_format(const kill_who_t *k, char *buf, size_t len)
+{
+    size_t pos = strlen(buf);
+    for (size_t i = 0; i < k->n && pos + 1 < len; i++) {
+        char x[16] = "";
+        if (k->count[i] > 1) snprintf(x, sizeof(x), " x%d", k->count[i]);
+        int w = snprintf(buf + pos, len - pos, "%s%s%s", pos ? ", " : "", k->who[i], x);
+        if (w < 0) break;
+        pos = pos + (size_t)w < len ? pos + (size_t)w : len - 1;
+    }
+}
+
+static int kill_client_sessions(db_conn_t *c, const char *keep_user, kill_who_t *who, char *err,
+                                size_t errlen)
 {
     MYSQL_RES *r = db_query(c,
-                            "SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST "
+                            "SELECT ID, USER, COMMAND, HOST FROM information_schema.PROCESSLIST "
                             "WHERE ID <> CONNECTION_ID()",
                             err, errlen);
     if (!r) return -1;
     long ids[4096];
+    char *whose[4096];
     size_t n = 0;
     MYSQL_ROW row;
     while ((row = mysql_fetch_row(r)) && n < sizeof(ids) / sizeof(ids[0])) {
@@ -525,22 +562,36 @@ int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size
         if (strcmp(user, keep_user) == 0 || strcmp(user, "system user") == 0 ||
             strcmp(user, "event_scheduler") == 0 || is_protected_command(row[2]))
             continue;
+        char w[200];
+        snprintf(w, sizeof(w), "%s@%s", user, row[3] ? row[3] : "?");
+        whose[n] = strdup(w);
         ids[n++] = id;
     }
     mysql_free_result(r);
-    int killed = 0;
+    int killed = 0, rc = 0;
     for (size_t i = 0; i < n; i++) {
         char q[64];
         snprintf(q, sizeof(q), "KILL CONNECTION %ld", ids[i]);
         thread_changes++;
-        if (send_query(c, q) == 0) {
+        if (rc == 0 && send_query(c, q) == 0) {
             killed++;
-        } else if (c->expired || mysql_errno(c->my) != ER_NO_SUCH_THREAD) {
+            if (who && whose[i]) {
+                char *at = strrchr(whose[i], '@');
+                if (at) *at = 0;
+                kill_who_add(who, whose[i], at ? at + 1 : NULL);
+            }
+        } else if (rc == 0 && (c->expired || mysql_errno(c->my) != ER_NO_SUCH_THREAD)) {
             set_error_dl(c, q, err, errlen);
-            return -1;
+            rc = -1;
         }
+        free(whose[i]);
     }
-    return killed;
+    return rc == 0 ? killed : -1;
+}
+
+int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size_t errlen)
+{
+    return kill_client_sessions(c, keep_user, NULL, err, errlen);
 }
 
 /* Read back what fencing must have achieved: read_only (and super_read_only on MySQL) on. */
@@ -606,6 +657,7 @@ int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *o
     memset(out, 0, sizeof(*out));
     set_deadline(c, deadline_ms);
     int rc = -1;
+    kill_who_t who = {.n = 0};
     /* Kill first: SET GLOBAL read_only waits for running writes, which could outlast the deadline;
      * killed sessions roll back at once. Again after, for sessions that connected in between.
      * Not on a semi-sync primary: there, commits cut off from every replica wait for an ack in
@@ -617,7 +669,7 @@ int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *o
      * application) can still commit. */
     int n1 = 0;
     if (!semi_sync_primary(c)) {
-        n1 = db_kill_client_sessions(c, keep_user, err, errlen);
+        n1 = kill_client_sessions(c, keep_user, &who, err, errlen);
         if (n1 < 0) goto out;
         if (fence_events(c, &out->events_stopped, err, errlen) != 0) goto out;
         if (db_set_read_only(c, true, err, errlen) != 0) goto out;
@@ -626,9 +678,10 @@ int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *o
         if (db_set_read_only(c, true, err, errlen) != 0) goto out;
         if (fence_events(c, &out->events_stopped, err, errlen) != 0) goto out;
     }
-    int n2 = db_kill_client_sessions(c, keep_user, err, errlen);
+    int n2 = kill_client_sessions(c, keep_user, &who, err, errlen);
     if (n2 < 0) goto out;
     out->sessions_killed = n1 + n2;
+    kill_who_format(&who, out->killed, sizeof(out->killed));
     if (fence_verify(c, &out->verified, err, errlen) != 0) goto out;
     if (!out->verified) {
         snprintf(err, errlen, "%s: read_only still reads OFF after SET GLOBAL read_only=ON",

@@ -73,6 +73,7 @@ static const ns_field_t node_fields[] = {
     F_OF("fence_ack", NF_BOOL, node_state_t, fence_ack, 0),
     F_INT("fence_version", NF_INT, node_state_t, fence_version, -1, INT_MAX, 0),
     F_STR("fence_how", node_state_t, fence_how, 0),
+    F_STR("fence_killed", node_state_t, fence_killed, 0),
     F_OF("diverged", NF_BOOL, node_state_t, diverged, 0),
     F_INT("events_enabled", NF_INT, node_state_t, events_enabled, 0, INT_MAX, 0),
     F_STR("http", node_state_t, http, 0),

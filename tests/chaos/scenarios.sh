@@ -373,7 +373,7 @@ setup_coordinator_stall() {
     if [ "$c" = "$p" ]; then
         for o in $NODES; do [ "$o" != "$c" ] && break; done
         say "  setup: the coordinator $c is the primary: switchover to $o"
-        ctl switchover --to "$o" || { say "switchover to $o failed"; return 1; }
+        ctl switchover --to "$o" --yes || { say "switchover to $o failed"; return 1; }
         wait_until 40 settled || { say "not settled after the switchover"; return 1; }
     fi
     say "  setup: primary $(primary), coordinator $(st .coordinator)"

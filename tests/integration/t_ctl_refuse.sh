@@ -68,7 +68,7 @@ sleep 0.5
 app_sql node1 "INSERT INTO t (id) VALUES (101)" || fail "insert 101"
 blocked() { [ "$(node_field node2 gtid_applied)" != "$(sql node1 'SELECT @@gtid_binlog_pos')" ] && is_eq "$(node_field node2 sql_running)" true; }
 wait_for 5 "node2 publishes a blocked SQL thread" blocked
-run ctl switchover --to node2 --timeout 2
+run ctl switchover --to node2 --timeout 2 --yes
 kill "$locker" 2>/dev/null
 wait "$locker" 2>/dev/null
 expect_rc "switchover the coordinator aborts" 6

@@ -10,7 +10,7 @@ app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table on nod
 start_writer node1 "$SB/acked"
 sleep 2
 
-run ctl switchover --to node2 --timeout 20
+run ctl switchover --to node2 --timeout 20 --yes
 expect_rc "switchover --to node2" 0
 expect_match "fence step" "\+ *[0-9.]+s +fencing node1" "$OUT"
 expect_match "fence acknowledged" "node1 fenced: read-only, client sessions cut \(acknowledged in [0-9.]+ m?s\)" "$OUT"
@@ -49,7 +49,7 @@ expect_eq "newest record lost_count" 0 "$(hist '.records[0].lost_count')"
 expect_eq "switchover records" 1 "$(hist '[.records[] | select(.type=="switchover")] | length')"
 
 # Without --to: the best ranked replica takes over, and the cluster settles again.
-run ctl switchover
+run ctl switchover --yes
 expect_rc "switchover (best candidate)" 0
 expect_match "outcome without --to" "switchover node2 -> node[13]: success at epoch 3" "$OUT"
 new=$(st .primary)

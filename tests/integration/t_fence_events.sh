@@ -21,7 +21,7 @@ wait_for 10 "the event runs on node1" rows_at_least node1 "$sid1" 2
 expect_eq "the replicated event on node2" SLAVESIDE_DISABLED \
     "$(sql node2 "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_NAME = 'tick'")"
 
-run ctl switchover --to node2 --timeout 20
+run ctl switchover --to node2 --timeout 20 --yes
 expect_rc "switchover --to node2" 0
 wait_for 15 "node2 writable" state_is node2 writable
 before=$(rows_from node1 "$sid1")

@@ -39,7 +39,7 @@ expect_eq "epoch" 2 "$(st .epoch)"
 coord=$(st .coordinator)
 target=node2; [ "$coord" = node2 ] && target=node3
 if [ "$(st .primary)" != "$target" ]; then
-    run ctl switchover --to "$target"
+    run ctl switchover --to "$target" --yes
     expect_eq "switchover to $target (stderr: $ERR)" 0 "$RC"
 fi
 epoch=$(st .epoch)
