@@ -7,17 +7,11 @@
 # the election, nor register a node; failoverctl with the same auth file works, without it it
 # fails in one line. A client with the credentials can.
 source "$(dirname "$0")/lib.sh"
-
-T=$(mktemp -d /tmp/fo-zkacl.XXXXXX)
-CLEANUP_PATHS+=("$T")
-cc -DTHREADED -o "$T/zkpoke" "$ROOT/tests/tools/zkpoke.c" -lzookeeper_mt || fail "cannot build tests/tools/zkpoke.c"
-ZKPW="fo-$RANDOM$RANDOM-zk"
-(umask 077; echo "failover:$ZKPW" >"$T/zk.auth")
+source "$(dirname "$0")/lib_zkacl.sh"
 
 sb_up --replicas 1
 wait_for 40 "bootstrap settled (no zk_auth_file yet)" cluster_settled
 C="$ZK_ROOT/$CLUSTER"
-poke() { "$T/zkpoke" "$ZK_HOSTS" "$@" 2>&1; }
 expect_eq "ACL of $C/primary made without zk_auth_file" "world:anyone:31" "$(poke acl "$C/primary" | head -1)"
 
 log "restart both agents with zk_auth_file"
@@ -31,7 +25,6 @@ done
 status_json() { "$CTL" -c "$NODE1_CONF" status --json; }
 wait_for 30 "cluster settled with zk_auth_file" cluster_settled
 
-acl_of() { poke -a "failover:$ZKPW" acl "$1" | grep -v '^ok$' | sort | tr '\n' ' '; }
 reg=$(acl_of "$C/nodes/node1")
 [[ $reg =~ ^digest:failover:[^\ ]+:31\ $ ]] || fail "ACL of the new registration $C/nodes/node1: expected only digest:failover:...:31, saw '$reg'"
 warned() { grep -q "have no ACL, from before zk_auth_file was set" "$SB/node1/failoverd.log"; }

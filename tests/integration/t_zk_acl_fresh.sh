@@ -5,19 +5,12 @@
 # clusters share, gives the identity all rights and anyone only READ|CREATE: a client without
 # the credentials can make a cluster of its own beside it, but cannot touch ours.
 source "$(dirname "$0")/lib.sh"
-
-T=$(mktemp -d /tmp/fo-zkacl.XXXXXX)
-CLEANUP_PATHS+=("$T")
-cc -DTHREADED -o "$T/zkpoke" "$ROOT/tests/tools/zkpoke.c" -lzookeeper_mt || fail "cannot build tests/tools/zkpoke.c"
-ZKPW="fo-$RANDOM$RANDOM-zk"
-(umask 077; echo "failover:$ZKPW" >"$T/zk.auth")
+source "$(dirname "$0")/lib_zkacl.sh"
 
 sb_up --replicas 0 --set cluster.zk_auth_file="$T/zk.auth"
 status_json() { "$CTL" -c "$NODE1_CONF" status --json; }
 wait_for 20 "node1 settled as the writable primary" cluster_settled
 C="$ZK_ROOT/$CLUSTER"
-poke() { "$T/zkpoke" "$ZK_HOSTS" "$@" 2>&1; }
-acl_of() { poke -a "failover:$ZKPW" acl "$1" | grep -v '^ok$' | sort | tr '\n' ' '; }
 
 out=$("$CTL" -c "$NODE1_CONF" acl 2>&1) || fail "failoverctl acl on a cluster made with zk_auth_file: exit $?: $out"
 grep -q " 0 open" <<<"$out" || fail "failoverctl acl: expected 0 open, saw: $out"
