@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# tests/run: serial
 # Semi-sync and replicas that can never be promoted (issue 10, case 4). node3 is promotion=never
 # (variant "never") or delayed with MASTER_DELAY (variant "delayed"): its agent keeps
 # rpl_semi_sync_slave_enabled OFF, so with node2's IO thread stopped a write is NOT acknowledged

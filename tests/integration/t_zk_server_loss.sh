@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# tests/run: serial
 # Regression (issue 10, case 6): losing one ZooKeeper server must cost no write outage. Three
 # ZooKeeper servers and three nodes, each a host of its own. The one server the primary's agent
 # is connected to is cut off from everything (links up, nothing crosses: its TCP connections
