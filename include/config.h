@@ -117,6 +117,10 @@ const char *config_repl_password(const config_t *cfg);
 /* Cluster and node names: [A-Za-z0-9_.-]{1,64} (nodestate's name_is_valid applies the same rule). */
 bool config_name_is_valid(const char *s);
 
+/* Read zk_auth_file (mode 0600, one line "user:password"), as config_validate does; for
+ * failoverctl --zk, which has no [mysql] to validate. 0, or -1 with a message. */
+int config_load_zk_auth(config_t *cfg, char *err, size_t errlen);
+
 /* "user:password" read from zk_auth_file by config_validate, or NULL when none. */
 const char *config_zk_auth(const config_t *cfg);
 

@@ -140,7 +140,8 @@ static const command_t commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH]] COMMAND "
+    fprintf(f, "usage: failoverctl [-c FILE | --zk HOSTS --cluster NAME [--zk-root PATH] "
+               "[--zk-auth-file FILE]] COMMAND "
                "[ARGS]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
         char syn[64];
@@ -154,6 +155,7 @@ static void usage(FILE *f)
             "  --zk HOSTS          ZooKeeper hosts, e.g. 127.0.0.1:2181 (instead of -c)\n"
             "  --cluster NAME      cluster name (with --zk)\n"
             "  --zk-root PATH      ZooKeeper root (default /mysql-failover)\n"
+            "  --zk-auth-file FILE the agents' zk_auth_file (with --zk), for a cluster with ACLs\n"
             "  -V, --version       print the version\n"
             "  -h, --help          this text; COMMAND --help for a command's own\n"
             "exit status: 0 ok, 1 failed, 2 usage, 3 config, 4 ZooKeeper, 5 mysqld, 6 refused "
@@ -232,7 +234,8 @@ static long parse_duration_s(const char *s)
 
 static bool is_global_option(const char *a)
 {
-    static const char *const g[] = {"-c", "--config", "--zk", "--cluster", "--zk-root"};
+    static const char *const g[] = {"-c", "--config", "--zk", "--cluster", "--zk-root",
+                                    "--zk-auth-file"};
     for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
         size_t l = strlen(g[i]);
         if (strncmp(a, g[i], l) == 0 && (a[l] == 0 || a[l] == '=' || (l == 2 && a[1] == 'c')))
@@ -331,17 +334,21 @@ static bool has_control_chars(const char *s)
     return false;
 }
 
-/* --zk/--cluster/--zk-root go through the config parser, so they are checked like the file. */
-static int config_from_flags(config_t *cfg, const char *zk, const char *cluster, const char *root)
+/* --zk/--cluster/--zk-root/--zk-auth-file go through the config parser, so they are checked like
+ * the file (and the auth file like the agents' one: mode 0600, "user:password"). */
+static int config_from_flags(config_t *cfg, const char *zk, const char *cluster, const char *root,
+                             const char *auth)
 {
     char text[2048], err[1024];
-    if (has_control_chars(zk) || has_control_chars(cluster) || (root && has_control_chars(root))) {
-        fprintf(stderr, "failoverctl: --zk, --cluster and --zk-root must not hold control "
-                "characters, ';' or '#'\n");
+    if (has_control_chars(zk) || has_control_chars(cluster) || (root && has_control_chars(root)) ||
+        (auth && has_control_chars(auth))) {
+        fprintf(stderr, "failoverctl: --zk, --cluster, --zk-root and --zk-auth-file must not hold "
+                "control characters, ';' or '#'\n");
         return EXIT_USAGE;
     }
-    int n = snprintf(text, sizeof(text), "[cluster]\nname = %s\nzk_hosts = %s\n%s%s%s", cluster, zk,
-                     root ? "zk_root = " : "", root ? root : "", root ? "\n" : "");
+    int n = snprintf(text, sizeof(text), "[cluster]\nname = %s\nzk_hosts = %s\n%s%s%s%s%s%s",
+                     cluster, zk, root ? "zk_root = " : "", root ? root : "", root ? "\n" : "",
+                     auth ? "zk_auth_file = " : "", auth ? auth : "", auth ? "\n" : "");
     if (n < 0 || (size_t)n >= sizeof(text)) {
         fprintf(stderr, "failoverctl: --zk, --cluster or --zk-root too long\n");
         return EXIT_USAGE;
@@ -352,7 +359,8 @@ static int config_from_flags(config_t *cfg, const char *zk, const char *cluster,
             const char *key, *opt;
         } map[] = {{"[cluster] name:", "--cluster"},
                    {"[cluster] zk_hosts:", "--zk"},
-                   {"[cluster] zk_root:", "--zk-root"}};
+                   {"[cluster] zk_root:", "--zk-root"},
+                   {"[cluster] zk_auth_file:", "--zk-auth-file"}};
         for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
             const char *at = strstr(err, map[i].key);
             if (at) {
@@ -363,16 +371,23 @@ static int config_from_flags(config_t *cfg, const char *zk, const char *cluster,
         fprintf(stderr, "failoverctl: %s\n", err);
         return EXIT_USAGE;
     }
+    if (config_load_zk_auth(cfg, err, sizeof(err)) != 0) {
+        const char *at = strstr(err, "[cluster] zk_auth_file:");
+        fprintf(stderr, "failoverctl: --zk-auth-file%s\n",
+                at ? at + strlen("[cluster] zk_auth_file") : err);
+        return EXIT_CONFIG;
+    }
     return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    const char *cfg_path = NULL, *zk = NULL, *cluster = NULL, *root = NULL;
+    const char *cfg_path = NULL, *zk = NULL, *cluster = NULL, *root = NULL, *auth = NULL;
     static const struct option o[] = {{"config", required_argument, NULL, 'c'},
                                       {"zk", required_argument, NULL, 'z'},
                                       {"cluster", required_argument, NULL, 'n'},
                                       {"zk-root", required_argument, NULL, 'r'},
+                                      {"zk-auth-file", required_argument, NULL, 'a'},
                                       {"version", no_argument, NULL, 'V'},
                                       {"help", no_argument, NULL, 'h'},
                                       {NULL, 0, NULL, 0}};
@@ -385,6 +400,7 @@ int main(int argc, char **argv)
         case 'z': zk = optarg; break;
         case 'n': cluster = optarg; break;
         case 'r': root = optarg; break;
+        case 'a': auth = optarg; break;
         case 'V': printf("failoverctl %s\n", FO_VERSION); return EXIT_OK;
         case 'h': usage(stdout); return EXIT_OK;
         case ':':
@@ -393,7 +409,8 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         default:
             fprintf(stderr, "failoverctl: unknown option \"%s\"; allowed before the command: -c "
-                    "FILE, --zk HOSTS, --cluster NAME, --zk-root PATH, --help, --version\n",
+                    "FILE, --zk HOSTS, --cluster NAME, --zk-root PATH, --zk-auth-file FILE, "
+                    "--help, --version\n",
                     bad_option(argv, optopt));
             return EXIT_USAGE;
         }
@@ -433,6 +450,11 @@ int main(int argc, char **argv)
     int rc = parse_command(cmd, argc - optind, argv + optind, &opts);
     if (rc >= 0) return rc;
 
+    if (auth && !zk) {
+        fprintf(stderr, "failoverctl: --zk-auth-file goes with --zk and --cluster; with -c FILE "
+                "set [cluster] zk_auth_file in FILE\n");
+        return EXIT_USAGE;
+    }
     if ((zk || cluster) && (!zk || !cluster || cfg_path)) {
         fprintf(stderr, "failoverctl: use either -c FILE, or both --zk HOSTS and --cluster NAME\n");
         return EXIT_USAGE;
@@ -451,7 +473,7 @@ int main(int argc, char **argv)
     char err[1024];
     ctl.cfg = config_alloc();
     if (zk) {
-        rc = config_from_flags(ctl.cfg, zk, cluster, root);
+        rc = config_from_flags(ctl.cfg, zk, cluster, root, auth);
         if (rc != EXIT_OK) {
             config_free(ctl.cfg);
             return rc;

@@ -1086,6 +1086,25 @@ static int load_secret_key(config_t *cfg, const char *section, const char *key, 
     return 0;
 }
 
+int config_load_zk_auth(config_t *cfg, char *err, size_t errlen)
+{
+    char loc[PATH_MAX + 32];
+    if (load_secret_key(cfg, "cluster", "zk_auth_file", cfg->zk_auth_file, SECRET_ZK_AUTH, err,
+                        errlen) != 0)
+        return -1;
+    if (cfg->zk_auth_file != NULL) {
+        const char *a = cfg->priv->secret[SECRET_ZK_AUTH];
+        const char *colon = strchr(a, ':');
+        if (colon == NULL || colon == a) {
+            key_loc(cfg, "cluster", "zk_auth_file", loc, sizeof loc);
+            snprintf(err, errlen, "%s: [cluster] zk_auth_file: %s does not hold user:password; "
+                     "allowed: one line \"user:password\"", loc, cfg->zk_auth_file);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int config_validate(config_t *cfg, bool need_node, char *err, size_t errlen)
 {
     static const struct {
@@ -1145,19 +1164,8 @@ int config_validate(config_t *cfg, bool need_node, char *err, size_t errlen)
             return -1;
     }
 
-    if (load_secret_key(cfg, "cluster", "zk_auth_file", cfg->zk_auth_file, SECRET_ZK_AUTH, err,
-                        errlen) != 0)
+    if (config_load_zk_auth(cfg, err, errlen) != 0)
         return -1;
-    if (cfg->zk_auth_file != NULL) {
-        const char *a = cfg->priv->secret[SECRET_ZK_AUTH];
-        const char *colon = strchr(a, ':');
-        if (colon == NULL || colon == a) {
-            key_loc(cfg, "cluster", "zk_auth_file", loc, sizeof loc);
-            snprintf(err, errlen, "%s: [cluster] zk_auth_file: %s does not hold user:password; "
-                     "allowed: one line \"user:password\"", loc, cfg->zk_auth_file);
-            return -1;
-        }
-    }
 
     if ((cfg->ssl_cert == NULL) != (cfg->ssl_key == NULL)) {
         const char *set = cfg->ssl_cert != NULL ? "ssl_cert" : "ssl_key";

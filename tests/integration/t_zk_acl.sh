@@ -4,8 +4,8 @@
 # (registration, election) with the digest ACL, and warn that the old ones are still open;
 # `failoverctl acl --fix` gives those the digest ACL. Then a client without the credentials
 # (tests/tools/zkpoke, built here) can neither change nor read /primary and control, nor join
-# the election, nor register a node; failoverctl with the same auth file works, without it it
-# fails in one line. A client with the credentials can.
+# the election, nor register a node; failoverctl with the same auth file (-c, or --zk with
+# --zk-auth-file) works, without it it fails in one line. A client with the credentials can.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_zkacl.sh"
 
@@ -62,4 +62,6 @@ rc=$?
 [ $rc = 3 ] || [ $rc = 4 ] || fail "failoverctl status without the credentials: expected exit 3 or 4 (ZooKeeper refused), saw $rc: $out"
 [ "$(echo "$out" | wc -l)" = 1 ] && grep -q "zk_auth_file" <<<"$out" || fail "failoverctl status without the credentials: expected one line naming zk_auth_file, saw: $out"
 log "without the credentials: $out"
+p=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" --zk-auth-file "$T/zk.auth" status --json 2>&1 | jq -r .primary)
+expect_eq "failoverctl --zk ... --zk-auth-file status: primary" node1 "$p"
 log "PASS"
