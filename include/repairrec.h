@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <zookeeper/zookeeper.h>
+
+#include "config.h"
 
 #define REPAIR_NAME_MAX 64
 
@@ -45,5 +48,17 @@ typedef struct repair_rec {
 
 char *repair_rec_to_json(const repair_rec_t *r); /* malloc'd; NULL on out of memory */
 int repair_rec_from_json(repair_rec_t *r, const char *buf, size_t len, char *err, size_t errlen);
+
+/* /<cluster>/repair/<node>: ZOK (r read, *version its version), ZNONODE (r zeroed, *version -1)
+ * or another ZooKeeper error; -1 for a malformed record. err says which. r->node is set. */
+int repair_rec_load(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
+                    int *version, char *err, size_t errlen);
+
+/* Read-modify-write of /<cluster>/repair/<node> guarded by its version, created (with /repair)
+ * when missing: edit changes the record as read (zeroed when there was none or it was
+ * malformed). ZOK, or the error of the last try with err set. */
+typedef void (*repair_edit_fn)(repair_rec_t *r, void *arg);
+int repair_rec_update(zhandle_t *zh, const config_t *cfg, const char *node, repair_edit_fn edit,
+                      void *arg, char *err, size_t errlen);
 
 #endif

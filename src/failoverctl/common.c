@@ -197,7 +197,7 @@ int ctl_read_view_watch(zhandle_t *zh, const config_t *cfg, cluster_view_t *v, b
     deallocate_String_vector(&kids);
     for (size_t i = 0; i < v->n; i++) { /* unreadable or malformed: shown as none */
         int ver;
-        if (ctl_repair_read(zh, cfg, v->nodes[i].name, &v->repair[i], &ver, perr, sizeof(perr)))
+        if (repair_rec_load(zh, cfg, v->nodes[i].name, &v->repair[i], &ver, perr, sizeof(perr)))
             memset(&v->repair[i], 0, sizeof(v->repair[i]));
     }
     return EXIT_OK;

@@ -156,9 +156,6 @@ const char *ctl_json_str(const json_t *o, const char *key);
 
 /* ---- rejoin.c: a diverged node's repair (/repair/NODE) --------------------------------------- */
 int ctl_rejoin(ctl_t *c, const ctl_opts_t *o);
-/* /repair/NODE (all zero, *version -1 when it does not exist). 0, or -1 with a message. */
-int ctl_repair_read(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
-                    int *version, char *err, size_t errlen);
 /* "3 transaction(s) 0-1-5..0-1-7 the primary node2 never had (...); refused: ..." */
 void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len);
 

@@ -18,27 +18,6 @@
 #define REJOIN_DEFAULT_TIMEOUT_S 300
 #define REJOIN_POLL_MS 200
 
-int ctl_repair_read(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
-                    int *version, char *err, size_t errlen)
-{
-    char path[ZK_PATH_MAX], *buf = NULL;
-    int len = 0;
-    struct Stat st;
-    memset(r, 0, sizeof(*r));
-    *version = -1;
-    zk_cluster_path(cfg, path, sizeof(path), "/repair/%s", node);
-    int rc = zk_get_alloc(zh, path, false, &buf, &len, &st);
-    if (rc == ZNONODE) return 0;
-    if (rc != ZOK) {
-        snprintf(err, errlen, "cannot read %s: %s", path, zerror(rc));
-        return -1;
-    }
-    *version = st.version;
-    rc = repair_rec_from_json(r, buf, (size_t)len, err, errlen);
-    free(buf);
-    return rc;
-}
-
 void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len)
 {
     char first[64], last[64];
@@ -59,35 +38,21 @@ static void who(char *buf, size_t len)
     snprintf(buf, len, "%s@%s", pw ? pw->pw_name : "?", host);
 }
 
+static void edit_request(repair_rec_t *r, void *arg)
+{
+    int64_t *at = arg;
+    r->request_at_ms = wall_ms();
+    if (r->request_at_ms <= r->answered_at_ms) r->request_at_ms = r->answered_at_ms + 1;
+    who(r->requested_by, sizeof(r->requested_by));
+    *at = r->request_at_ms;
+}
+
 static int request(ctl_t *c, const char *node, int64_t *at)
 {
-    char path[ZK_PATH_MAX], dir[ZK_PATH_MAX], err[512];
-    zk_cluster_path(c->cfg, dir, sizeof(dir), "/repair");
-    zk_cluster_path(c->cfg, path, sizeof(path), "/repair/%s", node);
-    zk_ensure_path(c->zh, c->cfg, dir);
-    for (int attempt = 0; attempt < 5; attempt++) {
-        repair_rec_t r;
-        int version;
-        if (ctl_repair_read(c->zh, c->cfg, node, &r, &version, err, sizeof(err)) != 0)
-            return ctl_fail(c, EXIT_ZK, "%s", err);
-        snprintf(r.node, sizeof(r.node), "%s", node);
-        r.request_at_ms = wall_ms();
-        if (r.request_at_ms <= r.answered_at_ms) r.request_at_ms = r.answered_at_ms + 1;
-        who(r.requested_by, sizeof(r.requested_by));
-        char *json = repair_rec_to_json(&r);
-        if (!json) abort();
-        int rc = version < 0 ? zoo_create(c->zh, path, json, (int)strlen(json), zk_acl(c->cfg), 0,
-                                          NULL, 0)
-                             : zoo_set(c->zh, path, json, (int)strlen(json), version);
-        free(json);
-        if (rc == ZOK) {
-            *at = r.request_at_ms;
-            return EXIT_OK;
-        }
-        if (rc != ZBADVERSION && rc != ZNODEEXISTS)
-            return ctl_fail(c, EXIT_ZK, "cannot write %s: %s", path, zerror(rc));
-    }
-    return ctl_fail(c, EXIT_ZK, "cannot write %s: it kept changing under us", path);
+    char err[512];
+    if (repair_rec_update(c->zh, c->cfg, node, edit_request, at, err, sizeof(err)) != ZOK)
+        return ctl_fail(c, EXIT_ZK, "%s", err);
+    return EXIT_OK;
 }
 
 /* Wait for the agent to answer request `at`. */
@@ -99,8 +64,8 @@ static int await(ctl_t *c, const char *node, int64_t at, int timeout_s)
     repair_state_t said = REPAIR_STATE_NONE;
     while (mono_ms() < end) {
         int version;
-        if (ctl_repair_read(c->zh, c->cfg, node, &r, &version, err, sizeof(err)) != 0)
-            return ctl_fail(c, EXIT_ZK, "%s", err);
+        int rc = repair_rec_load(c->zh, c->cfg, node, &r, &version, err, sizeof(err));
+        if (rc != ZOK && rc != ZNONODE) return ctl_fail(c, EXIT_ZK, "%s", err);
         if (r.state == REPAIR_STATE_REWINDING && said != r.state) {
             printf("%s: rewinding (%llu transaction(s) %s)\n", node,
                    (unsigned long long)r.errant_count, r.errant_gtids);

@@ -160,54 +160,39 @@ static int primary_state(agent_t *a, const primary_rec_t *d, char *out, char *er
 
 /* ---- ZooKeeper: /repair/<node>, the lock, the history record -------------------------------- */
 
-static int read_rec(agent_t *a, zsess_t *s, repair_rec_t *r, int *version)
+static int read_rec(agent_t *a, zsess_t *s, repair_rec_t *r)
 {
-    char path[ZK_PATH_MAX], err[256], *buf = NULL;
-    int len = 0;
-    struct Stat st;
-    memset(r, 0, sizeof(*r));
-    *version = -1;
-    zk_cluster_path(a->cfg, path, sizeof(path), "/repair/%s", a->cfg->node_name);
-    int rc = zk_get_alloc(s->zh, path, false, &buf, &len, &st);
-    if (rc == ZOK) {
-        *version = st.version;
-        if (repair_rec_from_json(r, buf, (size_t)len, err, sizeof(err)) != 0) {
-            log_warn("repair: ignoring malformed %s: %s", path, err);
-            memset(r, 0, sizeof(*r));
-        }
-    }
-    free(buf);
-    snprintf(r->node, sizeof(r->node), "%s", a->cfg->node_name);
-    return rc == ZOK || rc == ZNONODE ? 0 : -1;
+    char err[512];
+    int version;
+    int rc = repair_rec_load(s->zh, a->cfg, a->cfg->node_name, r, &version, err, sizeof(err));
+    if (rc == -1) log_warn("repair: ignoring a malformed record: %s", err);
+    return rc == ZOK || rc == ZNONODE || rc == -1 ? 0 : -1;
 }
 
-/* Write our view into /repair/<node>, keeping a request failoverctl made meanwhile. */
+typedef struct rec_edit {
+    const repair_rec_t *mine;
+    bool answers;
+} rec_edit_t;
+
+/* Our view over what is there, keeping a request failoverctl made meanwhile. */
+static void edit_rec(repair_rec_t *r, void *arg)
+{
+    const rec_edit_t *e = arg;
+    repair_rec_t out = *e->mine;
+    out.request_at_ms = r->request_at_ms;
+    snprintf(out.requested_by, sizeof(out.requested_by), "%s", r->requested_by);
+    out.answered_at_ms = e->answers ? r->request_at_ms : r->answered_at_ms;
+    out.updated_ms = wall_ms();
+    snprintf(out.node, sizeof(out.node), "%s", r->node);
+    *r = out;
+}
+
 static void write_rec(agent_t *a, zsess_t *s, const repair_rec_t *mine, bool answers)
 {
-    char path[ZK_PATH_MAX], dir[ZK_PATH_MAX];
-    zk_cluster_path(a->cfg, dir, sizeof(dir), "/repair");
-    zk_cluster_path(a->cfg, path, sizeof(path), "/repair/%s", a->cfg->node_name);
-    zk_ensure_path(s->zh, a->cfg, dir);
-    for (int attempt = 0; attempt < 5; attempt++) {
-        repair_rec_t cur, out = *mine;
-        int version;
-        if (read_rec(a, s, &cur, &version) != 0) return;
-        out.request_at_ms = cur.request_at_ms;
-        snprintf(out.requested_by, sizeof(out.requested_by), "%s", cur.requested_by);
-        out.answered_at_ms = answers ? cur.request_at_ms : cur.answered_at_ms;
-        out.updated_ms = wall_ms();
-        char *json = repair_rec_to_json(&out);
-        if (!json) abort();
-        int rc = version < 0 ? zoo_create(s->zh, path, json, (int)strlen(json), zk_acl(a->cfg), 0,
-                                          NULL, 0)
-                             : zoo_set(s->zh, path, json, (int)strlen(json), version);
-        free(json);
-        if (rc == ZOK) return;
-        if (rc != ZBADVERSION && rc != ZNODEEXISTS) {
-            log_warn("repair: cannot write %s: %s", path, zerror(rc));
-            return;
-        }
-    }
+    char err[512];
+    rec_edit_t e = {.mine = mine, .answers = answers};
+    if (repair_rec_update(s->zh, a->cfg, a->cfg->node_name, edit_rec, &e, err, sizeof(err)) != ZOK)
+        log_warn("repair: %s", err);
 }
 
 /* Another node's agent holds the repair lock (an ephemeral znode): never two repairs at once. */
@@ -692,9 +677,8 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
     }
     if (cmp == 0) R->diverged = o.diverged = true;
     repair_rec_t rec;
-    int version;
     bool requested = false;
-    if (read_rec(a, s, &rec, &version) == 0) requested = rec.request_at_ms > rec.answered_at_ms;
+    if (read_rec(a, s, &rec) == 0) requested = rec.request_at_ms > rec.answered_at_ms;
     pthread_mutex_lock(&a->mu);
     o.paused = a->cluster_paused;
     pthread_mutex_unlock(&a->mu);

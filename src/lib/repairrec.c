@@ -4,7 +4,10 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "zkutil.h"
 
 static const char *const state_names[] = {"", "diverged", "rewinding", "rejoined", "refused",
                                           "failed"};
@@ -104,4 +107,57 @@ int repair_rec_from_json(repair_rec_t *r, const char *buf, size_t len, char *err
     r->errant_count = (uint64_t)count;
     r->row_events = (uint64_t)rows;
     return 0;
+}
+
+int repair_rec_load(zhandle_t *zh, const config_t *cfg, const char *node, repair_rec_t *r,
+                    int *version, char *err, size_t errlen)
+{
+    char path[ZK_PATH_MAX], *buf = NULL;
+    int len = 0;
+    struct Stat st;
+    memset(r, 0, sizeof(*r));
+    *version = -1;
+    zk_cluster_path(cfg, path, sizeof(path), "/repair/%s", node);
+    int rc = zk_get_alloc(zh, path, false, &buf, &len, &st);
+    if (rc == ZOK) {
+        *version = st.version;
+        char perr[300];
+        if (repair_rec_from_json(r, buf, (size_t)len, perr, sizeof(perr)) != 0) {
+            snprintf(err, errlen, "%s: %s", path, perr);
+            memset(r, 0, sizeof(*r));
+            rc = -1;
+        }
+    } else if (rc != ZNONODE) {
+        snprintf(err, errlen, "cannot read %s: %s", path, zerror(rc));
+    }
+    free(buf);
+    snprintf(r->node, sizeof(r->node), "%s", node);
+    return rc;
+}
+
+int repair_rec_update(zhandle_t *zh, const config_t *cfg, const char *node, repair_edit_fn edit,
+                      void *arg, char *err, size_t errlen)
+{
+    char path[ZK_PATH_MAX], dir[ZK_PATH_MAX];
+    zk_cluster_path(cfg, dir, sizeof(dir), "/repair");
+    zk_cluster_path(cfg, path, sizeof(path), "/repair/%s", node);
+    zk_ensure_path(zh, cfg, dir);
+    int rc = ZOK;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        repair_rec_t r;
+        int version;
+        rc = repair_rec_load(zh, cfg, node, &r, &version, err, errlen);
+        if (rc != ZOK && rc != ZNONODE && rc != -1) return rc; /* malformed: rewritten */
+        edit(&r, arg);
+        char *json = repair_rec_to_json(&r);
+        if (!json) abort();
+        rc = version < 0 ? zoo_create(zh, path, json, (int)strlen(json), zk_acl(cfg), 0, NULL, 0)
+                         : zoo_set(zh, path, json, (int)strlen(json), version);
+        free(json);
+        if (rc == ZOK) return ZOK;
+        if (rc != ZBADVERSION && rc != ZNODEEXISTS) break;
+    }
+    snprintf(err, errlen, "cannot write %s: %s", path,
+             rc == ZBADVERSION || rc == ZNODEEXISTS ? "it kept changing under us" : zerror(rc));
+    return rc;
 }

@@ -305,36 +305,26 @@ const char *rewind_refusal(const rewind_scan_t *s, uint64_t max_events, const ch
 
 /* ---- the decision ---------------------------------------------------------------------------- */
 
+static const char *const policy_names[] = {"invalid", "manual", "rewind", "reclone"};
+static const char *const action_names[] = {"invalid", "wait", "repoint", "keep-diverged",
+                                           "rewind"};
+#define NAMES(t) (sizeof(t) / sizeof((t)[0]))
+
 const char *rejoin_policy_name(rejoin_policy_t p)
 {
-    switch (p) {
-    case REJOIN_POLICY_MANUAL: return "manual";
-    case REJOIN_POLICY_REWIND: return "rewind";
-    case REJOIN_POLICY_RECLONE: return "reclone";
-    case REJOIN_POLICY_INVALID: break;
-    }
-    return "invalid";
+    return (unsigned)p < NAMES(policy_names) ? policy_names[p] : "invalid";
 }
 
 rejoin_policy_t rejoin_policy_from_string(const char *s)
 {
-    if (s == NULL) return REJOIN_POLICY_INVALID;
-    if (strcmp(s, "manual") == 0) return REJOIN_POLICY_MANUAL;
-    if (strcmp(s, "rewind") == 0) return REJOIN_POLICY_REWIND;
-    if (strcmp(s, "reclone") == 0) return REJOIN_POLICY_RECLONE;
+    for (size_t i = 1; s && i < NAMES(policy_names); i++)
+        if (strcmp(s, policy_names[i]) == 0) return (rejoin_policy_t)i;
     return REJOIN_POLICY_INVALID;
 }
 
 const char *rejoin_action_name(rejoin_action_t a)
 {
-    switch (a) {
-    case REJOIN_WAIT: return "wait";
-    case REJOIN_REPOINT: return "repoint";
-    case REJOIN_KEEP_DIVERGED: return "keep-diverged";
-    case REJOIN_REWIND: return "rewind";
-    case REJOIN_INVALID: break;
-    }
-    return "invalid";
+    return (unsigned)a < NAMES(action_names) ? action_names[a] : "invalid";
 }
 
 /* Diverged: whether to repair now, and why not. */

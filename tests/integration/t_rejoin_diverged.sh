@@ -33,7 +33,7 @@ sleep 3
 expect_eq "read_only on node1 later" 1 "$(read_only_of node1)"
 expect_eq "node1 still diverged" diverged "$(node_field node1 state)"
 m=$(curl -s "http://$(host_of node1):$NODE1_HTTP_PORT/metrics")
-echo "$m" | grep -qx 'failoverd_diverged{node="node1"} 1' || fail "node1 /metrics: expected failoverd_diverged 1, saw: $(echo "$m" | grep diverged)"
+echo "$m" | grep -qx 'failoverd_diverged{\(cluster="[^"]*",\)\?node="node1"} 1' || fail "node1 /metrics: expected failoverd_diverged 1, saw: $(echo "$m" | grep diverged)"
 expect_eq "primary" "$new" "$(st .primary)"
 # Data-loss accounting: the failover's history record names the three lost transactions.
 rec=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history --json | jq -c '[.records[] | select(.type=="failover")][0]')
