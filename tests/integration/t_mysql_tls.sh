@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # MySQL TLS (issue 12): ssl_mode and ssl_ca/ssl_cert/ssl_key, for the agents' own connections
 # and for the replication channel. The test makes a CA, a second CA and two server
-# certificates with openssl: node1's names 127.0.0.1, node2's only db.wrong.example. With
-# ssl_mode = verify_ca every agent connects (the CA is checked, not the name), and a switchover
+# certificates with openssl: node1's names 127.0.0.1, node2's only db.wrong.example. The
+# agents' account over TCP requires TLS. With ssl_mode = verify_ca every agent connects (the CA
+# is checked, not the name), and a switchover
 # repoints the old primary with MASTER_SSL=1 and the CA: the replication account REQUIRE SSL,
 # so its IO thread runs only over TLS. Then `failoverctl check-config` (which logs in as
 # repl_user over TCP) is refused with a clear message under a wrong CA, and under
@@ -25,12 +26,20 @@ mkcert node2 "DNS:db.wrong.example"
 [ -s "$T/node1.pem" ] && [ -s "$T/node2.pem" ] || fail "openssl could not make the test certificates"
 
 sb_up --replicas 1 --no-agents
-log "mysqld with TLS; repl REQUIRE SSL; node2 replicates over TLS"
+log "mysqld with TLS; repl, and the agents' account over TCP, REQUIRE SSL; node2 replicates over TLS"
 sql node1 "ALTER USER '$REPL_USER'@'%' REQUIRE SSL" || fail "ALTER USER repl REQUIRE SSL"
-for n in $NODES; do
+# The agents' account from 127.0.0.1 (TCP: the coordinator, failoverctl) gets the same grants
+# and REQUIRE SSL; over the unix socket (each agent's own mysqld) it stays failover@'%'.
+grants=$(sql node1 "SHOW GRANTS FOR '$FAILOVER_USER'@'%'" | sed "s/@\`%\`/@\`127.0.0.1\`/; s/\$/;/") ||
+    fail "SHOW GRANTS FOR $FAILOVER_USER"
+sql node1 "CREATE USER '$FAILOVER_USER'@'127.0.0.1' IDENTIFIED BY '$FAILOVER_PASSWORD' REQUIRE SSL; $grants" ||
+    fail "CREATE USER $FAILOVER_USER@127.0.0.1 REQUIRE SSL: $grants"
+for n in $NODES; do # both at once
     printf 'ssl_ca = %s\nssl_cert = %s\nssl_key = %s\n' "$T/ca.pem" "$T/$n.pem" "$T/$n-key.pem" >>"$SB/$n/my.cnf"
-    "$SANDBOX" kill-mysqld "$SB" "$n" TERM >/dev/null || fail "stop $n's mysqld"
-    "$SANDBOX" start-mysqld "$SB" "$n" >/dev/null || fail "start $n's mysqld with TLS: $(tail -3 "$SB/$n/mysqld.err")"
+    ("$SANDBOX" kill-mysqld "$SB" "$n" TERM && "$SANDBOX" start-mysqld "$SB" "$n") >"$T/restart.$n" 2>&1 &
+done
+for n in $NODES; do
+    wait -n || fail "restart a mysqld with TLS: $(cat "$T"/restart.*) $(tail -3 "$SB"/node*/mysqld.err)"
 done
 sql node2 "STOP SLAVE; CHANGE MASTER TO MASTER_SSL=1; START SLAVE" || fail "node2: MASTER_SSL=1"
 wait_for 10 "node2 replicating from node1 over TLS" replicates_from node2 node1
@@ -42,11 +51,12 @@ for n in $NODES; do
     "$SANDBOX" start-agent "$SB" "$n" || fail "start $n's agent"
 done
 wait_for 20 "cluster settled with ssl_mode = verify_ca" cluster_settled
-accepts=$(sql node2 "SHOW GLOBAL STATUS LIKE 'Ssl_accepts'" | awk '{print $2}')
-[ "${accepts:-0}" -gt 1 ] || fail "node2's Ssl_accepts: expected TLS logins (replication aside), saw ${accepts:-none}"
+out=$(MYSQL_PWD=$FAILOVER_PASSWORD mariadb --no-defaults -h127.0.0.1 -P"$NODE2_PORT" -u"$FAILOVER_USER" --skip-ssl -e "SELECT 1" 2>&1) &&
+    fail "$FAILOVER_USER@127.0.0.1 without TLS: expected a refusal (REQUIRE SSL), saw: $out"
 
 log "switchover to node2: node1's agent repoints it with MASTER_SSL"
-out=$("$CTL" -c "$NODE1_CONF" switchover --to node2 2>&1) || fail "switchover to node2: $out"
+yes=$("$CTL" switchover --help 2>&1 | grep -q -- --yes && echo --yes)
+out=$("$CTL" -c "$NODE1_CONF" switchover --to node2 $yes 2>&1 </dev/null) || fail "switchover to node2: $out"
 wait_for 15 "node1 replicating from node2 (repl REQUIRE SSL)" replicates_from node1 node2
 ss=$(slave_status node1)
 for kv in "Master_SSL_Allowed: Yes" "Master_SSL_CA_File: $T/ca.pem" "Master_SSL_Verify_Server_Cert: No"; do
