@@ -52,6 +52,11 @@ typedef struct failsafe_peer {
     char http[HOST_MAX_LEN + 8]; /* "host:port"; "" = it has no HTTP endpoint: cannot vouch */
 } failsafe_peer_t;
 
+/* failoverd_failovers_total's labels: the history record's type and outcome (http.c). */
+#define METRIC_KINDS 3    /* failover, switchover, manual-failover */
+#define METRIC_OUTCOMES 6 /* success, success-repoint-incomplete, promotion-unconfirmed,
+                             no-candidate, refused, aborted */
+
 typedef struct agent {
     config_t *cfg;
     struct ev_loop *loop;
@@ -99,6 +104,9 @@ typedef struct agent {
     bool cluster_paused;       /* /control says paused (read by the local worker) */
     int64_t cluster_pause_until_ms; /* ... until then (wall clock; 0 = until resume) */
     char fence_killed[200];    /* who the last fence's killed client sessions belonged to */
+    int64_t cluster_last_failover_ms; /* /control last_failover_at (0 = never), for /metrics */
+    /* Moves this agent coordinated, by kind and outcome (http.c, failoverd_failovers_total). */
+    unsigned long failovers[METRIC_KINDS][METRIC_OUTCOMES];
 
     node_state_t snap;         /* the local worker's latest view, for the HTTP endpoints */
     bool snap_valid;
@@ -119,6 +127,10 @@ typedef struct agent {
     bool have_saved;           /* the file held a lease of this boot when we started: saved */
     lease_t saved;
 } agent_t;
+
+/* http.c: count one move this agent coordinated (a history record of type kind, outcome
+ * outcome), for failoverd_failovers_total. */
+void http_count_move(agent_t *a, const char *kind, const char *outcome);
 
 /* session.c (loop thread) */
 void session_start(agent_t *a);

@@ -583,6 +583,7 @@ static void record(coord_t *C, zsess_t *s, const move_req_t *rq, const char *old
     }
     write_history(C, s, h);
     json_decref(h);
+    http_count_move(C->a, rq->kind, outcome);
 }
 
 static int set_fencing(coord_t *C, zsess_t *s, bool on)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "agent.h"
+#include "clockutil.h"
+#include "decide.h"
 #include "log.h"
 
 /* Hostile clients: every endpoint only reads, and nothing a client sends is stored beyond its
@@ -22,7 +24,9 @@
 
 typedef struct view {
     bool valid, healthy, read_only, desired_me, fencing, session_alive, coordinator, fenced;
-    bool paused, diverged;
+    bool paused, diverged, hold;
+    int64_t last_failover_ms;
+    unsigned long failovers[METRIC_KINDS][METRIC_OUTCOMES];
     role_t role;
     bool io_running, sql_running;
     double lag_s;
@@ -48,9 +52,14 @@ static view_t snapshot(agent_t *a)
     v.desired_me = a->is_desired_primary;
     v.session_alive = a->session_alive;
     v.coordinator = a->is_coordinator;
-    v.paused = a->cluster_paused;
+    int64_t now = wall_ms();
+    v.paused = a->cluster_paused &&
+               (a->cluster_pause_until_ms == 0 || now < a->cluster_pause_until_ms);
+    v.last_failover_ms = a->cluster_last_failover_ms;
+    memcpy(v.failovers, a->failovers, sizeof(v.failovers));
     v.diverged = n->diverged;
     pthread_mutex_unlock(&a->mu);
+    v.hold = v.last_failover_ms > 0 && !antiflap_allows(v.last_failover_ms, now, a->cfg->anti_flap_s);
     return v;
 }
 
@@ -81,6 +90,93 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
     return rc;
 }
 
+/* ---- /metrics (Prometheus text format 0.0.4) ------------------------------------------------ */
+
+static const char *const metric_kind[METRIC_KINDS] = {"failover", "switchover", "manual-failover"};
+static const char *const metric_outcome[METRIC_OUTCOMES] = {
+    "success", "success-repoint-incomplete", "promotion-unconfirmed", "no-candidate", "refused",
+    "aborted"};
+
+void http_count_move(agent_t *a, const char *kind, const char *outcome)
+{
+    for (int k = 0; k < METRIC_KINDS; k++)
+        for (int o = 0; o < METRIC_OUTCOMES; o++)
+            if (strcmp(kind, metric_kind[k]) == 0 && strcmp(outcome, metric_outcome[o]) == 0) {
+                pthread_mutex_lock(&a->mu);
+                a->failovers[k][o]++;
+                pthread_mutex_unlock(&a->mu);
+            }
+}
+
+/* One gauge, labelled with cluster and node; NaN when the value is unknown (a down mysqld's
+ * read_only, a non-replica's lag), never a made-up 0 or -1. */
+static void gauge(FILE *f, const agent_t *a, const char *name, const char *help, bool known,
+                  double v)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s{cluster=\"%s\",node=\"%s\"} ", name, help, name,
+            name, a->cfg->cluster_name, a->cfg->node_name);
+    if (known && v == (double)(long long)v)
+        fprintf(f, "%lld\n", (long long)v);
+    else if (known)
+        fprintf(f, "%.3f\n", v);
+    else
+        fputs("NaN\n", f);
+}
+
+static char *metrics_text(agent_t *a, const view_t *v)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) abort();
+    bool up = v->valid && v->healthy, replica = up && v->role == ROLE_REPLICA;
+    fprintf(f, "# HELP failoverd_build_info The agent's version (always 1).\n"
+               "# TYPE failoverd_build_info gauge\n"
+               "failoverd_build_info{cluster=\"%s\",node=\"%s\",version=\"%s\"} 1\n",
+            a->cfg->cluster_name, a->cfg->node_name, FO_VERSION);
+    gauge(f, a, "failoverd_mysql_up", "Whether the local mysqld answered the last probe.",
+          v->valid, up);
+    gauge(f, a, "failoverd_writable_primary", "Whether this node is the writable primary.", true,
+          is_writable_primary(v, a->cfg->failsafe));
+    gauge(f, a, "failoverd_read_only", "Whether the local mysqld is read-only (NaN: mysqld down).",
+          up, v->read_only);
+    gauge(f, a, "failoverd_fenced", "Whether the agent holds its mysqld read-only on purpose.",
+          v->valid, v->fenced);
+    gauge(f, a, "failoverd_replication_lag_seconds",
+          "Seconds_Behind_Master (NaN: not a replica, mysqld down, or a replication thread "
+          "stopped).", replica && v->lag_s >= 0, v->lag_s);
+    gauge(f, a, "failoverd_replication_running",
+          "Whether both replication threads run (NaN: not a replica, or mysqld down).", replica,
+          v->io_running && v->sql_running);
+    gauge(f, a, "failoverd_replicas_connected", "Replicas streaming from this node (NaN: mysqld "
+          "down).", up, v->replicas_connected);
+    gauge(f, a, "failoverd_zk_session_alive", "Whether the ZooKeeper session is known live.", true,
+          v->session_alive);
+    gauge(f, a, "failoverd_coordinator", "Whether this agent is the coordinator.", true,
+          v->coordinator);
+    gauge(f, a, "failoverd_epoch", "The /primary epoch this agent last acted on.", true,
+          (double)v->epoch);
+    gauge(f, a, "failoverd_paused", "Whether a pause (failoverctl pause) is in force.", true,
+          v->paused);
+    gauge(f, a, "failoverd_anti_flap_hold", "Whether the anti-flap hold keeps a lost primary from "
+          "being failed over automatically.", true, v->hold);
+    gauge(f, a, "failoverd_seconds_since_last_failover", "Seconds since the last failover "
+          "(ZooKeeper's clock as recorded; NaN: none yet).", v->last_failover_ms > 0,
+          (double)(wall_ms() - v->last_failover_ms) / 1000.0);
+    gauge(f, a, "failoverd_diverged", "Whether this node holds GTIDs the primary never had.",
+          v->valid, v->diverged);
+    fprintf(f, "# HELP failoverd_failovers_total Moves of the primary this agent coordinated, by "
+               "kind (reason) and outcome, since it started.\n"
+               "# TYPE failoverd_failovers_total counter\n");
+    for (int k = 0; k < METRIC_KINDS; k++)
+        for (int o = 0; o < METRIC_OUTCOMES; o++)
+            fprintf(f, "failoverd_failovers_total{cluster=\"%s\",node=\"%s\",reason=\"%s\","
+                       "outcome=\"%s\"} %lu\n", a->cfg->cluster_name, a->cfg->node_name,
+                    metric_kind[k], metric_outcome[o], v->failovers[k][o]);
+    fclose(f);
+    return buf;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **req)
@@ -97,7 +193,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
         return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", "no request body accepted\n");
     view_t v = snapshot(a);
-    char body[4096]; /* /metrics: 11 series, each naming a node of up to NAME_MAX_LEN */
+    char body[4096]; /* /health, /failsafe */
     if (strcmp(url, "/primary") == 0) {
         bool ok = is_writable_primary(&v, a->cfg->failsafe);
         return reply(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
@@ -128,35 +224,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return reply(c, code, "application/json", body);
     }
     if (strcmp(url, "/metrics") == 0) {
-        const char *n = a->cfg->node_name;
-        snprintf(body, sizeof(body),
-                 "# HELP failoverd_mysql_up Whether the local mysqld answered the last probe.\n"
-                 "# TYPE failoverd_mysql_up gauge\nfailoverd_mysql_up{node=\"%s\"} %d\n"
-                 "# HELP failoverd_writable_primary Whether this node is the writable primary.\n"
-                 "# TYPE failoverd_writable_primary gauge\nfailoverd_writable_primary{node=\"%s\"} %d\n"
-                 "# HELP failoverd_read_only Whether the local mysqld is read-only.\n"
-                 "# TYPE failoverd_read_only gauge\nfailoverd_read_only{node=\"%s\"} %d\n"
-                 "# HELP failoverd_fenced Whether the agent holds its mysqld read-only on purpose.\n"
-                 "# TYPE failoverd_fenced gauge\nfailoverd_fenced{node=\"%s\"} %d\n"
-                 "# HELP failoverd_replication_lag_seconds Seconds_Behind_Master; -1 unknown.\n"
-                 "# TYPE failoverd_replication_lag_seconds gauge\n"
-                 "failoverd_replication_lag_seconds{node=\"%s\"} %.0f\n"
-                 "# HELP failoverd_replicas_connected Replicas streaming from this node.\n"
-                 "# TYPE failoverd_replicas_connected gauge\nfailoverd_replicas_connected{node=\"%s\"} %d\n"
-                 "# HELP failoverd_zk_session_alive Whether the ZooKeeper session is known live.\n"
-                 "# TYPE failoverd_zk_session_alive gauge\nfailoverd_zk_session_alive{node=\"%s\"} %d\n"
-                 "# HELP failoverd_coordinator Whether this agent is the coordinator.\n"
-                 "# TYPE failoverd_coordinator gauge\nfailoverd_coordinator{node=\"%s\"} %d\n"
-                 "# HELP failoverd_epoch The /primary epoch this agent last acted on.\n"
-                 "# TYPE failoverd_epoch gauge\nfailoverd_epoch{node=\"%s\"} %llu\n"
-                 "# HELP failoverd_paused Whether /control says failovers are paused.\n"
-                 "# TYPE failoverd_paused gauge\nfailoverd_paused{node=\"%s\"} %d\n"
-                 "# HELP failoverd_diverged Whether this node holds GTIDs the primary never had.\n"
-                 "# TYPE failoverd_diverged gauge\nfailoverd_diverged{node=\"%s\"} %d\n",
-                 n, v.healthy, n, is_writable_primary(&v, a->cfg->failsafe), n, v.read_only, n, v.fenced, n,
-                 v.lag_s < 0 ? -1.0 : v.lag_s, n, v.replicas_connected, n, v.session_alive, n,
-                 v.coordinator, n, (unsigned long long)v.epoch, n, v.paused, n, v.diverged);
-        return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body);
+        char *text = metrics_text(a, &v);
+        enum MHD_Result r = reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", text);
+        free(text);
+        return r;
     }
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
                  "not found; try /primary, /replica, /health, /metrics or /failsafe\n");

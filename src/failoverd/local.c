@@ -509,6 +509,7 @@ static void read_paused(local_t *L, zsess_t *s)
     pthread_mutex_lock(&L->a->mu);
     L->a->cluster_paused = paused;
     L->a->cluster_pause_until_ms = paused ? c.pause_until_ms : 0;
+    if (rc == ZOK) L->a->cluster_last_failover_ms = c.last_failover_ms;
     pthread_mutex_unlock(&L->a->mu);
 }
 

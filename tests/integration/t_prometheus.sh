@@ -18,7 +18,7 @@ sed 's/failoverd_diverged == 1/failoverd_no_such_metric == 1/' "$RULES" >"$T/mut
 "$ROOT/tests/prometheus/used-metrics" "$T/mut.yml" "$DASH" | grep -qx failoverd_no_such_metric ||
     fail "used-metrics: expected it to list failoverd_no_such_metric from a mutated rule file"
 
-sb_up --replicas 1
+sb_up --replicas 1 --set failover.anti_flap_s=300
 wait_for 40 "bootstrap settled" cluster_settled
 scrape() { curl -sf "http://$(host_of "$1"):$(v="${1^^}_HTTP_PORT"; echo "${!v}")/metrics"; }
 for n in $NODES; do
@@ -37,7 +37,7 @@ log "rules and dashboard use $(wc -l <"$T/used") metrics, all exported"
 # the rule file must fire exactly as listed ("ALERT NODE", "ALERT -" for a cluster-wide one).
 ALERTS=$(sed -nE 's/^[[:space:]]*- alert:[[:space:]]*//p' "$RULES")
 rule_field() { sed -n "/- alert: $1\$/,/$2:/s/^ *$2: \"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" "$RULES"; }
-fill() { sed -e "s/{{ \$labels.node }}/$1/g" -e "s/{{ \$labels.cluster }}//g"; }
+fill() { sed -e "s/{{ \$labels.node }}/$1/g" -e "s/{{ \$labels.cluster }}/$CLUSTER/g"; }
 held_test() { # NAME "ALERT NODE|-"...
     local name=$1 f=$T/$1.test.yml a n
     shift
@@ -48,7 +48,8 @@ held_test() { # NAME "ALERT NODE|-"...
         echo "  - interval: 1m"
         echo "    input_series:"
         for n in $NODES; do
-            scrape "$n" | grep -v '^#' | sed -E "s/^([a-z_]+)\{(.*)\} (.*)$/      - series: '\1{\2,job=\"failoverd\",instance=\"$n\"}'\n        values: '\3x40'/"
+            # NaN (unknown) is no sample for promtool's input: "_".
+            scrape "$n" | grep -v '^#' | sed -E -e 's/ NaN$/ _/' -e "s/^([a-z_]+)\{(.*)\} (.*)$/      - series: '\1{\2,job=\"failoverd\",instance=\"$n\"}'\n        values: '\3x40'/"
             echo "      - series: 'up{job=\"failoverd\",instance=\"$n\"}'"
             echo "        values: '1x40'"
         done
@@ -60,8 +61,8 @@ held_test() { # NAME "ALERT NODE|-"...
             for e in "$@"; do [ "${e%% *}" = "$a" ] && want="${e#* }"; done
             if [ -z "$want" ]; then echo "        exp_alerts: []"; continue; fi
             echo "        exp_alerts:"
-            # NODE: a per-node alert; "-": one aggregated by (job, cluster), with no cluster here.
-            local labels="job: failoverd" node=$want
+            # NODE: a per-node alert; "-": one aggregated by (job, cluster).
+            local labels="job: failoverd, cluster: $CLUSTER" node=$want
             [ "$want" = - ] && node="" || labels="$labels, instance: $want, node: $want"
             echo "          - exp_labels: {severity: $(rule_field "$a" severity), $labels}"
             echo "            exp_annotations:"
@@ -75,16 +76,56 @@ held_test() { # NAME "ALERT NODE|-"...
 held_test healthy
 
 "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "failoverctl pause"
-paused_on() { scrape "$1" | grep -qx "failoverd_paused{node=\"$1\"} 1"; }
+paused_on() { scrape "$1" | grep -qx "failoverd_paused{cluster=\"$CLUSTER\",node=\"$1\"} 1"; }
 for n in $NODES; do wait_for 10 "$n reports failoverd_paused 1" paused_on "$n"; done
 held_test paused "FailoverdPausedTooLong -"
 "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "failoverctl resume"
-unpaused_on() { scrape "$1" | grep -qx "failoverd_paused{node=\"$1\"} 0"; }
+unpaused_on() { scrape "$1" | grep -qx "failoverd_paused{cluster=\"$CLUSTER\",node=\"$1\"} 0"; }
 for n in $NODES; do wait_for 10 "$n reports failoverd_paused 0" unpaused_on "$n"; done
 
 sql node2 "STOP SLAVE SQL_THREAD" || fail "stop node2's SQL thread"
-lag_unknown() { scrape node2 | grep -qx 'failoverd_replication_lag_seconds{node="node2"} -1'; }
-wait_for 10 "node2 reports lag -1" lag_unknown
+lag_unknown() { scrape node2 | grep -qx "failoverd_replication_lag_seconds{cluster=\"$CLUSTER\",node=\"node2\"} NaN" &&
+    scrape node2 | grep -qx "failoverd_replication_running{cluster=\"$CLUSTER\",node=\"node2\"} 0"; }
+wait_for 10 "node2 reports its lag unknown (NaN), replication not running" lag_unknown
 held_test replica_stopped "FailoverdReplicaNotReplicating node2"
 sql node2 "START SLAVE SQL_THREAD"
+
+# Issue 9 point 5: every series has cluster and node labels, unknown is NaN (never 0 or -1), the
+# build is named, moves are counted by reason and outcome, and the hold and the time since the
+# last failover show.
+for n in $NODES; do
+    bad=$(scrape "$n" | grep -v '^#' | grep -v "{cluster=\"$CLUSTER\",node=\"$n\"[,}]")
+    [ -z "$bad" ] || fail "$n's /metrics: series without cluster and node labels: $bad"
+    scrape "$n" | grep -qx "failoverd_build_info{cluster=\"$CLUSTER\",node=\"$n\",version=\"[0-9.]*\"} 1" ||
+        fail "$n's /metrics: no failoverd_build_info"
+done
+scrape node1 | grep -qx "failoverd_replication_lag_seconds{cluster=\"$CLUSTER\",node=\"node1\"} NaN" ||
+    fail "the primary node1's lag: expected NaN (it is no replica), saw $(scrape node1 | grep '^failoverd_replication_lag_seconds')"
+metric_sum() { # NAME LABELS: the sum over every node of NAME{cluster,node,LABELS}
+    local n t=0 v
+    for n in $NODES; do
+        v=$(scrape "$n" | sed -n "s/^$1{cluster=\"$CLUSTER\",node=\"$n\"$2} //p")
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
+"$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" switchover --to node2 --yes >/dev/null || fail "switchover to node2"
+switchovers_counted() { is_eq "$(metric_sum failoverd_failovers_total ',reason="switchover",outcome="success"')" 1; }
+wait_for 10 "failoverd_failovers_total{reason=switchover,outcome=success} 1 (summed over the agents)" switchovers_counted
+log "kill node2's mysqld: a failover, then the anti-flap hold"
+"$SANDBOX" kill-mysqld "$SB" node2 KILL
+wait_for 20 "the failover to node1" epoch_is 3
+failovers_counted() { is_eq "$(metric_sum failoverd_failovers_total ',reason="failover",outcome="success"')" 1; }
+wait_for 10 "failoverd_failovers_total{reason=failover,outcome=success} 1" failovers_counted
+held() { for n in $NODES; do scrape "$n" | grep -qx "failoverd_anti_flap_hold{cluster=\"$CLUSTER\",node=\"$n\"} 1" || return 1; done; }
+wait_for 10 "failoverd_anti_flap_hold 1 on every agent" held
+scrape node1 | grep -qE "^failoverd_seconds_since_last_failover\{cluster=\"$CLUSTER\",node=\"node1\"\} [0-9]+(\.[0-9]+)?$" ||
+    fail "seconds since the last failover: expected a number, saw $(scrape node1 | grep '^failoverd_seconds_since')"
+for m in read_only replicas_connected replication_lag_seconds; do
+    scrape node2 | grep -qx "failoverd_$m{cluster=\"$CLUSTER\",node=\"node2\"} NaN" ||
+        fail "node2's mysqld is down: failoverd_$m expected NaN, saw $(scrape node2 | grep "^failoverd_$m")"
+done
+for n in $NODES; do
+    out=$(scrape "$n" | promtool check metrics 2>&1) || fail "promtool check metrics on $n after the failover: $out"
+done
 log "PASS"
