@@ -182,10 +182,12 @@ int db_start_replication(db_conn_t *c, char *err, size_t errlen);
 int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bool *cancel,
                  char *err, size_t errlen);
 
-/* The statements db_repoint / db_detach_replication would run, for failoverctl explain.
- * Passwords are shown as '***'. Returns 0 or -1 if buf too small. */
-int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
-                   bool reset_slave_pos, int heartbeat_ms, char *buf, size_t len);
+/* The statements db_repoint / db_detach_replication would run, for failoverctl explain, with
+ * the replication channel's TLS from cfg's ssl_* (may be NULL). Passwords are shown as '***'.
+ * Returns 0 or -1 if buf too small. */
+int db_repoint_sql(const config_t *cfg, flavor_t f, const char *host, int port,
+                   const char *repl_user, bool reset_slave_pos, int heartbeat_ms, char *buf,
+                   size_t len);
 int db_detach_sql(flavor_t f, char *buf, size_t len);
 /* The statement that stops the IO thread alone (STOP SLAVE IO_THREAD / STOP REPLICA IO_THREAD). */
 int db_stop_io_sql(flavor_t f, char *buf, size_t len);

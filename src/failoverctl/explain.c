@@ -192,8 +192,8 @@ static json_t *plan_old_primary(ex_t *x)
     }
     add(a, "%s", read_only_sql(p->flavor, true));
     add(a, "-- KILL CONNECTION again for any client session that connected in between");
-    if (x->best && db_repoint_sql(p->flavor, x->best->host, x->best->port, cfg->repl_user, true,
-                                  replication_heartbeat_ms(cfg->zk_session_timeout_ms), sql,
+    if (x->best && db_repoint_sql(cfg, p->flavor, x->best->host, x->best->port, cfg->repl_user,
+                                  true, replication_heartbeat_ms(cfg->zk_session_timeout_ms), sql,
                                   sizeof(sql)) == 0) {
         add(a, "-- rejoin, once %s is primary and everything %s has is on it:", x->best->name,
             p->name);
@@ -215,7 +215,7 @@ static json_t *plan_candidate(ex_t *x)
             b->name, d->name);
         add(a, "-- on %s: SELECT %s('%s', 1.000)  (until it applied all it received)", d->name,
             gtid_wait_fn(d->flavor), pos);
-        if (db_repoint_sql(b->flavor, d->host, d->port, cfg->repl_user, false,
+        if (db_repoint_sql(cfg, b->flavor, d->host, d->port, cfg->repl_user, false,
                            replication_heartbeat_ms(cfg->zk_session_timeout_ms), sql,
                            sizeof(sql)) == 0)
             add_split(a, sql);
@@ -248,7 +248,7 @@ static json_t *plan_replica(ex_t *x, ex_node_t *e)
         add(a, "-- nothing: it already replicates from %s", x->best->name);
         return a;
     }
-    if (db_repoint_sql(f, x->best->host, x->best->port, x->c->cfg->repl_user, false,
+    if (db_repoint_sql(x->c->cfg, f, x->best->host, x->best->port, x->c->cfg->repl_user, false,
                        replication_heartbeat_ms(x->c->cfg->zk_session_timeout_ms), sql,
                        sizeof(sql)) == 0)
         add_split(a, sql);

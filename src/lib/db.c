@@ -1062,13 +1062,54 @@ static int change_source_sql(flavor_t f, const char *host, int port, const char 
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
-int db_repoint_sql(flavor_t f, const char *host, int port, const char *repl_user,
-                   bool reset_slave_pos, int heartbeat_ms, char *buf, size_t len)
+/* The replication channel's TLS, from the same ssl_* keys: ", MASTER_SSL=1, ..." or "" when
+ * ssl_mode = preferred (the channel keeps what it had: MariaDB has no "if offered" for it).
+ * The replica's mysqld opens the files, so the paths must be the same on every host. A CA
+ * makes the replica check the chain; MASTER_SSL_VERIFY_SERVER_CERT adds the host name (checked
+ * against MariaDB 10.11, as for Connector/C above). */
+static int repl_tls_clause(flavor_t f, const config_t *cfg, char *buf, size_t len)
+{
+    const char *pre = f == FLAVOR_MYSQL ? "SOURCE" : "MASTER";
+    db_tls_t tls = db_tls_mode(cfg);
+    buf[0] = 0;
+    if (!cfg || tls == DB_TLS_PREFERRED) return 0;
+    if (tls == DB_TLS_DISABLED) {
+        snprintf(buf, len, ", %s_SSL=0", pre);
+        return 0;
+    }
+    const char *files[3] = {tls >= DB_TLS_VERIFY_CA ? cfg->ssl_ca : NULL, cfg->ssl_cert,
+                            cfg->ssl_key};
+    static const char *const keys[3] = {"CA", "CERT", "KEY"};
+    size_t o = (size_t)snprintf(buf, len, ", %s_SSL=1, %s_SSL_VERIFY_SERVER_CERT=%d", pre, pre,
+                                tls == DB_TLS_VERIFY_IDENTITY);
+    for (int i = 0; i < 3; i++) {
+        char e[2 * PATH_MAX + 1];
+        const char *path = files[i] ? files[i] : "";
+        size_t k = 0;
+        if (strlen(path) > PATH_MAX || o >= len) return -1;
+        /* config.c allows no control character in a path: only ' and \ need a backslash. */
+        for (const char *p = path; *p; p++) {
+            if (*p == '\'' || *p == '\\') e[k++] = '\\';
+            e[k++] = *p;
+        }
+        e[k] = 0;
+        o += (size_t)snprintf(buf + o, len - o, ", %s_SSL_%s='%s'", pre, keys[i], e);
+    }
+    return o < len ? 0 : -1;
+}
+
+int db_repoint_sql(const config_t *cfg, flavor_t f, const char *host, int port,
+                   const char *repl_user, bool reset_slave_pos, int heartbeat_ms, char *buf,
+                   size_t len)
 {
     const flavor_sql_t *s = sql_for(f);
-    char change[1024];
-    if (change_source_sql(f, host, port, repl_user, NULL, heartbeat_ms, change, sizeof(change)) != 0)
+    char change[1024 + 3 * (2 * PATH_MAX + 40) + 80], tls[3 * (2 * PATH_MAX + 40) + 80];
+    if (change_source_sql(f, host, port, repl_user, NULL, heartbeat_ms, change,
+                          sizeof(change)) != 0 ||
+        repl_tls_clause(f, cfg, tls, sizeof(tls)) != 0 ||
+        strlen(change) + strlen(tls) >= sizeof(change))
         return -1;
+    strcat(change, tls);
     int n = snprintf(buf, len, "%s; %s%s; %s", s->stop_replication,
                      reset_slave_pos && f != FLAVOR_MYSQL
                          ? "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos; "
@@ -1098,36 +1139,6 @@ static int escape(db_conn_t *c, const char *in, char *out, size_t outlen)
     return 0;
 }
 
-/* The replication channel's TLS, from the same ssl_* keys: ", MASTER_SSL=1, ..." or "" when
- * ssl_mode = preferred (the channel keeps what it had: MariaDB has no "if offered" for it).
- * The replica's mysqld opens the files, so the paths must be the same on every host. A CA
- * makes the replica check the chain; MASTER_SSL_VERIFY_SERVER_CERT adds the host name (checked
- * against MariaDB 10.11, as for Connector/C above). */
-static int repl_tls_clause(db_conn_t *c, char *buf, size_t len)
-{
-    const bool my = c->flavor == FLAVOR_MYSQL;
-    const char *pre = my ? "SOURCE" : "MASTER";
-    db_tls_t tls = db_tls_mode(c->cfg);
-    buf[0] = 0;
-    if (!c->cfg || tls == DB_TLS_PREFERRED) return 0;
-    if (tls == DB_TLS_DISABLED) {
-        snprintf(buf, len, ", %s_SSL=0", pre);
-        return 0;
-    }
-    const char *files[3] = {tls >= DB_TLS_VERIFY_CA ? c->cfg->ssl_ca : NULL, c->cfg->ssl_cert,
-                            c->cfg->ssl_key};
-    static const char *const keys[3] = {"CA", "CERT", "KEY"};
-    size_t o = (size_t)snprintf(buf, len, ", %s_SSL=1, %s_SSL_VERIFY_SERVER_CERT=%d", pre, pre,
-                                tls == DB_TLS_VERIFY_IDENTITY);
-    for (int i = 0; i < 3; i++) {
-        char e[2 * PATH_MAX + 1];
-        const char *f = files[i] ? files[i] : "";
-        if (strlen(f) > PATH_MAX || escape(c, f, e, sizeof(e)) != 0 || o >= len) return -1;
-        o += (size_t)snprintf(buf + o, len - o, ", %s_SSL_%s='%s'", pre, keys[i], e);
-    }
-    return o < len ? 0 : -1;
-}
-
 int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
                const char *repl_password, bool reset_slave_pos, int heartbeat_ms, char *err,
                size_t errlen)
@@ -1151,7 +1162,7 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
     char tls[3 * (2 * PATH_MAX + 40) + 80];
     size_t cl;
     if (change_source_sql(c->flavor, eh, port, eu, ep, heartbeat_ms, change, sizeof(change)) != 0 ||
-        repl_tls_clause(c, tls, sizeof(tls)) != 0 ||
+        repl_tls_clause(c->flavor, c->cfg, tls, sizeof(tls)) != 0 ||
         (cl = strlen(change)) + strlen(tls) >= sizeof(change)) {
         snprintf(err, errlen, "%s: CHANGE MASTER statement too long", c->addr);
         return -1;

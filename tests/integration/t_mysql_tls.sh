@@ -63,6 +63,10 @@ for kv in "Master_SSL_Allowed: Yes" "Master_SSL_CA_File: $T/ca.pem" "Master_SSL_
     grep -q "^ *$kv\$" <<<"$ss" || fail "node1's SHOW SLAVE STATUS after the repoint: expected '$kv', saw: $(grep SSL <<<"$ss" | tr -s ' ' | tr '\n' ';')"
 done
 
+out=$("$CTL" -c "$NODE1_CONF" explain 2>&1) || fail "failoverctl explain: $out"
+want="MASTER_SSL=1, MASTER_SSL_VERIFY_SERVER_CERT=0, MASTER_SSL_CA='$T/ca.pem'"
+grep -q "CHANGE MASTER TO .*$want" <<<"$out" || fail "failoverctl explain: expected CHANGE MASTER TO ... $want, saw: $(grep 'CHANGE MASTER' <<<"$out")"
+
 check() { # NODE MODE CA: failoverctl check-config of NODE's config with that ssl_mode and ssl_ca
     local conf="${1^^}_CONF" f="$T/$1.$2.conf"
     sed -e "s#^ssl_mode = .*#ssl_mode = $2#" -e "s#^ssl_ca = .*#ssl_ca = $3#" "${!conf}" >"$f"
