@@ -143,4 +143,14 @@ bool config_key_is_cluster_wide(const char *section, const char *key);
  * key, [node] name included, does not change it. Agents publish it in their node znode. */
 void config_digest(const config_t *cfg, char *out, size_t len);
 
+/* mysql.password and mysql.repl_password: never printed. */
+bool config_key_is_secret(const char *section, const char *key);
+
+/* Every key whose value differs between A and B (a reload's diff): FN(section, key, old, new,
+ * ARG) for each, in the table's order, secrets as "***". Returns how many differ. The contents of
+ * the *_file secrets are not compared (config_mysql_password() etc. tell). */
+typedef void (*config_diff_fn)(const char *section, const char *key, const char *old_value,
+                               const char *new_value, void *arg);
+int config_diff(const config_t *a, const config_t *b, config_diff_fn fn, void *arg);
+
 #endif

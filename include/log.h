@@ -14,6 +14,8 @@ typedef enum {
 
 /* Set the minimum level and a tag ("failoverd[node1]") printed on every line. */
 void log_setup(log_level_t min, const char *tag, int use_syslog);
+/* The lowest level logged from now on (a reload). */
+void log_set_level(log_level_t min);
 log_level_t log_level_from_string(const char *s);
 void log_msg(log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

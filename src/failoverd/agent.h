@@ -194,6 +194,11 @@ int hook_run(const config_t *cfg, const char *which, const char *path, const hoo
 void *http_start(agent_t *a);
 void http_stop(void *daemon);
 
+/* reload.c: SIGHUP. Applies the file at PATH whole or refuses it whole (logged); 0 = applied
+ * or unchanged. reload_free_retired() frees the replaced configurations (at exit only). */
+int agent_reload(agent_t *a, const char *path);
+void reload_free_retired(void);
+
 /* shared helpers (local.c) */
 const char *agent_mysql_password(const agent_t *a);
 

@@ -28,17 +28,18 @@ static void usage(FILE *f)
             "  -h, --help          this text\n");
 }
 
+static const char *cfg_path;
+
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void)revents;
     agent_t *a = w->data;
     if (w->signum == SIGHUP) {
-        log_notice("SIGHUP: configuration reload is not supported yet; restart to apply changes");
+        agent_reload(a, cfg_path);
         return;
     }
     log_notice("signal %d: stopping", w->signum);
     ev_break(loop, EVBREAK_ALL);
-    (void)a;
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
@@ -125,7 +126,6 @@ static int write_pid_file(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *cfg_path = NULL;
     bool foreground = false, test_only = false;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
@@ -252,8 +252,9 @@ int main(int argc, char **argv)
     session_stop(a);
     ev_loop_destroy(a->loop);
     log_notice("stopped");
-    if (cfg->pid_file && cfg->pid_file[0]) unlink(cfg->pid_file);
-    config_free(cfg);
+    if (cfg->pid_file && cfg->pid_file[0]) unlink(cfg->pid_file); /* a restart key: as loaded */
+    config_free(a->cfg); /* the last one loaded; cfg is either it or retired */
+    reload_free_retired();
     free(a);
     normal_exit = 1;
     return EXIT_OK;

@@ -1258,6 +1258,31 @@ static int digest_key_cmp(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->key, y->key);
 }
 
+bool config_key_is_secret(const char *section, const char *key)
+{
+    return strcmp(section, "mysql") == 0 &&
+           (strcmp(key, "password") == 0 || strcmp(key, "repl_password") == 0);
+}
+
+int config_diff(const config_t *a, const config_t *b, config_diff_fn fn, void *arg)
+{
+    char la[CONFIG_STRING_MAX + 128], lb[CONFIG_STRING_MAX + 128];
+    int n = 0;
+    for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+        const config_key_t *k = &config_keys[i];
+        digest_line(a, k, la, sizeof la);
+        digest_line(b, k, lb, sizeof lb);
+        if (strcmp(la, lb) == 0) continue;
+        size_t skip = strlen(k->section) + strlen(k->key) + 2; /* "section.key=" */
+        bool secret = config_key_is_secret(k->section, k->key);
+        if (fn)
+            fn(k->section, k->key, secret ? "***" : la + skip, secret ? "*** (changed)" : lb + skip,
+               arg);
+        n++;
+    }
+    return n;
+}
+
 /* FNV-1a 64 over the "section.key=value\n" lines of the CF_CLUSTER keys, sorted by key: short
  * enough to publish in every node znode, independent of the file's spelling and order, and with
  * no secret in it. Not a cryptographic hash: it catches mistakes, not forgeries (whoever can

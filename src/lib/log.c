@@ -71,6 +71,12 @@ void log_setup(log_level_t min, const char *tag, int use_syslog)
     log_to_syslog = use_syslog;
 }
 
+void log_set_level(log_level_t min)
+{
+    if (min >= LOG_LVL_DEBUG && min <= LOG_LVL_ERROR)
+        atomic_store(&log_min, (int)min);
+}
+
 log_level_t log_level_from_string(const char *s)
 {
     static const struct {

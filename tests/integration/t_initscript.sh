@@ -17,6 +17,9 @@ registered() { is_eq "$(node_field node1 healthy)" true; }
 wait_for 20 "node1's agent registered" registered
 "$INIT" status | grep -q "main is running" || fail "status: expected 'main is running', saw: $("$INIT" status)"
 pid=$(cat "$I/run/main.pid")
+"$INIT" reload | grep -q "failoverd main: reload requested" || fail "reload: expected 'reload requested', saw: $("$INIT" reload 2>&1)"
+reloaded() { grep -q "reload: $I/conf/main.conf has no changes" "$I/log/main.log" "$SB/node1/failoverd.log" 2>/dev/null; }
+wait_for 10 "the agent to read its file again (SIGHUP)" reloaded
 "$INIT" stop || fail "init script stop: exit $?"
 alive "$pid" && fail "agent pid $pid still alive after stop"
 gone() { is_eq "$(st '[.nodes[] | select(.agent != false)] | length')" 0; }
