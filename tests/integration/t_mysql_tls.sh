@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # MySQL TLS (issue 12): ssl_mode and ssl_ca/ssl_cert/ssl_key, for the agents' own connections
-# and for the replication channel. The test makes a CA, a second CA and two server
+# and for the replication channel. First, mysqld without TLS: ssl_mode = required is refused
+# (Connector/C would go on in plain text). The test makes a CA, a second CA and two server
 # certificates with openssl: node1's names 127.0.0.1, node2's only db.wrong.example. The
 # agents' account over TCP requires TLS. With ssl_mode = verify_ca every agent connects (the CA
 # is checked, not the name), and a switchover
@@ -26,6 +27,11 @@ mkcert node2 "DNS:db.wrong.example"
 [ -s "$T/node1.pem" ] && [ -s "$T/node2.pem" ] || fail "openssl could not make the test certificates"
 
 sb_up --replicas 1 --no-agents
+sed "s#^\[mysql\]\$#[mysql]\nssl_mode = required#" "$NODE1_CONF" >"$T/required.conf" && chmod 600 "$T/required.conf"
+out=$("$CTL" check-config "$T/required.conf" 2>&1) && fail "check-config, ssl_mode = required, mysqld without TLS: expected a failure, saw: $out"
+want="the server offers no TLS, and ssl_mode = required needs it"
+grep "repl_user" <<<"$out" | grep -qF "$want" || fail "check-config, ssl_mode = required, mysqld without TLS: expected '$want', saw: $out"
+log "no TLS offered: $(grep repl_user <<<"$out")"
 log "mysqld with TLS; repl, and the agents' account over TCP, REQUIRE SSL; node2 replicates over TLS"
 sql node1 "ALTER USER '$REPL_USER'@'%' REQUIRE SSL" || fail "ALTER USER repl REQUIRE SSL"
 # The agents' account from 127.0.0.1 (TCP: the coordinator, failoverctl) gets the same grants
