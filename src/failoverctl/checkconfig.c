@@ -40,27 +40,35 @@ static void result(checks_t *k, const char *verdict, int code, const char *fmt, 
 
 /* ---- privileges --------------------------------------------------------------------------- */
 
+/* When the agent needs a privilege: always, or only with one setting. The same list is in
+ * failoverd(8) and the README (its test compares them). */
+enum { PRIV_ALWAYS = 0, PRIV_EVENTS = 1 << 0, PRIV_SEMI_SYNC = 1 << 1, PRIV_REWIND = 1 << 2 };
+
 typedef struct priv_need {
     const char *name;
     const char *why;
     bool super_covers; /* SUPER still implies it (READ_ONLY ADMIN left SUPER in MariaDB 10.11) */
+    unsigned when; /* PRIV_ALWAYS, or the settings (any of them) that need it */
 } priv_need_t;
 
 static const priv_need_t agent_privs[] = {
-    {"READ_ONLY ADMIN", "set read_only (fence, promote)", false},
-    {"REPLICATION SLAVE ADMIN", "CHANGE MASTER, START/STOP SLAVE", true},
-    {"SLAVE MONITOR", "SHOW ALL SLAVES STATUS", true},
-    {"CONNECTION ADMIN", "KILL other accounts' sessions when fencing", true},
-    {"PROCESS", "see every session and replica connection", true},
-    {"RELOAD", "RESET SLAVE ALL on promotion", true},
-    /* event_scheduler = on only (the last two): */
-    {"EVENT", "re-enable the replicated events after a promotion", false},
-    {"SUPER", "SET GLOBAL event_scheduler=OFF when fencing, =ON after a promotion", true},
+    {"READ_ONLY ADMIN", "set read_only (fence, promote)", false, PRIV_ALWAYS},
+    {"REPLICATION SLAVE ADMIN", "CHANGE MASTER, START/STOP SLAVE", true, PRIV_ALWAYS},
+    {"SLAVE MONITOR", "SHOW ALL SLAVES STATUS", true, PRIV_ALWAYS},
+    {"CONNECTION ADMIN", "KILL other accounts' sessions when fencing", true, PRIV_ALWAYS},
+    {"PROCESS", "see every session and replica connection", true, PRIV_ALWAYS},
+    {"RELOAD", "RESET SLAVE ALL on promotion", true, PRIV_ALWAYS},
+    {"BINLOG MONITOR", "SHOW BINARY LOGS for a rewind (rejoin = rewind)", false, PRIV_REWIND},
+    {"REPLICATION MASTER ADMIN", "the primary side of semi-sync (semi_sync = on)", true,
+     PRIV_SEMI_SYNC},
+    {"EVENT", "re-enable the replicated events after a promotion", false, PRIV_EVENTS},
+    {"SUPER", "SET GLOBAL event_scheduler when fencing and promoting (event_scheduler = on); "
+     "BINLOG statements and RESET MASTER in a rewind (rejoin = rewind)", true,
+     PRIV_EVENTS | PRIV_REWIND},
 };
-#define EVENT_PRIVS 2
 
 static const priv_need_t repl_privs[] = {
-    {"REPLICATION SLAVE", "replicas read the binlog", false},
+    {"REPLICATION SLAVE", "replicas read the binlog", false, PRIV_ALWAYS},
 };
 
 #define MAX_GRANTED 64
@@ -361,8 +369,16 @@ static void check_mysql(checks_t *k, const config_t *cfg)
     }
     if (!ok) return;
     snprintf(what, sizeof(what), "[mysql] user %s", cfg->mysql_user);
-    size_t nprivs = sizeof(agent_privs) / sizeof(agent_privs[0]);
-    check_privs(k, what, &local, agent_privs, cfg->event_scheduler ? nprivs : nprivs - EVENT_PRIVS);
+    priv_need_t need[sizeof(agent_privs) / sizeof(agent_privs[0])];
+    size_t nneed = 0;
+    for (size_t i = 0; i < sizeof(agent_privs) / sizeof(agent_privs[0]); i++) {
+        unsigned w = agent_privs[i].when;
+        if (w == PRIV_ALWAYS || ((w & PRIV_EVENTS) && cfg->event_scheduler) ||
+            ((w & PRIV_SEMI_SYNC) && cfg->semi_sync) ||
+            ((w & PRIV_REWIND) && cfg->rejoin && strcmp(cfg->rejoin, "rewind") == 0))
+            need[nneed++] = agent_privs[i];
+    }
+    check_privs(k, what, &local, need, nneed);
     check_settings(k, &local);
 
     db_target_t repl = tcp;

@@ -144,9 +144,12 @@ static void usage(FILE *f)
                "[--zk-auth-file FILE]] COMMAND "
                "[ARGS]\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        char syn[64];
+        char syn[160];
         snprintf(syn, sizeof(syn), "%s %s", commands[i].name, commands[i].args);
-        fprintf(f, "  %-36s %s\n", syn, commands[i].summary);
+        if (strlen(syn) > 36) /* a long synopsis gets a line of its own */
+            fprintf(f, "  %s\n  %-36s %s\n", syn, "", commands[i].summary);
+        else
+            fprintf(f, "  %-36s %s\n", syn, commands[i].summary);
     }
     fprintf(f,
             "options:\n"
@@ -159,7 +162,8 @@ static void usage(FILE *f)
             "  -V, --version       print the version\n"
             "  -h, --help          this text; COMMAND --help for a command's own\n"
             "exit status: 0 ok, 1 failed, 2 usage, 3 config, 4 ZooKeeper, 5 mysqld, 6 refused "
-            "(nothing changed),\n  7 unknown node or cluster, 8 timed out (see failoverctl(8))\n",
+            "(nothing changed),\n  7 unknown node or cluster, 8 timed out (see failoverctl(8));\n"
+            "  status: 0 healthy, 1 degraded, 2 no writable primary, 3 no ZooKeeper\n",
             DEFAULT_CONFIG);
 }
 

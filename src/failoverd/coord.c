@@ -763,6 +763,12 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     candidate_plan_t plan;
     candidate_plan(obs, n, &old_pos, order, eligible, rq->target, &plan);
     size_t donor = plan.donor, want = plan.want;
+    /* The history names the operator's choice, whatever its rank. */
+    for (size_t i = 0; i < n && !any; i++)
+        if (strcmp(who[i]->name, rq->target) == 0) {
+            size_t l = strlen(v[i].reason);
+            snprintf(v[i].reason + l, sizeof(v[i].reason) - l, " (requested)");
+        }
     if (plan.fetch && leader_confirmed(C, s, "repointing a candidate at the donor") &&
         catch_up_from(C, who[donor], &obs[donor].received, who[want], rq->catchup_ms) == 0) {
         obs[want].received = obs[donor].received;
@@ -772,8 +778,8 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
                 order[0] = want;
                 break;
             }
-        snprintf(v[want].reason, sizeof(v[want].reason), "caught up from %s first",
-                 who[donor]->name);
+        snprintf(v[want].reason, sizeof(v[want].reason), "caught up from %s first%s",
+                 who[donor]->name, any ? "" : " (requested)");
         for (size_t i = 0; i < n; i++)
             if (v[i].eligible && v[i].rank < v[want].rank) v[i].rank++;
         v[want].rank = 1;

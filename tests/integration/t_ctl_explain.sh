@@ -68,7 +68,7 @@ sql node2 "START SLAVE SQL_THREAD" || fail "start SQL thread on node2"
 run ctl check-config "$NODE2_CONF"
 expect_rc "check-config on node2's config" 0
 for what in "config $NODE2_CONF" "ZooKeeper $ZK_HOSTS: connected" "mysqld node2 via" "mysqld node2 at 127.0.0.1:$NODE2_PORT" \
-    "privileges of \[mysql\] user failover: READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR, CONNECTION ADMIN, PROCESS, RELOAD" \
+    "privileges of \[mysql\] user failover: READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR, CONNECTION ADMIN, PROCESS, RELOAD, BINLOG MONITOR, SUPER" \
     "privileges of \[mysql\] repl_user $REPL_USER"; do
     expect_match "check-config OK line" "^OK +$what" "$OUT"
 done
@@ -89,7 +89,7 @@ sql node1 "CREATE USER 'weak'@'%' IDENTIFIED BY 'weak-pass'; GRANT PROCESS, SLAV
 wait_for 10 "user weak on node2" sql_is node2 "SELECT COUNT(*) FROM mysql.user WHERE user='weak'" 1
 run ctl check-config "$(mkconf weak 's/^user = .*/user = weak/; s/^password = .*/password = weak-pass/')"
 expect_rc "check-config: missing privileges" 5
-expect_match "missing privileges named, with the GRANT" "^FAIL +privileges of \[mysql\] user weak: missing READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, CONNECTION ADMIN, RELOAD .*GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, CONNECTION ADMIN, RELOAD ON \*\.\* TO 'weak'" "$OUT"
+expect_match "missing privileges named, with the GRANT" "^FAIL +privileges of \[mysql\] user weak: missing READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, CONNECTION ADMIN, RELOAD, BINLOG MONITOR, SUPER \(.*GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, CONNECTION ADMIN, RELOAD, BINLOG MONITOR, SUPER ON \*\.\* TO 'weak'" "$OUT"
 expect_eq "FAIL lines for missing privileges" 1 "$(printf '%s\n' "$OUT" | grep -c '^FAIL')"
 
 run ctl check-config "$(mkconf badpw 's/^password = .*/password = wrong/')"
