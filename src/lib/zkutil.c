@@ -284,20 +284,19 @@ static void audit_one(zhandle_t *zh, const config_t *cfg, const char *path, int 
     } else if (acl_is_open(&acl)) {
         state = "open";
         audit_note(out->first_open, path, &out->open);
-        if (w->fix) {
-            rc = zoo_set_acl(zh, path, st.aversion, zk_acl(cfg));
-            if (rc == ZOK) {
-                out->fixed++;
-                state = "open: fixed";
-            } else {
-                if (out->rc == ZOK) out->rc = rc;
-                state = rc == ZBADVERSION ? "open: changed meanwhile, run again" : zerror(rc);
-            }
+        /* A fix that fails leaves the znode counted open (the caller reports it); only the
+         * walk's own reads decide out->rc. */
+        int src = w->fix ? zoo_set_acl(zh, path, st.aversion, zk_acl(cfg)) : ZOK;
+        if (w->fix && src == ZOK) {
+            out->fixed++;
+            state = "open: fixed";
+        } else if (src != ZOK) {
+            state = src == ZBADVERSION ? "open: changed meanwhile, run again" : zerror(src);
         }
     }
     deallocate_ACL_vector(&acl);
     if (w->visit) w->visit(path, state, w->arg);
-    if (rc == ZNOAUTH || (w->depth > 0 && level >= w->depth) || st.numChildren == 0) return;
+    if (rc != ZOK || (w->depth > 0 && level >= w->depth) || st.numChildren == 0) return;
     struct String_vector kids = {0, NULL};
     rc = zoo_get_children(zh, path, 0, &kids);
     if (rc != ZOK) {
