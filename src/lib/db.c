@@ -3,6 +3,7 @@
 #include "db.h"
 
 #include <arpa/inet.h>
+#include <errmsg.h>
 #include <errno.h>
 #include <limits.h>
 #include <mysql.h>
@@ -180,7 +181,7 @@ static void tls_options(MYSQL *my, db_tls_t tls, const config_t *cfg)
 static void tls_error_hint(db_conn_t *c, db_tls_t tls, const char *host, char *err,
                            size_t errlen)
 {
-    if (tls == DB_TLS_DISABLED || mysql_errno(c->my) != 2026 /* CR_SSL_CONNECTION_ERROR */)
+    if (tls == DB_TLS_DISABLED || mysql_errno(c->my) != CR_SSL_CONNECTION_ERROR)
         return;
     size_t n = strlen(err);
     if (tls == DB_TLS_VERIFY_IDENTITY && strstr(mysql_error(c->my), "Validation"))
