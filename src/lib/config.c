@@ -1174,6 +1174,21 @@ int config_validate(config_t *cfg, bool need_node, char *err, size_t errlen)
                  "or neither", loc, set, cfg->ssl_cert != NULL ? "ssl_key" : "ssl_cert");
         return -1;
     }
+    if (cfg->ssl_key != NULL) {
+        /* A private key is a secret like a password file (ssh refuses such keys too). */
+        struct stat st;
+        key_loc(cfg, "mysql", "ssl_key", loc, sizeof loc);
+        if (stat(cfg->ssl_key, &st) != 0) {
+            snprintf(err, errlen, "%s: [mysql] ssl_key: %s: %s", loc, cfg->ssl_key, strerror(errno));
+            return -1;
+        }
+        if (st.st_mode & (S_IRGRP | S_IROTH)) {
+            snprintf(err, errlen, "%s: [mysql] ssl_key: %s: a private key readable by group/others "
+                     "(mode %04o); run: chmod 600 %s", loc, cfg->ssl_key,
+                     (unsigned)(st.st_mode & 07777), cfg->ssl_key);
+            return -1;
+        }
+    }
     if (cfg->ssl_ca == NULL && cfg->ssl_mode != NULL && strncmp(cfg->ssl_mode, "verify_", 7) == 0) {
         key_loc(cfg, "mysql", "ssl_mode", loc, sizeof loc);
         snprintf(err, errlen, "%s: [mysql] ssl_mode: %s needs ssl_ca, the CA that signed the "

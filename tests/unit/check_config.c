@@ -695,6 +695,20 @@ START_TEST(test_validate_zk_auth_and_ssl)
     c = load_base("password = a\nrepl_password = b\nssl_mode = VERIFY_CA\nssl_ca = /etc/ca.pem\n");
     ck_assert_msg(config_validate(c, false, msg, sizeof msg) == 0, "%s", msg);
     config_free(c);
+
+    /* the client key is a secret: refused when group or others can read it */
+    snprintf(zp, sizeof zp, "%s", write_file("client-key.pem", "key\n", 0640));
+    snprintf(extra, sizeof extra, "password = a\nrepl_password = b\nssl_cert = /etc/c.pem\n"
+             "ssl_key = %s\n", zp);
+    c = load_base(extra);
+    snprintf(msg, sizeof msg,
+             "t.conf:10: [mysql] ssl_key: %s: a private key readable by group/others (mode 0640); "
+             "run: chmod 600 %s", zp, zp);
+    expect_invalid(c, false, msg);
+    chmod(zp, 0600);
+    c = load_base(extra);
+    ck_assert_msg(config_validate(c, false, msg, sizeof msg) == 0, "%s", msg);
+    config_free(c);
 }
 END_TEST
 
