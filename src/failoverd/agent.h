@@ -190,6 +190,13 @@ typedef struct hook_env {
  * killed. Blocks: call from a worker thread. */
 int hook_run(const config_t *cfg, const char *which, const char *path, const hook_env_t *e);
 
+/* page.c: the topology page (GET /, /index.html) and its data (GET /cluster.json), served from
+ * http.c's request thread without blocking it; page_stop() at exit. */
+struct MHD_Connection;
+bool page_handles(const char *url);
+int page_reply(agent_t *a, struct MHD_Connection *c, const char *url);
+void page_stop(void);
+
 /* http.c: NULL when [http] listen is empty or the port cannot be bound (logged). */
 void *http_start(agent_t *a);
 void http_stop(void *daemon);

@@ -192,6 +192,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if ((clen && strcmp(clen, "0") != 0) ||
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
         return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", "no request body accepted\n");
+    if (page_handles(url)) return (enum MHD_Result)page_reply(a, c, url);
     view_t v = snapshot(a);
     char body[4096]; /* /health, /failsafe */
     if (strcmp(url, "/primary") == 0) {
@@ -264,11 +265,13 @@ void *http_start(agent_t *a)
     if (!d)
         log_error("http: cannot listen on %s (port taken, or address not local?)", listen);
     else
-        log_info("http: listening on %s (/primary, /replica, /health, /metrics, /failsafe)", listen);
+        log_info("http: listening on %s (/ the topology page, /primary, /replica, /health, "
+                 "/metrics, /failsafe, /cluster.json)", listen);
     return d;
 }
 
 void http_stop(void *d)
 {
     if (d) MHD_stop_daemon(d);
+    page_stop();
 }
