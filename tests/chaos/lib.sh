@@ -246,6 +246,7 @@ agent_silence() {
     age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')
     [ -n "$age" ] || return 0
     j=$(ctl status --json 2>/dev/null) || return 0 # no ZooKeeper: the checker says what is wrong
+    [ -n "$j" ] || return 0 # (jq 1.6 -e says yes to empty input)
     now=$(date +%s)
     logage=$((now - $(stat -c %Y "$SB/$n/failoverd.log" 2>/dev/null || echo "$now")))
     if ! jq -e --arg n "$n" '.nodes[] | select(.name == $n)' <<<"$j" >/dev/null 2>&1; then

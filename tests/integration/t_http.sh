@@ -18,7 +18,9 @@ expect_eq "node2 /replica" 200 "$(code node2 /replica)"
 expect_eq "node1 /health" 200 "$(code node1 /health)"
 expect_eq "unknown path" 404 "$(code node1 /nope)"
 expect_eq "POST /primary" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$NODE1_HTTP_PORT/primary")"
-curl -s "http://127.0.0.1:$NODE1_HTTP_PORT/health" | jq -e '.writable_primary == true and .zk_session_alive == true' >/dev/null ||
+# (jq 1.6 -e exits 0 on empty input: the body must be there first)
+h=$(curl -s "http://127.0.0.1:$NODE1_HTTP_PORT/health")
+[ -n "$h" ] && jq -e '.writable_primary == true and .zk_session_alive == true' <<<"$h" >/dev/null ||
     fail "node1 /health: expected writable_primary and zk_session_alive true, saw $(curl -s "http://127.0.0.1:$NODE1_HTTP_PORT/health")"
 metrics=$(curl -s "http://127.0.0.1:$NODE2_HTTP_PORT/metrics")
 echo "$metrics" | grep -qx 'failoverd_writable_primary{node="node2"} 0' || fail "node2 metrics: expected failoverd_writable_primary 0, saw: $(echo "$metrics" | grep writable)"
