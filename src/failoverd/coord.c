@@ -215,6 +215,14 @@ static void remember_members(coord_t *C, zsess_t *s)
         for (size_t i = 0; i < C->n; i++)
             if (C->nodes[i].present)
                 changed |= members_rec_put(m, C->nodes[i].name, C->nodes[i].host, C->nodes[i].port);
+        /* A member whose agent was gone before we became coordinator: known agent-less, so a
+         * move observes it (never promoted, but a donor if it received the most). */
+        for (size_t i = 0; i < m->n; i++) {
+            cnode_t *c = node_find(C, m->m[i].name) ? NULL : node_add(C, m->m[i].name);
+            if (!c) continue;
+            snprintf(c->host, sizeof(c->host), "%s", m->m[i].host);
+            c->port = m->m[i].port;
+        }
         char *json = changed && (rc == ZOK || rc == ZNONODE) ? members_rec_to_json(m) : NULL;
         free(m);
         if (!json) return;

@@ -13,7 +13,7 @@ sleep 2
 run ctl switchover --to node2 --timeout 20 --yes
 expect_rc "switchover --to node2" 0
 expect_match "fence step" "\+ *[0-9.]+s +fencing node1" "$OUT"
-expect_match "fence acknowledged" "node1 fenced: read-only, client sessions cut \(acknowledged in [0-9.]+ m?s\)" "$OUT"
+expect_match "fence acknowledged" "node1 fenced: read-only, client sessions cut \([^)]*\) \(acknowledged in [0-9.]+ m?s\)" "$OUT"
 expect_match "promotion step" "node2 caught up to 0-1-[0-9]+ and was named primary at epoch 2" "$OUT"
 expect_match "writable step" "node2 .*is writable" "$OUT"
 expect_match "repoint step" "node3 replicating from node2" "$OUT"

@@ -4,10 +4,17 @@
 # (its IO thread was stopped), and is the only one that can be promoted. Before, the coordinator
 # looked only at nodes with a registered agent, promoted it as it was, and acknowledged rows were
 # lost (invariant 3). Now a reachable agent-less replica is observed too: never promoted, but a
-# donor, so the candidate first fetches what it lacks from it.
+# donor, so the candidate first fetches what it lacks from it, also when the coordinator is
+# elected after node3's agent died (it learns node3's address from /members).
 source "$(dirname "$0")/lib.sh"
 
-sb_up --replicas 2 --semi-sync
+# node3's agent starts first, so it is the first coordinator: the one elected after it dies has
+# never seen node3 registered and knows it only from /members (the case that lost rows before).
+sb_up --replicas 2 --semi-sync --no-agents
+"$SANDBOX" start-agent "$SB" node3 || fail "start node3's agent"
+first_coordinator() { is_eq "$(st .coordinator)" node3; }
+wait_for 10 "node3's agent the coordinator" first_coordinator
+for n in node1 node2; do "$SANDBOX" start-agent "$SB" "$n" || fail "start $n's agent"; done
 wait_for 40 "bootstrap settled" cluster_settled
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 wait_for 20 "node3 acknowledging semi-sync" sql_is node3 "SELECT @@rpl_semi_sync_slave_enabled" 1
