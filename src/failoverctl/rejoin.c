@@ -21,6 +21,11 @@
 void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len)
 {
     char first[64], last[64];
+    if (r->errant_count == 0 && !r->errant_gtids[0]) { /* its binlog could not be read */
+        snprintf(buf, len, "transactions the primary %s never had (not counted); %s: %s",
+                 r->primary, repair_state_name(r->state), r->detail);
+        return;
+    }
     ctl_fmt_time(r->errant_first_ms, first, sizeof(first));
     ctl_fmt_time(r->errant_last_ms, last, sizeof(last));
     snprintf(buf, len, "%llu transaction(s) %s the primary %s never had (committed %s .. %s, "

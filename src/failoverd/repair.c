@@ -693,22 +693,29 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
         R->scanned = false;
         R->said[0] = 0;
     }
-    if (act == REJOIN_KEEP_DIVERGED && R->scanned) {
+    /* Said once per reason, and also when the tail could not even be read (no mariadb-binlog,
+     * binlog files unreadable): the node is diverged all the same. */
+    if (act == REJOIN_KEEP_DIVERGED && (R->scanned || R->refusal[0])) {
         char msg[640];
         snprintf(msg, sizeof(msg), "%s%s%s", why, R->refusal[0] ? ": " : "", R->refusal);
         /* A request is answered now when waiting cannot help: refused, or paused. */
         bool answer = requested && (o.refused || o.paused);
         if (strcmp(msg, R->said) != 0 || answer) {
-            log_error("rejoin refused: this node has %llu transaction(s) %s that the primary %s "
-                      "never had; keeping it read-only (diverged): %s",
-                      (unsigned long long)R->scan.errant, R->gtids, d->name, msg);
+            if (R->scanned)
+                log_error("rejoin refused: this node has %llu transaction(s) %s that the primary "
+                          "%s never had; keeping it read-only (diverged): %s",
+                          (unsigned long long)R->scan.errant, R->gtids, d->name, msg);
+            else
+                log_error("rejoin refused: this node's binlog state %.300s has transactions the "
+                          "primary %s never had; keeping it read-only (diverged): %s", li.state,
+                          d->name, msg);
             bool refused = R->refusal[0] != 0;
             say(R, a, s, R->failed ? REPAIR_STATE_FAILED
                                    : refused ? REPAIR_STATE_REFUSED : REPAIR_STATE_DIVERGED,
                 msg, d, answer, 0);
             snprintf(R->said, sizeof(R->said), "%s", msg);
         }
-        note_history(a, s, R, NULL, 0);
+        if (R->scanned) note_history(a, s, R, NULL, 0);
     }
     local_info_free(&li);
     session_put(a, s);
