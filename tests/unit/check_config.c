@@ -1000,7 +1000,7 @@ static const char *const host_keys[] = {
     "mysql.connect_timeout_ms", "mysql.read_timeout_ms", "mysql.ssl_mode", "mysql.ssl_ca",
     "mysql.ssl_cert", "mysql.ssl_key", "failover.max_lag_s", "failover.hook_pre_failover",
     "failover.hook_post_failover", "failover.hook_role_change", "failover.hook_timeout_ms",
-    "failover.semi_sync_timeout_ms",
+    "failover.semi_sync_timeout_ms", "failover.switchover_max_trx_s",
     "failover.rejoin", "failover.archive_dir", "failover.rewind_max_events",
     "http.listen", "agent.log_level", "agent.pid_file", "agent.lease_file",
 };
