@@ -835,11 +835,13 @@ static void watch_semi_sync(local_t *L)
         } else if (db_semi_sync_enable(L->db, false, err, sizeof(err)) != 0) {
             log_error("semi-sync: cannot fall back to asynchronous replication: %s", err);
         } else {
-            semi_watch_done(&L->semi, true);
+            semi_watch_done(&L->semi, SEMI_FALL_BACK, mono_ms());
             log_warn("semi-sync: no replica acknowledged for %d ms (semi_sync_timeout_ms) while %ld "
-                     "commits waited: falling back to asynchronous replication; until a semi-sync "
-                     "replica is back, an acknowledged write can be lost in a failover",
-                     cfg->semi_sync_timeout_ms, s.wait_sessions);
+                     "commits waited: falling back to asynchronous replication, tried again in "
+                     "%lld ms at the earliest; until then an acknowledged write can be lost in a "
+                     "failover",
+                     cfg->semi_sync_timeout_ms, s.wait_sessions,
+                     (long long)semi_watch_retry_ms(&L->semi, cfg->semi_sync_timeout_ms));
         }
         pthread_mutex_unlock(&a->ro_mu);
         break;
@@ -847,9 +849,9 @@ static void watch_semi_sync(local_t *L)
         if (db_semi_sync_enable(L->db, true, err, sizeof(err)) != 0) {
             log_error("semi-sync: cannot turn semi-synchronous replication back on: %s", err);
         } else {
-            semi_watch_done(&L->semi, false);
-            log_notice("semi-sync: %ld semi-sync replica(s) connected: commits wait for an "
-                       "acknowledgement again", s.clients);
+            semi_watch_done(&L->semi, SEMI_RESUME, mono_ms());
+            log_notice("semi-sync: %ld semi-sync replica(s) connected and one caught up: commits "
+                       "wait for an acknowledgement again", s.clients);
         }
         break;
     case SEMI_KEEP:

@@ -817,19 +817,21 @@ int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen
         "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
         "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_YES_TX'), "
         "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS')",
+        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS'), "
+        "(SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' "
+        "AND STATE LIKE 'Master has sent all binlog to slave%')",
         err, errlen);
     if (!r) return -1;
     MYSQL_ROW row = mysql_fetch_row(r);
-    long v[6];
+    long v[7];
     int rc = -1;
-    if (row && mysql_num_fields(r) == 6) {
+    if (row && mysql_num_fields(r) == 7) {
         rc = 0;
-        for (int i = 0; i < 6 && rc == 0; i++)
+        for (int i = 0; i < 7 && rc == 0; i++)
             if (parse_long(row[i], 0, LONG_MAX, &v[i]) != 0) rc = -1;
     }
     if (rc != 0) {
-        snprintf(err, errlen, "%s: unexpected answer to the semi-sync status query (expected 6 "
+        snprintf(err, errlen, "%s: unexpected answer to the semi-sync status query (expected 7 "
                  "numbers)", c->addr);
     } else {
         s->timeout_ms = v[0];
@@ -838,6 +840,7 @@ int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen
         s->wait_sessions = v[3];
         s->yes_tx = v[4];
         s->clients = v[5];
+        s->caught_up = v[6];
     }
     mysql_free_result(r);
     return rc;

@@ -36,14 +36,39 @@ START_TEST(test_fall_back_after_timeout_without_acks)
     ck_assert_int_eq(semi_watch_step(&w, &s, 2700, 1500), SEMI_FALL_BACK);
     /* not carried out (the agent may no longer write): asked again, never forgotten */
     ck_assert_int_eq(semi_watch_step(&w, &s, 2900, 1500), SEMI_FALL_BACK);
-    semi_watch_done(&w, true);
+    semi_watch_done(&w, SEMI_FALL_BACK, 2900);
     s.enabled = false;
-    ck_assert_int_eq(semi_watch_step(&w, &s, 3000, 1500), SEMI_KEEP); /* no semi-sync replica */
-    s.clients = 1;
-    ck_assert_int_eq(semi_watch_step(&w, &s, 3200, 1500), SEMI_RESUME);
-    semi_watch_done(&w, false);
+    s.clients = 1; /* connected, but still being sent what it missed */
+    ck_assert_int_eq(semi_watch_step(&w, &s, 4500, 1500), SEMI_KEEP);
+    s.caught_up = 1; /* caught up, but the fallback was only 1500 ms ago: not before 4400 */
+    ck_assert_int_eq(semi_watch_step(&w, &s, 4300, 1500), SEMI_KEEP);
+    ck_assert_int_eq(semi_watch_step(&w, &s, 4400, 1500), SEMI_RESUME);
+    semi_watch_done(&w, SEMI_RESUME, 4400);
     s = ours(0, 5, 1);
-    ck_assert_int_eq(semi_watch_step(&w, &s, 3400, 1500), SEMI_KEEP);
+    s.caught_up = 1;
+    ck_assert_int_eq(semi_watch_step(&w, &s, 4600, 1500), SEMI_KEEP);
+    s.wait_sessions = 1; /* no ack after the retry (a frozen replica): fall back again ... */
+    ck_assert_int_eq(semi_watch_step(&w, &s, 4800, 1500), SEMI_KEEP);
+    ck_assert_int_eq(semi_watch_step(&w, &s, 6300, 1500), SEMI_FALL_BACK);
+    semi_watch_done(&w, SEMI_FALL_BACK, 6300);
+    ck_assert_int_eq(semi_watch_retry_ms(&w, 1500), 3000); /* ... and wait twice as long */
+    s.enabled = false;
+    ck_assert_int_eq(semi_watch_step(&w, &s, 9200, 1500), SEMI_KEEP);
+    ck_assert_int_eq(semi_watch_step(&w, &s, 9300, 1500), SEMI_RESUME);
+    semi_watch_done(&w, SEMI_RESUME, 9300);
+    s.enabled = true;
+    ck_assert_int_eq(semi_watch_step(&w, &s, 9500, 1500), SEMI_KEEP);
+    ck_assert_int_eq(semi_watch_step(&w, &s, 11000, 1500), SEMI_FALL_BACK);
+    semi_watch_done(&w, SEMI_FALL_BACK, 11000);
+    ck_assert_int_eq(semi_watch_retry_ms(&w, 1500), 6000);
+    for (int i = 0; i < 20; i++) w.failed_tries++;
+    ck_assert_int_eq(semi_watch_retry_ms(&w, 1500), SEMI_RETRY_MAX_MS); /* capped */
+    /* an acknowledgement resets the doubling */
+    semi_watch_done(&w, SEMI_RESUME, 400000);
+    s.yes_tx = 6;
+    ck_assert_int_eq(semi_watch_step(&w, &s, 400200, 1500), SEMI_KEEP);
+    ck_assert_int_eq(w.failed_tries, 0);
+    ck_assert_int_eq(semi_watch_retry_ms(&w, 1500), 1500);
 }
 END_TEST
 
@@ -85,7 +110,7 @@ START_TEST(test_disabled_by_others)
     ck_assert_int_eq(semi_watch_step(&w, &s, 1000, 1500), SEMI_KEEP);
     ck_assert_int_eq(semi_watch_step(&w, &s, 9000, 1500), SEMI_KEEP);
     /* we fell back, then someone turned it on again: watched afresh */
-    semi_watch_done(&w, true);
+    semi_watch_done(&w, SEMI_FALL_BACK, 9000);
     s = ours(1, 7, 0);
     ck_assert_int_eq(semi_watch_step(&w, &s, 10000, 1500), SEMI_KEEP);
     ck_assert(!w.fell_back);
