@@ -465,6 +465,14 @@ static int write_client_cnf(agent_t *a, const char *path, char *err, size_t errl
         fprintf(f, "socket=%s\n", cfg->node_socket);
     else
         fprintf(f, "host=%s\nport=%d\nprotocol=TCP\n", cfg->node_host, cfg->node_port);
+    /* Over TCP, the same TLS the agent's own connections use ([mysql] ssl_*). */
+    const char *m = cfg->ssl_mode ? cfg->ssl_mode : "preferred";
+    if (!cfg->node_socket && strcmp(m, "disabled") == 0) fprintf(f, "skip-ssl\n");
+    if (!cfg->node_socket && strcmp(m, "disabled") != 0 && strcmp(m, "preferred") != 0)
+        fprintf(f, "ssl\n%s", strcmp(m, "verify_identity") == 0 ? "ssl-verify-server-cert\n" : "");
+    if (cfg->ssl_ca) fprintf(f, "ssl-ca=%s\n", cfg->ssl_ca);
+    if (cfg->ssl_cert) fprintf(f, "ssl-cert=%s\n", cfg->ssl_cert);
+    if (cfg->ssl_key) fprintf(f, "ssl-key=%s\n", cfg->ssl_key);
     fclose(f);
     return 0;
 }
