@@ -184,7 +184,9 @@ static void orphans_from_history(st_t *s, zhandle_t *zh)
         size_t k;
         json_t *c;
         json_array_foreach(json_object_get(h[i].obj, "candidates"), k, c)
+        {
             orphan_add(s, ctl_json_str(c, "name"), NULL, 0, "history");
+        }
     }
     ctl_hist_free(h, n);
 }
