@@ -79,6 +79,14 @@ const char *rewind_refusal(const rewind_scan_t *s, uint64_t max_events, const ch
 /* "#261203 14:32:58 server id 1 ..." -> seconds since the epoch (the text is UTC); -1 if not. */
 int64_t rewind_line_time(const char *line);
 
+/* ---- MySQL: errant transactions by set subtraction ------------------------------------------ */
+
+/* The transactions of node_executed (@@gtid_executed) that primary_executed lacks: *count and
+ * their canonical text in gtids ("" when none; a text longer than len is cut at a "," and ends
+ * in "..."). 0, or -1 with a one-line message (a set that does not parse or exceeds the caps). */
+int rewind_mysql_errant(const char *node_executed, const char *primary_executed, uint64_t *count,
+                        char *gtids, size_t len, char *err, size_t errlen);
+
 /* ---- what a node that is not the desired primary does about its GTIDs ---------------------- */
 
 typedef enum {

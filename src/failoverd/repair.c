@@ -143,15 +143,64 @@ static int row_state(char **row, unsigned n, void *arg)
     return 0;
 }
 
-/* The desired primary's @@gtid_binlog_state, over a short-lived connection. */
-static int primary_state(agent_t *a, const primary_rec_t *d, char *out, char *err, size_t errlen)
+/* One text value, whole (a MySQL gtid_executed can be long; a cut one would name false errant
+ * transactions). *out is malloc'd. */
+static int row_dup(char **row, unsigned n, void *arg)
+{
+    char **out = arg;
+    free(*out);
+    *out = strdup(n >= 1 && row[0] ? row[0] : "");
+    if (!*out) abort();
+    return 0;
+}
+
+static db_conn_t *primary_connect(agent_t *a, const primary_rec_t *d, char *err, size_t errlen)
 {
     const config_t *cfg = a->cfg;
     db_target_t t = {.host = d->host, .port = d->port, .user = cfg->mysql_user,
                      .password = config_mysql_password(cfg),
                      .connect_timeout_ms = cfg->connect_timeout_ms,
                      .read_timeout_ms = cfg->read_timeout_ms, .cfg = cfg};
-    db_conn_t *c = db_connect(&t, err, errlen);
+    return db_connect(&t, err, errlen);
+}
+
+/* MySQL: errant = this node's gtid_executed minus the primary's (rewind_mysql_errant()). Named
+ * exactly, without commit times; flashback is MariaDB's, so such a node is not rewound. */
+static int compare_mysql(repair_t *R, agent_t *a, db_conn_t *db, const primary_rec_t *d,
+                         local_info_t *li)
+{
+    char err[512], *mine = NULL, *theirs = NULL;
+    db_conn_t *c = NULL;
+    int rc = -1;
+    uint64_t n = 0;
+    if (db_query_rows(db, "SELECT @@gtid_executed", row_dup, &mine, err, sizeof(err)) != 0)
+        log_warn("rejoin: cannot read this node's gtid_executed: %s", err);
+    else if (!(c = primary_connect(a, d, err, sizeof(err))) ||
+             db_query_rows(c, "SELECT @@gtid_executed", row_dup, &theirs, err, sizeof(err)) != 0)
+        log_info("rejoin: desired primary %s not reachable yet: %s", d->name, err);
+    else if (rewind_mysql_errant(mine, theirs, &n, R->gtids, sizeof(R->gtids), err, sizeof(err)))
+        log_error("rejoin: cannot compare GTID sets: %s", err);
+    else
+        rc = n == 0 ? 1 : 0;
+    db_close(c);
+    snprintf(li->state, sizeof(li->state), "%s", mine ? mine : "");
+    if (rc == 0 && !(R->scanned && strcmp(R->verdict_state, li->state) == 0)) {
+        rewind_scan_init(&R->scan, &R->primary_state);
+        R->scan.errant = n;
+        R->scanned = true;
+        snprintf(R->verdict_state, sizeof(R->verdict_state), "%s", li->state);
+        snprintf(R->refusal, sizeof(R->refusal), "rewind is MariaDB only (mariadb-binlog "
+                 "--flashback): a MySQL node stays diverged until rebuilt by hand");
+    }
+    free(mine);
+    free(theirs);
+    return rc;
+}
+
+/* The desired primary's @@gtid_binlog_state, over a short-lived connection. */
+static int primary_state(agent_t *a, const primary_rec_t *d, char *out, char *err, size_t errlen)
+{
+    db_conn_t *c = primary_connect(a, d, err, errlen);
     if (!c) return -1;
     int rc = db_query_rows(c, "SELECT @@gtid_binlog_state", row_state, out, err, errlen);
     db_close(c);
@@ -645,10 +694,11 @@ static rejoin_action_t do_rewind(repair_t *R, agent_t *a, zsess_t *s, db_conn_t 
 }
 
 /* Compare; 1 subset, 0 errant, -1 unknown (why logged at info). */
-static int compare(agent_t *a, db_conn_t *db, const primary_rec_t *d, local_info_t *li,
-                   binlog_state_t *node, binlog_state_t *prim)
+static int compare(repair_t *R, agent_t *a, db_conn_t *db, const primary_rec_t *d,
+                   local_info_t *li, binlog_state_t *node, binlog_state_t *prim)
 {
     char err[512], pst[4096];
+    if (db_flavor(db) == FLAVOR_MYSQL) return compare_mysql(R, a, db, d, li);
     if (db_query_rows(db, "SELECT @@gtid_binlog_state, @@binlog_format, @@binlog_row_image, "
                       "@@log_bin_basename", row_vars, li, err, sizeof(err)) != 0 ||
         db_query_rows(db, "SHOW BINARY LOGS", row_binlog, li, err, sizeof(err)) != 0) {
@@ -673,7 +723,7 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
     if (!s) return R->diverged ? REJOIN_KEEP_DIVERGED : REJOIN_WAIT;
     local_info_t li = {0};
     binlog_state_t node, prim;
-    int cmp = compare(a, db, d, &li, &node, &prim);
+    int cmp = compare(R, a, db, d, &li, &node, &prim);
     char err[512] = "";
     rejoin_obs_t o = {.primary_known = d->host[0] && d->port > 0, .compared = cmp >= 0,
                       .subset = cmp == 1, .diverged = R->diverged,

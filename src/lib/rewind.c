@@ -3,6 +3,8 @@
  * does about them. Pure: the agent's repair.c does the I/O and carries the decision out. */
 #include "rewind.h"
 
+#include "gtidset.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -301,6 +303,36 @@ const char *rewind_refusal(const rewind_scan_t *s, uint64_t max_events, const ch
     else
         return NULL;
     return why;
+}
+
+/* ---- MySQL ------------------------------------------------------------------------------------ */
+
+int rewind_mysql_errant(const char *node_executed, const char *primary_executed, uint64_t *count,
+                        char *gtids, size_t len, char *err, size_t errlen)
+{
+    gtidset_t *n = gtidset_alloc(), *p = gtidset_alloc();
+    char e[256];
+    int rc = -1;
+    if (!n || !p) abort();
+    if (gtidset_parse(n, node_executed, e, sizeof(e)) != 0)
+        set_err(err, errlen, "this node's gtid_executed: %s", e);
+    else if (gtidset_parse(p, primary_executed, e, sizeof(e)) != 0)
+        set_err(err, errlen, "the primary's gtid_executed: %s", e);
+    else if (gtidset_subtract(n, p, e, sizeof(e)) != 0)
+        set_err(err, errlen, "gtid_executed subtraction: %s", e);
+    else
+        rc = 0;
+    if (rc == 0) {
+        *count = gtidset_count(n);
+        size_t need = gtidset_format(n, gtids, len);
+        if (need >= len && len > 4) { /* cut at the last whole entry */
+            char *c = strrchr(gtids, ',');
+            snprintf(c && (size_t)(c - gtids) + 4 < len ? c : gtids + len - 4, 4, "...");
+        }
+    }
+    gtidset_free(n);
+    gtidset_free(p);
+    return rc;
 }
 
 /* ---- the decision ---------------------------------------------------------------------------- */

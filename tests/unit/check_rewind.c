@@ -151,6 +151,51 @@ START_TEST(test_line_time)
 }
 END_TEST
 
+/* ---- MySQL: set subtraction ---- */
+
+#define U1 "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+#define U2 "4e11fa47-71ca-11e1-9e33-c80aa9429562"
+
+static const struct {
+    const char *node, *primary;
+    uint64_t count;
+    const char *gtids;
+} mysql_rows[] = {
+    {"", "", 0, ""},
+    {U1 ":1-100", U1 ":1-100", 0, ""},
+    {U1 ":1-90", U1 ":1-100," U2 ":1-5", 0, ""},
+    {U1 ":1-105", U1 ":1-100," U2 ":1-5", 5, U1 ":101-105"},
+    {U1 ":1-105:107," U2 ":1-3", U1 ":1-100," U2 ":1-5", 6, U1 ":101-105:107"},
+    {U2 ":1-9", U1 ":1-100", 9, U2 ":1-9"},
+};
+
+START_TEST(test_mysql_errant)
+{
+    uint64_t n = 99;
+    char g[256], err[256] = "";
+    ck_assert_msg(rewind_mysql_errant(mysql_rows[_i].node, mysql_rows[_i].primary, &n, g, sizeof(g),
+                                      err, sizeof(err)) == 0, "%s", err);
+    ck_assert_uint_eq(n, mysql_rows[_i].count);
+    ck_assert_str_eq(g, mysql_rows[_i].gtids);
+}
+END_TEST
+
+START_TEST(test_mysql_errant_bad)
+{
+    uint64_t n;
+    char g[64], err[256] = "";
+    ck_assert_int_eq(rewind_mysql_errant("nonsense", "", &n, g, sizeof(g), err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "this node's gtid_executed") && !strchr(err, '\n'), "%s", err);
+    ck_assert_int_eq(rewind_mysql_errant("", U1 ":0", &n, g, sizeof(g), err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "the primary's gtid_executed"), "%s", err);
+    /* a list too long for the buffer is cut at an entry and marked */
+    ck_assert_int_eq(rewind_mysql_errant(U1 ":1-3:5:7:9:11:13," U2 ":1", "", &n, g, 48, err,
+                                         sizeof(err)), 0);
+    ck_assert_uint_eq(n, 9);
+    ck_assert_msg(strlen(g) < 48 && strstr(g, "..."), "%s", g);
+}
+END_TEST
+
 /* ---- the decision ---- */
 
 #define M REJOIN_POLICY_MANUAL
@@ -219,6 +264,10 @@ static Suite *rewind_suite(void)
     tcase_add_test(tc, test_scan_tail);
     tcase_add_test(tc, test_scan_ddl_and_interleaved);
     tcase_add_test(tc, test_line_time);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("mysql");
+    tcase_add_loop_test(tc, test_mysql_errant, 0, (int)ARRAY_LEN(mysql_rows));
+    tcase_add_test(tc, test_mysql_errant_bad);
     suite_add_tcase(s, tc);
     tc = tcase_create("decide");
     tcase_add_loop_test(tc, test_decide, 0, (int)ARRAY_LEN(decide_rows));
