@@ -46,6 +46,13 @@ if grep -q "now replicating from" "$SB/node1/failoverd.log"; then
 fi
 expect_eq "history: count is exact (from node1's binlog)" true "$(echo "$rec" | jq -r .lost_exact)"
 
+# Never while paused: refused, nothing changed.
+"$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause >/dev/null || fail "failoverctl pause"
+out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin node1 2>&1); rc=$?
+expect_eq "rejoin while paused: exit status [$out]" 6 "$rc"
+expect_eq "node1 while paused" diverged "$(node_field node1 state)"
+"$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "failoverctl resume"
+
 # failoverctl rejoin: archived, undone, replicating; the same data as the new primary.
 out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin node1 --timeout 60 2>&1) || fail "failoverctl rejoin node1: exit $?: $out"
 echo "$out" | grep -q "^node1 rejoined: rewound in" || fail "failoverctl rejoin node1: expected 'node1 rejoined: rewound in ...', saw: $out"
