@@ -55,13 +55,15 @@ sock_of() { local v="${1^^}_SOCK"; echo "${!v}"; }
 # settled: /primary's node writable, every other node streaming from it or set aside (diverged).
 settled() {
     local j p n s
-    j=$(ctl status --json 2>/dev/null) || return 1
+    j=$(ctl status --json 2>/dev/null) # exit 1/2 on a degraded cluster: the JSON is what counts
+    [ -n "$j" ] || return 1
     p=$(jq -r .primary <<<"$j")
     [ -n "$p" ] && [ "$p" != null ] || return 1
-    [ "$(jq -r ".nodes[] | select(.name==\"$p\") | .state" <<<"$j")" = writable ] || return 1
+    # (.agent != false: status also lists a node whose agent is gone; settled needs the agent)
+    [ "$(jq -r ".nodes[] | select(.name==\"$p\" and .agent != false) | .state" <<<"$j")" = writable ] || return 1
     for n in $NODES; do
         [ "$n" = "$p" ] && continue
-        s=$(jq -r ".nodes[] | select(.name==\"$n\") | .state" <<<"$j")
+        s=$(jq -r ".nodes[] | select(.name==\"$n\" and .agent != false) | .state" <<<"$j")
         [ "$s" = streaming ] || [ "$s" = diverged ] || return 1
     done
 }
@@ -245,15 +247,15 @@ agent_silence() {
     pid=$("$SANDBOX" pid "$SB" "$n" agent 2>/dev/null) || return 0
     age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')
     [ -n "$age" ] || return 0
-    j=$(ctl status --json 2>/dev/null) || return 0 # no ZooKeeper: the checker says what is wrong
-    [ -n "$j" ] || return 0 # (jq 1.6 -e says yes to empty input)
+    j=$(ctl status --json 2>/dev/null) # exit 1/2 on a degraded cluster: the JSON is what counts
+    [ -n "$j" ] || return 0 # no ZooKeeper: the checker says what is wrong (jq 1.6 -e says yes to empty input)
     now=$(date +%s)
     logage=$((now - $(stat -c %Y "$SB/$n/failoverd.log" 2>/dev/null || echo "$now")))
-    if ! jq -e --arg n "$n" '.nodes[] | select(.name == $n)' <<<"$j" >/dev/null 2>&1; then
+    if ! jq -e --arg n "$n" '.nodes[] | select(.name == $n and .agent != false)' <<<"$j" >/dev/null 2>&1; then
         [ "$age" -ge 5 ] && echo "process $pid runs for $age s, not registered under /nodes; log silent for $logage s"
         return 0
     fi
-    upd=$(jq -r --arg n "$n" '.nodes[] | select(.name == $n and (.state == "writable" or .state == "streaming")) | .updated_at // empty' <<<"$j")
+    upd=$(jq -r --arg n "$n" '.nodes[] | select(.name == $n and .agent != false and (.state == "writable" or .state == "streaming")) | .updated_at // empty' <<<"$j")
     if [ -n "$upd" ] && [ $(($(real_ms) - upd)) -gt $((SILENT_S * 1000)) ] && [ "$logage" -gt "$SILENT_S" ]; then
         echo "process $pid: its /nodes znode unchanged for $((($(real_ms) - upd) / 1000)) s while the workload writes; log silent for $logage s"
     fi

@@ -46,11 +46,14 @@ FAULT_AFTER_S=${FAULT_AFTER_S:-3} # with EXPECT=yes: how long a fault lasts afte
 # not fencing, and that node is writable.
 failed_over() {
     local j p
-    j=$(ctl status --json 2>/dev/null) || return 1
+    # status exits 1 or 2 on a degraded cluster (an anti-flap hold, a node down) and still
+    # prints the cluster: only no output (no ZooKeeper) is no answer.
+    j=$(ctl status --json 2>/dev/null)
+    [ -n "$j" ] || return 1
     p=$(jq -r .primary <<<"$j")
     [ -n "$p" ] && [ "$p" != null ] && [ "$p" != "$FAULT_PRIMARY" ] || return 1
     [ "$(jq -r .epoch <<<"$j")" -gt "$FAULT_EPOCH" ] && [ "$(jq -r .fencing <<<"$j")" = false ] || return 1
-    [ "$(jq -r --arg p "$p" '.nodes[] | select(.name == $p) | .state' <<<"$j")" = writable ]
+    [ "$(jq -r --arg p "$p" '.nodes[] | select(.name == $p and .agent != false) | .state' <<<"$j")" = writable ]
 }
 
 # hold_fault [SECONDS]: the fault lasts SECONDS (FAULT_S); when the scenario expects a failover
