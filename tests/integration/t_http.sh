@@ -23,8 +23,8 @@ h=$(curl -s "http://127.0.0.1:$NODE1_HTTP_PORT/health")
 [ -n "$h" ] && jq -e '.writable_primary == true and .zk_session_alive == true' <<<"$h" >/dev/null ||
     fail "node1 /health: expected writable_primary and zk_session_alive true, saw $(curl -s "http://127.0.0.1:$NODE1_HTTP_PORT/health")"
 metrics=$(curl -s "http://127.0.0.1:$NODE2_HTTP_PORT/metrics")
-echo "$metrics" | grep -qx 'failoverd_writable_primary{node="node2"} 0' || fail "node2 metrics: expected failoverd_writable_primary 0, saw: $(echo "$metrics" | grep writable)"
-echo "$metrics" | grep -qx 'failoverd_replication_lag_seconds{node="node2"} 0' || fail "node2 metrics: expected lag 0, saw: $(echo "$metrics" | grep lag)"
+echo "$metrics" | grep -qx 'failoverd_writable_primary{cluster="sandbox",node="node2"} 0' || fail "node2 metrics: expected failoverd_writable_primary 0, saw: $(echo "$metrics" | grep writable)"
+echo "$metrics" | grep -qx 'failoverd_replication_lag_seconds{cluster="sandbox",node="node2"} 0' || fail "node2 metrics: expected lag 0, saw: $(echo "$metrics" | grep lag)"
 
 log "a replica's SQL thread stops: it is no longer a healthy replica"
 sql node3 "STOP SLAVE SQL_THREAD"
