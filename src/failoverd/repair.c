@@ -52,6 +52,16 @@ static int run_tool(char *const argv[], const char *in, const char *out, char *e
         dup2(i, 0);
         dup2(o, 1);
         dup2(e, 2);
+        /* Nothing of the agent's goes with it: not its MySQL and ZooKeeper sockets, HTTP
+         * listener or lease file (closefrom), not its environment (as hooks.c does); PATH is
+         * kept to find the tool, and the C locale and UTC make its text what rewind.c parses. */
+        closefrom(3);
+        const char *path = getenv("PATH");
+        char keep[4096];
+        snprintf(keep, sizeof(keep), "%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+        clearenv();
+        setenv("PATH", keep, 1);
+        setenv("LC_ALL", "C", 1);
         setenv("TZ", "UTC", 1);
         execvp(argv[0], argv);
         dprintf(2, "cannot run %s: %s (is it installed? Debian: mariadb-client)\n", argv[0],
