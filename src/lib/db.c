@@ -1113,7 +1113,7 @@ int db_repoint_sql(const config_t *cfg, flavor_t f, const char *host, int port,
         repl_tls_clause(f, cfg, tls, sizeof(tls)) != 0 ||
         strlen(change) + strlen(tls) >= sizeof(change))
         return -1;
-    strcat(change, tls);
+    memcpy(change + strlen(change), tls, strlen(tls) + 1); /* fits: checked above */
     int n = snprintf(buf, len, "%s; %s%s; %s", s->stop_replication,
                      reset_slave_pos && f != FLAVOR_MYSQL
                          ? "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos; "
