@@ -68,6 +68,7 @@ typedef struct coord {
     int64_t pause_end_ms;   /* monotonic end of a pause --for */
     int64_t last_prim_probe_ms; /* when check_primary() last probed the primary */
     char last_msg[512];
+    int64_t expiry_said_for;        /* paused_at_ms of the pause whose expiry was logged */
 } coord_t;
 
 /* Wall-clock time as ZooKeeper's leader has it (zk_clock_ms), for last_failover_at: written by
@@ -332,7 +333,10 @@ static int refresh(coord_t *C, zsess_t *s)
         char msg[400];
         snprintf(msg, sizeof(msg), "the pause by %s (%s) has expired: automatic failover is on",
                  C->ctl.paused_by[0] ? C->ctl.paused_by : "(unknown)", C->ctl.pause_reason);
-        say_once(C, LOG_LVL_NOTICE, msg);
+        if (C->expiry_said_for != C->ctl.paused_at_ms) {   /* once per pause, not per read */
+            C->expiry_said_for = C->ctl.paused_at_ms;
+            say_once(C, LOG_LVL_NOTICE, msg);
+        }
         C->ctl.paused = false;
     }
     return ZOK;

@@ -48,6 +48,9 @@ log "no resume: the pause expires by itself and the coordinator fails over"
 wait_for 20 "the failover once the pause expired (epoch 2)" epoch_is 2
 grep -q "cluster is paused: no automatic failover" "$SB"/node*/failoverd.log ||
     fail "no coordinator log line says it held back because the cluster is paused"
+# /primary (epoch 2) is written before the failover's history record: wait for the record
+failover_recorded() { [ -n "$(hist '[.records[] | select(.type=="failover")][0].at // empty')" ]; }
+wait_for 10 "the failover's history record" failover_recorded
 rec_at=$(hist '[.records[] | select(.type=="failover")][0].at')
 [ "$rec_at" -ge "$until_ms" ] || fail "the failover's record at $rec_at: expected after the pause's end $until_ms (no failover while it is in force)"
 grep -q "the pause by $me (kernel upgrade on node1) has expired" "$SB"/node*/failoverd.log ||

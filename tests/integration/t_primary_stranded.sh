@@ -32,6 +32,9 @@ log "$new writable $((t1 - t0)) ms after node1's agent stopped"
 [ "$new" != node1 ] || fail "new primary: expected a replica, saw node1"
 every_acked_row_on "$new" "$SB/acked"
 expect_eq "read_only on node1 (no agent)" 1 "$(read_only_of node1)"
+# /primary is written before the move's history record: wait for the record
+move_recorded() { [ -n "$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history --json | jq -r '[.records[] | select(.outcome=="success" and .epoch==2)] | last | .at // empty')" ]; }
+wait_for 10 "the move's history record" move_recorded
 reason=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" history --json | jq -r '[.records[] | select(.outcome=="success")] | last | .reason')
 case $reason in
 *"read-only with no registered agent"*) ;;
