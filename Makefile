@@ -100,6 +100,20 @@ $(BUILD)/bench/writer: bench/writer.c bench/follow_primary.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lzookeeper_mt $(MYSQL_LIBS) -ljansson -lpthread
 
+# The scale benchmark (issue 8; ~10 min on 2 cores): a 3-server ZooKeeper ensemble's write capacity
+# (bench/scale_zkload), then 20 clusters of 3 on it, idle and under writes, and failovers of one of
+# them while the others run: the Scale section of bench/RESULTS.md, bench/scale.png and a table.
+#   make bench-scale [SCALE_ARGS="--clusters 30 --window-s 120"]   (bench/scale -h lists them)
+SCALE_ARGS ?=
+.PHONY: bench-scale
+bench-scale: deps
+	$(MAKE) all $(BUILD)/bench/writer $(BUILD)/bench/scale_zkload
+	BENCH_BIN=$(abspath $(BUILD))/bench bench/scale $(SCALE_ARGS)
+
+$(BUILD)/bench/scale_zkload: bench/scale_zkload.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -DTHREADED $(ALL_CFLAGS) -o $@ $< -lzookeeper_mt -lpthread
+
 # The chaos suite's workload (tests/chaos/workload.c): the application the scenarios write with.
 # It follows /primary with the benchmark writer's code (bench/follow_primary.h).
 $(BUILD)/chaos-workload: tests/chaos/workload.c bench/follow_primary.h
