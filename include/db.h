@@ -9,14 +9,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "flavor.h"
 #include "gtid.h"
 #include "semiwatch.h"
-
-typedef enum {
-    FLAVOR_UNKNOWN = 0,
-    FLAVOR_MARIADB,
-    FLAVOR_MYSQL,
-} flavor_t;
 
 typedef struct db_target {
     const char *host;
@@ -48,10 +43,15 @@ typedef enum {
 db_tls_t db_tls_mode(const config_t *cfg); /* preferred when cfg is NULL */
 const char *db_tls_name(db_tls_t m);
 
-/* Connect; NULL with a message on failure (for a TLS failure, naming the ssl_* key to check). */
+/* Connect; NULL with a message on failure (for a TLS failure, naming the ssl_* key to check; for a
+ * server that is neither MariaDB nor MySQL by its version string, saying so). The flavor and
+ * version are read once, from the version the server sent in its handshake (@@version), and
+ * every statement after that comes from include/flavor.h. */
 db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen);
 void db_close(db_conn_t *c);
 flavor_t db_flavor(const db_conn_t *c);
+/* The flavor and version; MariaDB with version 0 for NULL. */
+const flavor_info_t *db_flavor_info(const db_conn_t *c);
 
 typedef struct db_probe {
     uint32_t server_id;
@@ -185,11 +185,11 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
 /* The statements db_repoint / db_detach_replication would run, for failoverctl explain, with
  * the replication channel's TLS from cfg's ssl_* (may be NULL). Passwords are shown as '***'.
  * Returns 0 or -1 if buf too small. */
-int db_repoint_sql(const config_t *cfg, flavor_t f, const char *host, int port,
+int db_repoint_sql(const config_t *cfg, const flavor_info_t *f, const char *host, int port,
                    const char *repl_user, bool reset_slave_pos, int heartbeat_ms, char *buf,
                    size_t len);
-int db_detach_sql(flavor_t f, char *buf, size_t len);
+int db_detach_sql(const flavor_info_t *f, char *buf, size_t len);
 /* The statement that stops the IO thread alone (STOP SLAVE IO_THREAD / STOP REPLICA IO_THREAD). */
-int db_stop_io_sql(flavor_t f, char *buf, size_t len);
+int db_stop_io_sql(const flavor_info_t *f, char *buf, size_t len);
 
 #endif

@@ -22,7 +22,7 @@ typedef struct ex_node {
     bool reachable;
     char err[512];
     db_probe_t probe;
-    flavor_t flavor;
+    flavor_info_t flavor; /* zero (MariaDB's statements) when unreachable */
 } ex_node_t;
 
 typedef struct ex {
@@ -54,7 +54,7 @@ static void probe(const config_t *cfg, ex_node_t *e)
     db_target_t t = ctl_target(cfg, e->host, e->port, NULL);
     db_conn_t *db = db_connect(&t, e->err, sizeof(e->err));
     if (!db) return;
-    e->flavor = db_flavor(db);
+    e->flavor = *db_flavor_info(db);
     e->reachable = db_probe(db, &e->probe, e->err, sizeof(e->err)) == 0;
     db_close(db);
 }
@@ -133,17 +133,14 @@ static void add_split(json_t *arr, const char *sql)
     }
 }
 
-static const char *read_only_sql(flavor_t f, bool on)
+static const char *read_only_sql(const flavor_info_t *f, bool on)
 {
-    /* As db_set_read_only runs them. */
-    if (f == FLAVOR_MYSQL)
-        return on ? "SET GLOBAL super_read_only=ON" : "SET GLOBAL super_read_only=OFF, read_only=OFF";
-    return on ? "SET GLOBAL read_only=ON" : "SET GLOBAL read_only=OFF";
+    return flavor_sql(f, on ? FLAVOR_FENCE : FLAVOR_LIFT); /* as db_set_read_only runs them */
 }
 
-static const char *gtid_wait_fn(flavor_t f)
+static const char *gtid_wait_fn(const flavor_info_t *f)
 {
-    return f == FLAVOR_MYSQL ? "WAIT_FOR_EXECUTED_GTID_SET" : "MASTER_GTID_WAIT";
+    return flavor_gtid_wait_name(f);
 }
 
 typedef struct sess_arg {
@@ -190,9 +187,9 @@ static json_t *plan_old_primary(ex_t *x)
     } else {
         add(a, "-- KILL CONNECTION for every client session (when its mysqld answers again)");
     }
-    add(a, "%s", read_only_sql(p->flavor, true));
+    add(a, "%s", read_only_sql(&p->flavor, true));
     add(a, "-- KILL CONNECTION again for any client session that connected in between");
-    if (x->best && db_repoint_sql(cfg, p->flavor, x->best->host, x->best->port, cfg->repl_user,
+    if (x->best && db_repoint_sql(cfg, &p->flavor, x->best->host, x->best->port, cfg->repl_user,
                                   true, replication_heartbeat_ms(cfg->zk_session_timeout_ms), sql,
                                   sizeof(sql)) == 0) {
         add(a, "-- rejoin, once %s is primary and everything %s has is on it:", x->best->name,
@@ -214,8 +211,8 @@ static json_t *plan_candidate(ex_t *x)
         add(a, "-- by the coordinator: %s has received less than %s, so it fetches the rest first:",
             b->name, d->name);
         add(a, "-- on %s: SELECT %s('%s', 1.000)  (until it applied all it received)", d->name,
-            gtid_wait_fn(d->flavor), pos);
-        if (db_repoint_sql(cfg, b->flavor, d->host, d->port, cfg->repl_user, false,
+            gtid_wait_fn(&d->flavor), pos);
+        if (db_repoint_sql(cfg, &b->flavor, d->host, d->port, cfg->repl_user, false,
                            replication_heartbeat_ms(cfg->zk_session_timeout_ms), sql,
                            sizeof(sql)) == 0)
             add_split(a, sql);
@@ -224,17 +221,18 @@ static json_t *plan_candidate(ex_t *x)
     }
     add(a, "-- by the coordinator: apply everything received, 1 s per call, at most %d ms:",
         cfg->catchup_timeout_ms);
-    add(a, "SELECT %s('%s', 1.000)", gtid_wait_fn(b->flavor), pos);
+    add(a, "SELECT %s('%s', 1.000)", gtid_wait_fn(&b->flavor), pos);
     add(a, "-- by %s's agent, once /primary names it: stop receiving, apply all it received, "
         "detach:", b->name);
     if (cfg->semi_sync)
         add(a, "KILL <its IO thread's connection>  (semi-sync only: so the stop below does not "
             "wait 2 s for a source that is cut off)");
-    if (db_stop_io_sql(b->flavor, sql, sizeof(sql)) == 0) add(a, "%s", sql);
-    add(a, "SELECT %s('<Gtid_IO_Pos once stopped; now %s>', 1.000)", gtid_wait_fn(b->flavor),
+    if (db_stop_io_sql(&b->flavor, sql, sizeof(sql)) == 0) add(a, "%s", sql);
+    add(a, "SELECT %s('<%s once stopped; now %s>', 1.000)", gtid_wait_fn(&b->flavor),
+        flavor_column(&b->flavor, FLAVOR_COL_RECEIVED_GTID),
         b->probe.gtid_io_pos[0] ? b->probe.gtid_io_pos : b->probe.gtid_slave_pos);
-    if (db_detach_sql(b->flavor, sql, sizeof(sql)) == 0) add_split(a, sql);
-    add(a, "%s", read_only_sql(b->flavor, false));
+    if (db_detach_sql(&b->flavor, sql, sizeof(sql)) == 0) add_split(a, sql);
+    add(a, "%s", read_only_sql(&b->flavor, false));
     return a;
 }
 
@@ -242,7 +240,7 @@ static json_t *plan_replica(ex_t *x, ex_node_t *e)
 {
     json_t *a = json_array();
     char sql[2048];
-    flavor_t f = e->reachable ? e->flavor : FLAVOR_MARIADB;
+    const flavor_info_t *f = e->reachable ? &e->flavor : &FLAVOR_INFO_MARIADB;
     if (e->reachable && e->probe.is_replica && strcmp(e->probe.source_host, x->best->host) == 0 &&
         e->probe.source_port == x->best->port) {
         add(a, "-- nothing: it already replicates from %s", x->best->name);

@@ -1,5 +1,6 @@
 /* db.c -- the only place that speaks SQL: probing, fencing, promotion and repointing of a mysqld.
- * Flavor differences (MariaDB vs MySQL 8) are kept in the statement table below. */
+ * Every statement and name that differs between MariaDB and MySQL 8.0 / 8.4 comes from flavor.c,
+ * for the flavor and version read once per connection in db_connect(). */
 #include "db.h"
 
 #include <arpa/inet.h>
@@ -22,34 +23,14 @@
 
 struct db_conn {
     MYSQL *my;
-    flavor_t flavor;
+    flavor_info_t flavor; /* from the handshake's version string */
+    int semi_naming;      /* MySQL: the semi-sync plugin generation seen; -1 not yet */
     bool nonblock;       /* MYSQL_OPT_NONBLOCK is set: calls can be bounded in milliseconds */
     int64_t deadline_at; /* monotonic ms; 0 = calls are bounded by the API timeouts only */
     int deadline_ms;     /* the bound that deadline_at came from, for messages */
     bool expired;        /* the last bounded call ran out of time (the connection is dead) */
     char addr[300];
     const config_t *cfg; /* ssl_* for the replication channel (db_repoint) */
-};
-
-/* Statements that differ by flavor. MySQL 8.0.22+ spellings; 8.4 removed the old ones. */
-typedef struct flavor_sql {
-    const char *stop_replication;
-    const char *stop_io;
-    const char *start_io;
-    const char *start_replication;
-    const char *reset_replication_all;
-    const char *replica_status;
-} flavor_sql_t;
-
-static const flavor_sql_t flavor_sql[] = {
-    [FLAVOR_UNKNOWN] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD",
-                        "START SLAVE", "RESET SLAVE ALL", "SHOW SLAVE STATUS"},
-    /* ALL SLAVES: the only form that shows the heartbeat counter (the default connection is the
-     * row whose Connection_name is empty) */
-    [FLAVOR_MARIADB] = {"STOP SLAVE", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD",
-                        "START SLAVE", "RESET SLAVE ALL", "SHOW ALL SLAVES STATUS"},
-    [FLAVOR_MYSQL] = {"STOP REPLICA", "STOP REPLICA IO_THREAD", "START REPLICA IO_THREAD",
-                      "START REPLICA", "RESET REPLICA ALL", "SHOW REPLICA STATUS"},
 };
 
 /* Statements that may change a server, run by this thread (see db_thread_changes()). */
@@ -60,9 +41,15 @@ unsigned long db_thread_changes(void)
     return thread_changes;
 }
 
-static const flavor_sql_t *sql_for(flavor_t f)
+/* This connection's spelling of a statement (flavor.c). */
+static const char *S(const db_conn_t *c, flavor_stmt_t s)
 {
-    return &flavor_sql[f == FLAVOR_MYSQL ? FLAVOR_MYSQL : FLAVOR_MARIADB];
+    return flavor_sql(&c->flavor, s);
+}
+
+static bool is_mysql(const db_conn_t *c)
+{
+    return c->flavor.kind == FLAVOR_MYSQL;
 }
 
 static void copy_str(char *dst, size_t len, const char *src)
@@ -254,8 +241,14 @@ db_conn_t *db_connect(const db_target_t *t, char *err, size_t errlen)
         return NULL;
     }
     set_deadline(c, 0);
-    const char *ver = mysql_get_server_info(c->my);
-    c->flavor = (ver && strstr(ver, "MariaDB")) ? FLAVOR_MARIADB : FLAVOR_MYSQL;
+    /* The handshake carries @@version ("10.11.6-MariaDB-0+deb12u1", "8.0.36"): no round trip. */
+    char ferr[256];
+    c->semi_naming = -1;
+    if (flavor_detect(mysql_get_server_info(c->my), NULL, &c->flavor, ferr, sizeof(ferr)) != 0) {
+        snprintf(err, errlen, "%s: connect: %s", c->addr, ferr);
+        db_close(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -268,7 +261,12 @@ void db_close(db_conn_t *c)
 
 flavor_t db_flavor(const db_conn_t *c)
 {
-    return c ? c->flavor : FLAVOR_UNKNOWN;
+    return c ? c->flavor.kind : FLAVOR_UNKNOWN;
+}
+
+const flavor_info_t *db_flavor_info(const db_conn_t *c)
+{
+    return c ? &c->flavor : &FLAVOR_INFO_MARIADB;
 }
 
 /* Send one statement, bounded by the connection's deadline when one is set. 0 or -1. */
@@ -336,21 +334,6 @@ int db_query_rows(db_conn_t *c, const char *sql, db_row_fn fn, void *arg, char *
     return 0;
 }
 
-static int field_index(MYSQL_RES *r, const char *name)
-{
-    unsigned int n = mysql_num_fields(r);
-    MYSQL_FIELD *f = mysql_fetch_fields(r);
-    for (unsigned int i = 0; i < n; i++)
-        if (strcasecmp(f[i].name, name) == 0) return (int)i;
-    return -1;
-}
-
-static const char *row_get(MYSQL_ROW row, MYSQL_RES *r, const char *name)
-{
-    int i = field_index(r, name);
-    return i < 0 ? NULL : row[i];
-}
-
 /* A server that answers garbage must not crash us: every number is parsed with bounds. */
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -367,19 +350,11 @@ static int parse_long(const char *s, long lo, long hi, long *out)
  * the same round trip. */
 static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, size_t errlen)
 {
-    const char *vars = c->flavor == FLAVOR_MARIADB
-                           ? "SELECT @@server_id, @@version, @@read_only, @@gtid_binlog_pos, "
-                             "@@gtid_slave_pos, @@gtid_current_pos, "
-                             "@@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled, "
-                             "@@event_scheduler"
-                           : "SELECT @@server_id, @@version, @@super_read_only OR @@read_only, "
-                             "@@gtid_executed, @@gtid_executed, @@gtid_executed, NULL, NULL, "
-                             "@@event_scheduler";
-    char q[512];
-    snprintf(q, sizeof(q), "%s%s", vars,
-             count_dumps ? ", (SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                           "WHERE COMMAND LIKE 'Binlog Dump%')"
-                         : "");
+    char q[1024];
+    if (flavor_vars_sql(&c->flavor, count_dumps, q, sizeof(q)) != 0) {
+        snprintf(err, errlen, "%s: the variables query does not fit", c->addr);
+        return -1;
+    }
     MYSQL_RES *r = db_query(c, q, err, errlen);
     if (!r) return -1;
     MYSQL_ROW row = mysql_fetch_row(r);
@@ -400,8 +375,8 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, 
     copy_str(p->gtid_binlog_pos, sizeof(p->gtid_binlog_pos), row[3]);
     copy_str(p->gtid_slave_pos, sizeof(p->gtid_slave_pos), row[4]);
     copy_str(p->gtid_current_pos, sizeof(p->gtid_current_pos), row[5]);
-    p->semi_sync_master = row[6] ? strcmp(row[6], "0") != 0 : -1;
-    p->semi_sync_replica = row[7] ? strcmp(row[7], "0") != 0 : -1;
+    p->semi_sync_master = flavor_bool_value(row[6]); /* MariaDB 1/0, MySQL ON/OFF, NULL: none */
+    p->semi_sync_replica = flavor_bool_value(row[7]);
     p->event_scheduler_on = row[8] && strcasecmp(row[8], "ON") == 0;
     if (count_dumps && parse_long(row[9], 0, 1000000, &v) == 0) p->replicas_connected = (int)v;
     rc = 0;
@@ -410,54 +385,57 @@ out:
     return rc;
 }
 
-static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+/* The replica status row of the default connection (MariaDB's ALL SLAVES answer has one per named
+ * connection, MySQL's one per channel), parsed by flavor.c. 0 with *found false when there is
+ * none (not a replica). */
+static int replica_status(db_conn_t *c, const char *sql, flavor_replica_t *out, bool *found,
+                          char *err, size_t errlen)
 {
-    const bool my = c->flavor == FLAVOR_MYSQL;
-    MYSQL_RES *r = db_query(c, sql_for(c->flavor)->replica_status, err, errlen);
+    *found = false;
+    MYSQL_RES *r = db_query(c, sql, err, errlen);
     if (!r) return !c->expired && mysql_field_count(c->my) == 0 && mysql_errno(c->my) == 0 ? 0 : -1;
-    /* SHOW ALL SLAVES STATUS has a row per named connection: ours is the default one. */
-    int conn_col = field_index(r, "Connection_name");
-    MYSQL_ROW row;
-    while ((row = mysql_fetch_row(r)) && conn_col >= 0 && row[conn_col] && row[conn_col][0])
-        ;
-    if (row) {
-        long v;
-        p->is_replica = true;
-        /* The IO thread's heartbeat counter and period (MariaDB): a counter that stops while
-         * Slave_IO_Running still says Yes means the source went silent. */
-        const char *hb = row_get(row, r, "Slave_received_heartbeats");
-        p->heartbeats = parse_long(hb, 0, LONG_MAX, &v) == 0 ? (int64_t)v : -1;
-        const char *period = row_get(row, r, "Slave_heartbeat_period");
-        if (period) {
-            char *end;
-            double d = strtod(period, &end);
-            if (end != period && *end == '\0' && d > 0 && d < 86400)
-                p->heartbeat_period_ms = (int)(d * 1000.0 + 0.5);
-        }
-        copy_str(p->source_host, sizeof(p->source_host),
-                 row_get(row, r, my ? "Source_Host" : "Master_Host"));
-        p->source_port =
-            parse_long(row_get(row, r, my ? "Source_Port" : "Master_Port"), 0, 65535, &v) == 0
-                ? (int)v
-                : 0;
-        const char *io = row_get(row, r, my ? "Replica_IO_Running" : "Slave_IO_Running");
-        const char *sql = row_get(row, r, my ? "Replica_SQL_Running" : "Slave_SQL_Running");
-        p->io_running = io && strcmp(io, "Yes") == 0;
-        p->io_connecting = io && strcmp(io, "Connecting") == 0;
-        p->sql_running = sql && strcmp(sql, "Yes") == 0;
-        const char *lag = row_get(row, r, my ? "Seconds_Behind_Source" : "Seconds_Behind_Master");
-        p->lag_s = parse_long(lag, 0, 100000000L, &v) == 0 ? (double)v : -1;
-        p->sql_delay_s =
-            parse_long(row_get(row, r, "SQL_Delay"), 0, INT_MAX, &v) == 0 ? (int)v : 0;
-        copy_str(p->last_io_error, sizeof(p->last_io_error), row_get(row, r, "Last_IO_Error"));
-        p->last_io_errno =
-            parse_long(row_get(row, r, "Last_IO_Errno"), 0, 100000, &v) == 0 ? (int)v : 0;
-        copy_str(p->last_sql_error, sizeof(p->last_sql_error), row_get(row, r, "Last_SQL_Error"));
-        copy_str(p->gtid_io_pos, sizeof(p->gtid_io_pos),
-                 row_get(row, r, my ? "Retrieved_Gtid_Set" : "Gtid_IO_Pos"));
+    unsigned ncols = mysql_num_fields(r), nrows = (unsigned)mysql_num_rows(r);
+    MYSQL_FIELD *fields = mysql_fetch_fields(r);
+    const char **names = calloc(ncols + 1, sizeof(*names));
+    const char *const **rows = calloc(nrows + 1, sizeof(*rows));
+    if (!names || !rows) abort();
+    for (unsigned i = 0; i < ncols; i++) names[i] = fields[i].name;
+    for (unsigned i = 0; i < nrows; i++) rows[i] = (const char *const *)mysql_fetch_row(r);
+    int pick = flavor_replica_pick_row(&c->flavor, ncols, names, nrows, rows);
+    if (pick >= 0 && rows[pick]) {
+        flavor_replica_parse(&c->flavor, ncols, names, rows[pick], out);
+        *found = true;
     }
+    free(names);
+    free(rows);
     mysql_free_result(r);
     return 0;
+}
+
+static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    flavor_replica_t *x = malloc(sizeof(*x));
+    bool found;
+    if (!x) abort();
+    int rc = replica_status(c, S(c, FLAVOR_REPLICA_STATUS), x, &found, err, errlen);
+    if (rc == 0 && found) {
+        p->is_replica = true;
+        p->heartbeats = x->heartbeats;
+        p->heartbeat_period_ms = x->heartbeat_period_ms;
+        copy_str(p->source_host, sizeof(p->source_host), x->source_host);
+        p->source_port = x->source_port;
+        p->io_running = x->io_running;
+        p->io_connecting = x->io_connecting;
+        p->sql_running = x->sql_running;
+        p->lag_s = x->lag_s;
+        p->sql_delay_s = x->sql_delay_s;
+        copy_str(p->last_io_error, sizeof(p->last_io_error), x->last_io_error);
+        p->last_io_errno = x->last_io_errno;
+        copy_str(p->last_sql_error, sizeof(p->last_sql_error), x->last_sql_error);
+        copy_str(p->gtid_io_pos, sizeof(p->gtid_io_pos), x->received_gtid);
+    }
+    free(x);
+    return rc;
 }
 
 int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
@@ -489,24 +467,7 @@ int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, bool vars_only
 
 int db_set_read_only(db_conn_t *c, bool on, char *err, size_t errlen)
 {
-    const char *q;
-    if (c->flavor == FLAVOR_MYSQL)
-        q = on ? "SET GLOBAL super_read_only=ON" : "SET GLOBAL super_read_only=OFF, read_only=OFF";
-    else
-        q = on ? "SET GLOBAL read_only=ON" : "SET GLOBAL read_only=OFF";
-    return db_exec(c, q, err, errlen);
-}
-
-static bool is_protected_command(const char *cmd)
-{
-    /* Not "Connect": event workers run under it (their definer may hold READ ONLY ADMIN and write
-     * through read_only); MySQL's replication threads also show it, but as 'system user'. */
-    static const char *const keep[] = {"Binlog Dump", "Binlog Dump GTID", "Daemon", "Slave_IO",
-                                       "Slave_SQL", "Slave_worker"};
-    if (!cmd) return true;
-    for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-        if (strcmp(cmd, keep[i]) == 0) return true;
-    return false;
+    return db_exec(c, S(c, on ? FLAVOR_FENCE : FLAVOR_LIFT), err, errlen);
 }
 
 /* Who the killed client sessions belonged to, "user@host xN" per account and client host (the
@@ -560,8 +521,7 @@ static int kill_client_sessions(db_conn_t *c, const char *keep_user, kill_who_t 
         long id;
         const char *user = row[1] ? row[1] : "";
         if (parse_long(row[0], 1, 0x7fffffffL, &id) != 0) continue;
-        if (strcmp(user, keep_user) == 0 || strcmp(user, "system user") == 0 ||
-            strcmp(user, "event_scheduler") == 0 || is_protected_command(row[2]))
+        if (flavor_session_kind(&c->flavor, user, row[2], keep_user) != FLAVOR_SESSION_CLIENT)
             continue;
         char w[200];
         snprintf(w, sizeof(w), "%s@%s", user, row[3] ? row[3] : "?");
@@ -598,9 +558,7 @@ int db_kill_client_sessions(db_conn_t *c, const char *keep_user, char *err, size
 /* Read back what fencing must have achieved: read_only (and super_read_only on MySQL) on. */
 static int fence_verify(db_conn_t *c, bool *on, char *err, size_t errlen)
 {
-    const char *q = c->flavor == FLAVOR_MYSQL ? "SELECT @@read_only AND @@super_read_only"
-                                              : "SELECT @@read_only";
-    MYSQL_RES *r = db_query(c, q, err, errlen);
+    MYSQL_RES *r = db_query(c, S(c, FLAVOR_FENCE_CHECK), err, errlen);
     if (!r) return -1;
     MYSQL_ROW row = mysql_fetch_row(r);
     *on = row && row[0] && strcmp(row[0], "1") == 0;
@@ -639,12 +597,38 @@ static int fence_events(db_conn_t *c, bool *stopped, char *err, size_t errlen)
     return -1;
 }
 
+/* Which semi-sync names this server has. MariaDB: built in, master/slave. MySQL: those of the
+ * plugin generation installed (SHOW VARIABLES LIKE 'rpl_semi_sync%', flavor_semi_parse_var()),
+ * remembered once seen; with none installed yet, what the version's manual installs. */
+static int semi_vars_row(char **row, unsigned ncols, void *arg)
+{
+    if (ncols >= 2) flavor_semi_parse_var(arg, row[0], row[1]);
+    return 0;
+}
+
+static const flavor_semi_names_t *semi_names(db_conn_t *c)
+{
+    if (!is_mysql(c)) return flavor_semi_names(FLAVOR_SEMI_MASTER_SLAVE);
+    if (c->semi_naming < 0) {
+        flavor_semi_vars_t v;
+        char e[256];
+        flavor_semi_vars_init(&v);
+        if (db_query_rows(c, "SHOW VARIABLES LIKE 'rpl_semi_sync%'", semi_vars_row, &v, e,
+                          sizeof(e)) == 0 && v.found)
+            c->semi_naming = (int)v.naming;
+        else
+            return flavor_semi_names(flavor_semi_default_naming(&c->flavor));
+    }
+    return flavor_semi_names((flavor_semi_naming_t)c->semi_naming);
+}
+
 /* Whether this server is a semi-sync primary (commits may be waiting for a replica's ack). An
  * error (no such variable: no semi-sync) counts as no. */
 static bool semi_sync_primary(db_conn_t *c)
 {
-    char e[256];
-    MYSQL_RES *r = db_query(c, "SELECT @@global.rpl_semi_sync_master_enabled", e, sizeof(e));
+    char e[256], q[128];
+    snprintf(q, sizeof(q), "SELECT @@global.%s", semi_names(c)->source_enabled);
+    MYSQL_RES *r = db_query(c, q, e, sizeof(e));
     if (!r) return false;
     MYSQL_ROW row = mysql_fetch_row(r);
     bool on = row && row[0] && strcmp(row[0], "1") == 0;
@@ -685,8 +669,8 @@ int db_fence(db_conn_t *c, const char *keep_user, int deadline_ms, db_fence_t *o
     kill_who_format(&who, out->killed, sizeof(out->killed));
     if (fence_verify(c, &out->verified, err, errlen) != 0) goto out;
     if (!out->verified) {
-        snprintf(err, errlen, "%s: read_only still reads OFF after SET GLOBAL read_only=ON",
-                 c->addr);
+        snprintf(err, errlen, "%s: read_only still reads OFF after %s", c->addr,
+                 S(c, FLAVOR_FENCE));
         goto out;
     }
     rc = 0;
@@ -771,31 +755,37 @@ int db_pid_file(db_conn_t *c, char *buf, size_t len, char *err, size_t errlen)
 
 int db_detach_replication(db_conn_t *c, char *err, size_t errlen)
 {
-    const flavor_sql_t *s = sql_for(c->flavor);
-    if (db_exec(c, s->stop_replication, err, errlen) != 0) return -1;
-    return db_exec(c, s->reset_replication_all, err, errlen);
+    if (db_exec(c, S(c, FLAVOR_STOP_REPLICA), err, errlen) != 0) return -1;
+    return db_exec(c, S(c, FLAVOR_RESET_ALL), err, errlen);
 }
 
 int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t *now, char *err,
                           size_t errlen)
 {
-    if (c->flavor != FLAVOR_MARIADB) return 0; /* MySQL: plugin-based, names differ; not yet */
     int want_master = primary ? 1 : 0, want_replica = !primary && ack ? 1 : 0;
+    const flavor_semi_names_t *n = semi_names(c);
+    char q[160];
+    /* MySQL: a side whose plugin is not installed reads -1; only a wanted one is an error. */
+    if (is_mysql(c) && ((want_master && now->semi_sync_master < 0) ||
+                        (want_replica && now->semi_sync_replica < 0))) {
+        bool src = want_master && now->semi_sync_master < 0;
+        snprintf(err, errlen, "%s: semi_sync = on needs MySQL's semi-sync plugin: INSTALL PLUGIN "
+                 "%s SONAME '%s' (and plugin-load-add in my.cnf)", c->addr,
+                 src ? n->source_plugin : n->replica_plugin,
+                 src ? n->source_library : n->replica_library);
+        return -1;
+    }
     /* AFTER_SYNC (lossless): a commit is acknowledged to its client only once a replica has it.
      * Set whenever we take the primary role, so a my.cnf saying otherwise cannot weaken it. */
-    if (primary && now->read_only &&
-        db_exec(c, "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC", err, errlen) != 0)
+    snprintf(q, sizeof(q), "SET GLOBAL %s=AFTER_SYNC", n->wait_point);
+    if (primary && now->read_only && db_exec(c, q, err, errlen) != 0) return -1;
+    snprintf(q, sizeof(q), "SET GLOBAL %s=%s", n->source_enabled, primary ? "ON" : "OFF");
+    if (now->semi_sync_master != want_master && !(is_mysql(c) && now->semi_sync_master < 0) &&
+        db_exec(c, q, err, errlen) != 0)
         return -1;
-    if (now->semi_sync_master != want_master &&
-        db_exec(c, primary ? "SET GLOBAL rpl_semi_sync_master_enabled=ON"
-                           : "SET GLOBAL rpl_semi_sync_master_enabled=OFF",
-                err, errlen) != 0)
-        return -1;
-    if (now->semi_sync_replica != want_replica) {
-        if (db_exec(c, want_replica ? "SET GLOBAL rpl_semi_sync_slave_enabled=ON"
-                                    : "SET GLOBAL rpl_semi_sync_slave_enabled=OFF",
-                    err, errlen) != 0)
-            return -1;
+    if (now->semi_sync_replica != want_replica && !(is_mysql(c) && now->semi_sync_replica < 0)) {
+        snprintf(q, sizeof(q), "SET GLOBAL %s=%s", n->replica_enabled, want_replica ? "ON" : "OFF");
+        if (db_exec(c, q, err, errlen) != 0) return -1;
         /* The IO thread reads the setting when it connects: reconnect so it stops (or starts)
          * acknowledging now, not after the next network error. */
         if (!primary && now->is_replica && (now->io_running || now->io_connecting) &&
@@ -808,19 +798,17 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t
 int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof(*s));
-    MYSQL_RES *r = db_query(
-        c,
-        "SELECT @@rpl_semi_sync_master_timeout, @@rpl_semi_sync_master_wait_no_slave, "
-        "@@rpl_semi_sync_master_enabled, "
-        "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_WAIT_SESSIONS'), "
-        "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_YES_TX'), "
-        "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-        "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS'), "
-        "(SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' "
-        "AND STATE LIKE 'Master has sent all binlog to slave%')",
-        err, errlen);
+    char q[2048];
+    const flavor_semi_names_t *n = semi_names(c);
+    if (flavor_semi_sample_sql(&c->flavor,
+                               n == flavor_semi_names(FLAVOR_SEMI_SOURCE_REPLICA)
+                                   ? FLAVOR_SEMI_SOURCE_REPLICA
+                                   : FLAVOR_SEMI_MASTER_SLAVE,
+                               q, sizeof(q)) != 0) {
+        snprintf(err, errlen, "%s: the semi-sync status query does not fit", c->addr);
+        return -1;
+    }
+    MYSQL_RES *r = db_query(c, q, err, errlen);
     if (!r) return -1;
     MYSQL_ROW row = mysql_fetch_row(r);
     long v[7];
@@ -848,78 +836,74 @@ int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen
 
 int db_semi_sync_configure(db_conn_t *c, char *err, size_t errlen)
 {
+    const flavor_semi_names_t *n = semi_names(c);
     char q[128];
-    snprintf(q, sizeof(q), "SET GLOBAL rpl_semi_sync_master_timeout = %lld",
-             (long long)SEMI_MYSQLD_TIMEOUT_MS);
+    snprintf(q, sizeof(q), "SET GLOBAL %s = %lld", n->timeout, (long long)SEMI_MYSQLD_TIMEOUT_MS);
     if (db_exec(c, q, err, errlen) != 0) return -1;
-    return db_exec(c, "SET GLOBAL rpl_semi_sync_master_wait_no_slave = ON", err, errlen);
+    snprintf(q, sizeof(q), "SET GLOBAL %s = ON", n->wait_no_replica);
+    return db_exec(c, q, err, errlen);
 }
 
 int db_semi_sync_enable(db_conn_t *c, bool on, char *err, size_t errlen)
 {
-    return db_exec(c, on ? "SET GLOBAL rpl_semi_sync_master_enabled = ON"
-                         : "SET GLOBAL rpl_semi_sync_master_enabled = OFF",
-                   err, errlen);
+    char q[128];
+    snprintf(q, sizeof(q), "SET GLOBAL %s = %s", semi_names(c)->source_enabled, on ? "ON" : "OFF");
+    return db_exec(c, q, err, errlen);
 }
 
 /* The SQL thread's place in its relay log, read while replication is stopped. */
 static int relay_position(db_conn_t *c, char *file, size_t flen, long *pos, char *err,
                           size_t errlen)
 {
-    const bool my = c->flavor == FLAVOR_MYSQL;
-    MYSQL_RES *r = db_query(c, my ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS", err, errlen);
-    if (!r) return -1;
-    MYSQL_ROW row = mysql_fetch_row(r);
-    const char *f = row ? row_get(row, r, "Relay_Log_File") : NULL;
-    int rc = -1;
-    if (f && f[0] && parse_long(row_get(row, r, "Relay_Log_Pos"), 4, LONG_MAX, pos) == 0 &&
-        strlen(f) < flen && !strchr(f, '\'') && !strchr(f, '\\')) {
-        copy_str(file, flen, f);
-        rc = 0;
-    } else {
-        snprintf(err, errlen, "%s: no usable Relay_Log_File/Relay_Log_Pos in SHOW SLAVE STATUS "
-                 "(not a replica?)", c->addr);
+    flavor_replica_t *x = malloc(sizeof(*x));
+    bool found;
+    if (!x) abort();
+    const char *sql = S(c, FLAVOR_REPLICA_STATUS_ONE);
+    int rc = replica_status(c, sql, x, &found, err, errlen);
+    if (rc == 0) {
+        const char *f = x->relay_log_file;
+        rc = -1;
+        if (found && f[0] && x->relay_log_pos >= 4 && strlen(f) < flen && !strchr(f, '\'') &&
+            !strchr(f, '\\')) {
+            copy_str(file, flen, f);
+            *pos = x->relay_log_pos;
+            rc = 0;
+        } else {
+            snprintf(err, errlen, "%s: no usable Relay_Log_File/Relay_Log_Pos in %s "
+                     "(not a replica?)", c->addr, sql);
+        }
     }
-    mysql_free_result(r);
+    free(x);
     return rc;
 }
 
 int db_lift_sql_delay(db_conn_t *c, char *err, size_t errlen)
 {
-    const flavor_sql_t *s = sql_for(c->flavor);
-    const bool my = c->flavor == FLAVOR_MYSQL;
     char file[256], q[512];
     long pos;
-    if (db_exec(c, s->stop_replication, err, errlen) != 0 ||
+    if (db_exec(c, S(c, FLAVOR_STOP_REPLICA), err, errlen) != 0 ||
         relay_position(c, file, sizeof(file), &pos, err, errlen) != 0)
         return -1;
-    snprintf(q, sizeof(q), my ? "CHANGE REPLICATION SOURCE TO SOURCE_DELAY=0, "
-                                "RELAY_LOG_FILE='%s', RELAY_LOG_POS=%ld"
-                              : "CHANGE MASTER TO MASTER_DELAY=0, RELAY_LOG_FILE='%s', "
-                                "RELAY_LOG_POS=%ld",
-             file, pos);
+    if (flavor_delay_lift_sql(&c->flavor, file, pos, q, sizeof(q)) != 0) {
+        snprintf(err, errlen, "%s: relay log name too long", c->addr);
+        return -1;
+    }
     if (db_exec(c, q, err, errlen) != 0) return -1;
-    return db_exec(c, my ? "START REPLICA SQL_THREAD" : "START SLAVE SQL_THREAD", err, errlen);
+    return db_exec(c, S(c, FLAVOR_START_SQL), err, errlen);
 }
 
 int db_restore_sql_delay(db_conn_t *c, int delay_s, bool start_io, char *err, size_t errlen)
 {
-    const flavor_sql_t *s = sql_for(c->flavor);
-    const bool my = c->flavor == FLAVOR_MYSQL;
     char q[160];
-    snprintf(q, sizeof(q), my ? "CHANGE REPLICATION SOURCE TO SOURCE_DELAY=%d, SOURCE_AUTO_POSITION=1"
-                              : "CHANGE MASTER TO MASTER_DELAY=%d, MASTER_USE_GTID=slave_pos",
-             delay_s < 0 ? 0 : delay_s);
-    if (db_exec(c, s->stop_replication, err, errlen) != 0 || db_exec(c, q, err, errlen) != 0)
+    flavor_delay_sql(&c->flavor, delay_s, q, sizeof(q));
+    if (db_exec(c, S(c, FLAVOR_STOP_REPLICA), err, errlen) != 0 || db_exec(c, q, err, errlen) != 0)
         return -1;
-    return db_exec(c, start_io ? s->start_replication
-                               : my ? "START REPLICA SQL_THREAD" : "START SLAVE SQL_THREAD",
-                   err, errlen);
+    return db_exec(c, S(c, start_io ? FLAVOR_START_REPLICA : FLAVOR_START_SQL), err, errlen);
 }
 
 int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
 {
-    return db_exec(c, sql_for(c->flavor)->stop_io, err, errlen);
+    return db_exec(c, S(c, FLAVOR_STOP_IO), err, errlen);
 }
 
 /* Why a plain STOP SLAVE IO_THREAD takes exactly 2 s on a semi-sync replica whose source is cut
@@ -996,7 +980,7 @@ static bool farewell_seen(const farewell_t *f)
 
 int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
 {
-    if (c->flavor == FLAVOR_MYSQL) return db_stop_io_thread(c, err, errlen);
+    if (is_mysql(c)) return db_stop_io_thread(c, err, errlen);
     char e2[512], q[64];
     long id = -1;
     /* Only a running semi-sync IO thread says farewell (the status is what that thread decided
@@ -1035,45 +1019,22 @@ int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
 
 int db_start_io_thread(db_conn_t *c, char *err, size_t errlen)
 {
-    return db_exec(c, sql_for(c->flavor)->start_io, err, errlen);
+    return db_exec(c, S(c, FLAVOR_START_IO), err, errlen);
 }
 
 int db_start_replication(db_conn_t *c, char *err, size_t errlen)
 {
-    return db_exec(c, sql_for(c->flavor)->start_replication, err, errlen);
-}
-
-/* CHANGE MASTER text; password NULL renders as '***' (for explain). */
-static int change_source_sql(flavor_t f, const char *host, int port, const char *user,
-                             const char *password, int heartbeat_ms, char *buf, size_t len)
-{
-    int n;
-    if (heartbeat_ms < 1) heartbeat_ms = 1000;
-    if (f == FLAVOR_MYSQL)
-        n = snprintf(buf, len,
-                     "CHANGE REPLICATION SOURCE TO SOURCE_HOST='%s', SOURCE_PORT=%d, "
-                     "SOURCE_USER='%s', SOURCE_PASSWORD='%s', SOURCE_AUTO_POSITION=1, "
-                     "SOURCE_CONNECT_RETRY=1, SOURCE_HEARTBEAT_PERIOD=%d.%03d",
-                     host, port, user, password ? password : "***", heartbeat_ms / 1000,
-                     heartbeat_ms % 1000);
-    else
-        n = snprintf(buf, len,
-                     "CHANGE MASTER TO MASTER_HOST='%s', MASTER_PORT=%d, MASTER_USER='%s', "
-                     "MASTER_PASSWORD='%s', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, "
-                     "MASTER_HEARTBEAT_PERIOD=%d.%03d",
-                     host, port, user, password ? password : "***", heartbeat_ms / 1000,
-                     heartbeat_ms % 1000);
-    return (n < 0 || (size_t)n >= len) ? -1 : 0;
+    return db_exec(c, S(c, FLAVOR_START_REPLICA), err, errlen);
 }
 
 /* The replication channel's TLS, from the same ssl_* keys: ", MASTER_SSL=1, ..." or "" when
  * ssl_mode = preferred (the channel keeps what it had: MariaDB has no "if offered" for it).
  * The replica's mysqld opens the files, so the paths must be the same on every host. A CA
  * makes the replica check the chain; MASTER_SSL_VERIFY_SERVER_CERT adds the host name (checked
- * against MariaDB 10.11, as for Connector/C above). */
-static int repl_tls_clause(flavor_t f, const config_t *cfg, char *buf, size_t len)
+ * against MariaDB 10.11, as for Connector/C above). MySQL 8.0.23+ spells them SOURCE_SSL*. */
+static int repl_tls_clause(const flavor_info_t *f, const config_t *cfg, char *buf, size_t len)
 {
-    const char *pre = f == FLAVOR_MYSQL ? "SOURCE" : "MASTER";
+    const char *pre = flavor_option_prefix(f);
     db_tls_t tls = db_tls_mode(cfg);
     buf[0] = 0;
     if (!cfg || tls == DB_TLS_PREFERRED) return 0;
@@ -1102,36 +1063,46 @@ static int repl_tls_clause(flavor_t f, const config_t *cfg, char *buf, size_t le
     return o < len ? 0 : -1;
 }
 
-int db_repoint_sql(const config_t *cfg, flavor_t f, const char *host, int port,
+#define TLS_CLAUSE_LEN (3 * (2 * PATH_MAX + 40) + 80)
+
+/* The CHANGE MASTER / CHANGE REPLICATION SOURCE statement with the channel's TLS (flavor.c);
+ * host, user and password already escaped, password NULL for explain ('***'). */
+static int change_source_sql(const flavor_info_t *f, const config_t *cfg, const char *host,
+                             int port, const char *user, const char *password, int heartbeat_ms,
+                             char *buf, size_t len)
+{
+    char tls[TLS_CLAUSE_LEN];
+    if (repl_tls_clause(f, cfg, tls, sizeof(tls)) != 0) return -1;
+    flavor_source_t src = {.host = host, .port = port, .user = user, .password = password,
+                           .heartbeat_ms = heartbeat_ms, .tls = tls};
+    return flavor_change_source_sql(f, &src, buf, len);
+}
+
+int db_repoint_sql(const config_t *cfg, const flavor_info_t *f, const char *host, int port,
                    const char *repl_user, bool reset_slave_pos, int heartbeat_ms, char *buf,
                    size_t len)
 {
-    const flavor_sql_t *s = sql_for(f);
-    char change[1024 + 3 * (2 * PATH_MAX + 40) + 80], tls[3 * (2 * PATH_MAX + 40) + 80];
-    if (change_source_sql(f, host, port, repl_user, NULL, heartbeat_ms, change,
-                          sizeof(change)) != 0 ||
-        repl_tls_clause(f, cfg, tls, sizeof(tls)) != 0 ||
-        strlen(change) + strlen(tls) >= sizeof(change))
+    char change[1024 + TLS_CLAUSE_LEN];
+    const char *reset = flavor_sql(f, FLAVOR_GTID_RESET);
+    if (change_source_sql(f, cfg, host, port, repl_user, NULL, heartbeat_ms, change,
+                          sizeof(change)) != 0)
         return -1;
-    memcpy(change + strlen(change), tls, strlen(tls) + 1); /* fits: checked above */
-    int n = snprintf(buf, len, "%s; %s%s; %s", s->stop_replication,
-                     reset_slave_pos && f != FLAVOR_MYSQL
-                         ? "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos; "
-                         : "",
-                     change, s->start_replication);
+    int n = snprintf(buf, len, "%s; %s%s%s; %s", flavor_sql(f, FLAVOR_STOP_REPLICA),
+                     reset_slave_pos && reset ? reset : "", reset_slave_pos && reset ? "; " : "",
+                     change, flavor_sql(f, FLAVOR_START_REPLICA));
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
-int db_stop_io_sql(flavor_t f, char *buf, size_t len)
+int db_stop_io_sql(const flavor_info_t *f, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "%s", sql_for(f)->stop_io);
+    int n = snprintf(buf, len, "%s", flavor_sql(f, FLAVOR_STOP_IO));
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
-int db_detach_sql(flavor_t f, char *buf, size_t len)
+int db_detach_sql(const flavor_info_t *f, char *buf, size_t len)
 {
-    const flavor_sql_t *s = sql_for(f);
-    int n = snprintf(buf, len, "%s; %s", s->stop_replication, s->reset_replication_all);
+    int n = snprintf(buf, len, "%s; %s", flavor_sql(f, FLAVOR_STOP_REPLICA),
+                     flavor_sql(f, FLAVOR_RESET_ALL));
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
@@ -1147,8 +1118,7 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
                const char *repl_password, bool reset_slave_pos, int heartbeat_ms, char *err,
                size_t errlen)
 {
-    const flavor_sql_t *s = sql_for(c->flavor);
-    char eh[520], eu[260], ep[520], change[2048 + 3 * (2 * PATH_MAX + 40) + 80];
+    char eh[520], eu[260], ep[520], change[2048 + TLS_CLAUSE_LEN];
     if (escape(c, host, eh, sizeof(eh)) || escape(c, repl_user, eu, sizeof(eu)) ||
         escape(c, repl_password ? repl_password : "", ep, sizeof(ep))) {
         snprintf(err, errlen, "%s: host, user or password too long", c->addr);
@@ -1158,20 +1128,15 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
      * IO thread's farewell to a source that is cut off (the old primary, after a failover),
      * and with semi-sync the new primary's commits wait for this replica's acknowledgement. */
     if (db_stop_io_thread_now(c, err, errlen) != 0 ||
-        db_exec(c, s->stop_replication, err, errlen) != 0)
+        db_exec(c, S(c, FLAVOR_STOP_REPLICA), err, errlen) != 0)
         return -1;
-    if (reset_slave_pos && c->flavor == FLAVOR_MARIADB &&
-        db_exec(c, "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", err, errlen) != 0)
-        return -1;
-    char tls[3 * (2 * PATH_MAX + 40) + 80];
-    size_t cl;
-    if (change_source_sql(c->flavor, eh, port, eu, ep, heartbeat_ms, change, sizeof(change)) != 0 ||
-        repl_tls_clause(c->flavor, c->cfg, tls, sizeof(tls)) != 0 ||
-        (cl = strlen(change)) + strlen(tls) >= sizeof(change)) {
+    const char *reset = S(c, FLAVOR_GTID_RESET); /* MariaDB only */
+    if (reset_slave_pos && reset && db_exec(c, reset, err, errlen) != 0) return -1;
+    if (change_source_sql(&c->flavor, c->cfg, eh, port, eu, ep, heartbeat_ms, change,
+                          sizeof(change)) != 0) {
         snprintf(err, errlen, "%s: CHANGE MASTER statement too long", c->addr);
         return -1;
     }
-    memcpy(change + cl, tls, strlen(tls) + 1);
     thread_changes++;
     if (mysql_query(c->my, change) != 0) {
         /* Never log the statement: it holds the password. */
@@ -1179,7 +1144,7 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
         return -1;
     }
     log_debug("sql %s: CHANGE MASTER to %s:%d", c->addr, host, port);
-    return db_exec(c, s->start_replication, err, errlen);
+    return db_exec(c, S(c, FLAVOR_START_REPLICA), err, errlen);
 }
 
 /* The message for a GTID wait that ran out of time: what was waited for, where, how long, and
@@ -1187,17 +1152,15 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
 static void gtid_wait_timed_out(db_conn_t *c, const char *pos, int timeout_ms, char *err,
                                 size_t errlen)
 {
-    const bool my = c->flavor == FLAVOR_MYSQL;
     char applied[GTID_POS_STRLEN] = "unknown", e2[256];
-    MYSQL_RES *r = db_query(c, my ? "SELECT @@gtid_executed" : "SELECT @@gtid_slave_pos", e2,
-                            sizeof(e2));
+    MYSQL_RES *r = db_query(c, S(c, FLAVOR_APPLIED_GTID), e2, sizeof(e2));
     if (r) {
         MYSQL_ROW row = mysql_fetch_row(r);
         if (row && row[0]) copy_str(applied, sizeof(applied), row[0][0] ? row[0] : "nothing");
         mysql_free_result(r);
     }
     snprintf(err, errlen, "%s('%.200s', %.3f s) timed out on %s after %d ms (applied: %.200s)",
-             my ? "WAIT_FOR_EXECUTED_GTID_SET" : "MASTER_GTID_WAIT", pos, timeout_ms / 1000.0,
+             flavor_gtid_wait_name(&c->flavor), pos, timeout_ms / 1000.0,
              c->addr, timeout_ms, applied);
 }
 
@@ -1209,7 +1172,7 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
         snprintf(err, errlen, "%s: GTID position too long", c->addr);
         return -1;
     }
-    /* MASTER_GTID_WAIT blocks server-side; cap each call at 1 s so the read timeout never fires
+    /* MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET block server-side; cap each call at 1 s so the read timeout never fires
      * and a caller's abort flag is seen between calls. */
     int left = timeout_ms;
     do {
@@ -1219,21 +1182,16 @@ int db_gtid_wait(db_conn_t *c, const char *pos, int timeout_ms, const _Atomic bo
             return -1;
         }
         int step = left > 1000 ? 1000 : (left < 0 ? 0 : left);
-        if (c->flavor == FLAVOR_MYSQL)
-            snprintf(q, sizeof(q), "SELECT WAIT_FOR_EXECUTED_GTID_SET('%s', %.3f)", ep,
-                     step / 1000.0);
-        else
-            snprintf(q, sizeof(q), "SELECT MASTER_GTID_WAIT('%s', %.3f)", ep, step / 1000.0);
+        flavor_gtid_wait_sql(&c->flavor, ep, step, q, sizeof(q)); /* fits: sized for ep */
         MYSQL_RES *r = db_query(c, q, err, errlen);
         if (!r) return -1; /* err names the statement and the server's error */
         MYSQL_ROW row = mysql_fetch_row(r);
-        long v = -2;
-        if (row) parse_long(row[0], -1, 1, &v);
+        int v = flavor_gtid_wait_result(&c->flavor, row ? row[0] : NULL);
         mysql_free_result(r);
         if (v == 0) return 0;
-        if (v != -1 && v != 1) {
-            snprintf(err, errlen, "%s: %.120s answered neither 0 (reached) nor -1 (timed out)",
-                     c->addr, q);
+        if (v != 1) {
+            snprintf(err, errlen, "%s: %.120s answered neither 0 (reached) nor %s (timed out)",
+                     c->addr, q, is_mysql(c) ? "1" : "-1");
             return -1;
         }
         left -= step;

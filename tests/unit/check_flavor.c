@@ -95,6 +95,16 @@ static void fx_load(fixture_t *x, const char *file)
     ck_assert_uint_gt(x->nrows, 0);
 }
 
+static void fx_free(fixture_t *x)
+{
+    for (unsigned r = 0; r < FX_ROWS; r++)
+        for (unsigned i = 0; i < x->ncols[r]; i++) {
+            free(x->names[r][i]);
+            free(x->values[r][i]);
+        }
+    memset(x, 0, sizeof(*x));
+}
+
 static const char *fx_get(const fixture_t *x, unsigned r, const char *name)
 {
     for (unsigned i = 0; i < x->ncols[r]; i++)
@@ -451,6 +461,7 @@ START_TEST(test_fixture_show_replica_status)
     /* the same answer read as a pre-8.0.22 server would name it: found by the other names */
     fx_parse_replica(&x, &MY8021, &r);
     assert_manual_replica(&r);
+    fx_free(&x);
 }
 END_TEST
 
@@ -471,6 +482,7 @@ START_TEST(test_fixture_show_slave_status)
         ck_assert_str_eq(r.relay_log_file, "replica-relay-bin.000003");
         ck_assert_int_eq(r.relay_log_pos, 1508);
     }
+    fx_free(&x);
 }
 END_TEST
 
@@ -519,6 +531,7 @@ START_TEST(test_fixture_processlist)
     ck_assert_str_eq(fx_get(&x, 0, "State"),
                      "Has sent all binlog to slave; waiting for binlog to be updated");
     ck_assert_ptr_null(fx_get(&x, 0, "db")); /* NULL */
+    fx_free(&x);
 
     fx_load(&x, "processlist-replica-8.0_8.4.txt");
     ck_assert_uint_eq(x.nrows, 2);
@@ -527,6 +540,7 @@ START_TEST(test_fixture_processlist)
                                              "failover"),
                          FLAVOR_SESSION_SYSTEM);
     ck_assert(!flavor_dump_caught_up(fx_get(&x, 1, "State")));
+    fx_free(&x);
 }
 END_TEST
 
@@ -549,6 +563,7 @@ START_TEST(test_fixture_semi_sync_variables)
     ck_assert_int_eq(v.timeout_ms, 10000);
     ck_assert_int_eq(v.wait_no_replica, 1);
     ck_assert_str_eq(v.wait_point, "AFTER_SYNC");
+    fx_free(&x);
 
     fx_load(&x, "semi_sync_variables-replica-8.0.26+_8.4.txt");
     parse_vars(&x, &v);
@@ -556,6 +571,7 @@ START_TEST(test_fixture_semi_sync_variables)
     ck_assert_int_eq(v.naming, FLAVOR_SEMI_SOURCE_REPLICA);
     ck_assert_int_eq(v.replica_enabled, 1);
     ck_assert_int_eq(v.source_enabled, -1);
+    fx_free(&x);
 
     fx_load(&x, "semi_sync_variables-source-8.0.21.txt");
     parse_vars(&x, &v);
@@ -564,6 +580,7 @@ START_TEST(test_fixture_semi_sync_variables)
     ck_assert_int_eq(v.source_enabled, 0);
     ck_assert_int_eq(v.timeout_ms, 10000);
     ck_assert_int_eq(v.wait_no_replica, 1);
+    fx_free(&x);
 
     flavor_semi_vars_init(&v); /* no plugin: nothing found */
     flavor_semi_parse_var(&v, "read_only", "ON");
