@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -126,6 +127,12 @@ static int write_pid_file(const char *path)
 
 int main(int argc, char **argv)
 {
+    /* Before any password is read (password_file, repl_password_file): no core dump of this
+     * process, and no ptrace or /proc/PID/mem, environ, fd... for anyone but root (they become
+     * root's). Hooks and tools it runs start dumpable again: execve resets the flag. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        fprintf(stderr, "failoverd: prctl(PR_SET_DUMPABLE, 0): %s (core dumps stay possible)\n",
+                strerror(errno));
     bool foreground = false, test_only = false;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
