@@ -102,6 +102,12 @@ int flavor_gtid_wait_result(const flavor_info_t *f, const char *value);
  * replicas). */
 int flavor_vars_sql(const flavor_info_t *f, bool count_dumps, char *buf, size_t len);
 
+/* failoverctl check-config's advice: one row of the three settings failover needs (each 1 when
+ * right) and read_only; *names gets the three settings' names for its message. MariaDB: log_bin,
+ * log_slave_updates, gtid_strict_mode. MySQL: log_bin, log_replica_updates (log_slave_updates
+ * before 8.0.26), gtid_mode = ON with enforce_gtid_consistency = ON. */
+const char *flavor_settings_sql(const flavor_info_t *f, const char *const **names);
+
 /* ---- semi-sync ------------------------------------------------------------------------------
  * MariaDB has it built in with the master/slave names. MySQL has it in plugins: before 8.0.26
  * rpl_semi_sync_master / _slave (semisync_master.so / semisync_slave.so); from 8.0.26 also

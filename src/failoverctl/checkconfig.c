@@ -178,12 +178,17 @@ static void check_settings(checks_t *k, const db_target_t *t)
     vars_t x;
     char err[512];
     memset(&x, 0, sizeof(x));
-    if (ctl_sql_rows(t, "SELECT @@log_bin, @@log_slave_updates, @@gtid_strict_mode, @@read_only",
-                     vars_row, &x, err, sizeof(err)) != 0 || !x.got) {
+    const char *const *names = NULL;
+    db_conn_t *db = db_connect(t, err, sizeof(err));
+    /* the settings are the flavor's (flavor.c): MariaDB's gtid_strict_mode, MySQL's gtid_mode */
+    int rc = db ? db_query_rows(db, flavor_settings_sql(db_flavor_info(db), &names), vars_row, &x,
+                                err, sizeof(err))
+                : -1;
+    db_close(db);
+    if (rc != 0 || !x.got) {
         result(k, "WARN", EXIT_OK, "server settings: cannot read them: %s", err);
         return;
     }
-    static const char *const names[] = {"log_bin", "log_slave_updates", "gtid_strict_mode"};
     char bad[300] = "";
     size_t pos = 0;
     for (int i = 0; i < 3; i++) {
@@ -192,11 +197,11 @@ static void check_settings(checks_t *k, const db_target_t *t)
         if (w > 0 && (size_t)w < sizeof(bad) - pos) pos += (size_t)w;
     }
     if (bad[0])
-        result(k, "WARN", EXIT_OK, "server settings: %s; failover needs log_bin, "
-               "log_slave_updates and gtid_strict_mode ON in my.cnf on every node", bad);
+        result(k, "WARN", EXIT_OK, "server settings: %s; failover needs %s, %s and %s ON in "
+               "my.cnf on every node", bad, names[0], names[1], names[2]);
     else
-        result(k, "OK", EXIT_OK, "server settings: log_bin, log_slave_updates, gtid_strict_mode "
-               "on; read_only=%s now", strcmp(x.v[3], "1") == 0 ? "ON" : "OFF");
+        result(k, "OK", EXIT_OK, "server settings: %s, %s, %s on; read_only=%s now", names[0],
+               names[1], names[2], strcmp(x.v[3], "1") == 0 ? "ON" : "OFF");
 }
 
 /* ---- the checks --------------------------------------------------------------------------- */

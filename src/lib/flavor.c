@@ -247,6 +247,27 @@ int flavor_vars_sql(const flavor_info_t *f, bool count_dumps, char *buf, size_t 
     return fits(snprintf(buf, len, "%s%s", vars, count_dumps ? COUNT_DUMPS : ""), len);
 }
 
+const char *flavor_settings_sql(const flavor_info_t *f, const char *const **names)
+{
+    static const char *const maria[] = {"log_bin", "log_slave_updates", "gtid_strict_mode"};
+    static const char *const my[] = {"log_bin", "log_replica_updates",
+                                     "gtid_mode+enforce_gtid_consistency"};
+    static const char *const my_old[] = {"log_bin", "log_slave_updates",
+                                         "gtid_mode+enforce_gtid_consistency"};
+    if (!is_mysql(f)) {
+        *names = maria;
+        return "SELECT @@log_bin, @@log_slave_updates, @@gtid_strict_mode, @@read_only";
+    }
+    if (f->version >= FLAVOR_MYSQL_SEMI_SOURCE) { /* log_replica_updates: also 8.0.26 */
+        *names = my;
+        return "SELECT @@log_bin, @@log_replica_updates, @@gtid_mode = 'ON' AND "
+               "@@enforce_gtid_consistency = 'ON', @@read_only";
+    }
+    *names = my_old;
+    return "SELECT @@log_bin, @@log_slave_updates, @@gtid_mode = 'ON' AND "
+           "@@enforce_gtid_consistency = 'ON', @@read_only";
+}
+
 /* ---- semi-sync ------------------------------------------------------------------------------ */
 
 static const flavor_semi_names_t semi_names[] = {

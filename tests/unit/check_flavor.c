@@ -324,6 +324,25 @@ START_TEST(test_vars_query)
 }
 END_TEST
 
+START_TEST(test_settings_query)
+{
+    const char *const *n;
+    ck_assert_str_eq(flavor_settings_sql(&MARIADB, &n),
+                     "SELECT @@log_bin, @@log_slave_updates, @@gtid_strict_mode, @@read_only");
+    ck_assert_str_eq(n[1], "log_slave_updates");
+    ck_assert_str_eq(n[2], "gtid_strict_mode");
+    ck_assert_str_eq(flavor_settings_sql(&MY8025, &n),
+                     "SELECT @@log_bin, @@log_slave_updates, @@gtid_mode = 'ON' AND "
+                     "@@enforce_gtid_consistency = 'ON', @@read_only");
+    ck_assert_str_eq(n[1], "log_slave_updates");
+    ck_assert_str_eq(flavor_settings_sql(&MY84, &n),
+                     "SELECT @@log_bin, @@log_replica_updates, @@gtid_mode = 'ON' AND "
+                     "@@enforce_gtid_consistency = 'ON', @@read_only");
+    ck_assert_str_eq(n[1], "log_replica_updates");
+    ck_assert_str_eq(n[2], "gtid_mode+enforce_gtid_consistency");
+}
+END_TEST
+
 START_TEST(test_semi_sync_names)
 {
     ck_assert_int_eq(flavor_semi_default_naming(&MARIADB), FLAVOR_SEMI_MASTER_SLAVE);
@@ -602,6 +621,7 @@ static Suite *flavor_suite(void)
     tcase_add_test(tc, test_change_source);
     tcase_add_test(tc, test_delay);
     tcase_add_test(tc, test_vars_query);
+    tcase_add_test(tc, test_settings_query);
     tcase_add_test(tc, test_semi_sync_names);
     tcase_add_test(tc, test_sessions);
     tcase_add_test(tc, test_columns_by_version);
