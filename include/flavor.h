@@ -55,6 +55,8 @@ typedef enum {
     FLAVOR_EXECUTED_GTID,    /* SELECT of everything this server has executed or logged */
     FLAVOR_GTID_RESET,       /* a rejoining primary's replication position = its binlog (MariaDB);
                                 NULL on MySQL (gtid_executed is both) */
+    FLAVOR_SEMI_IO_THREAD,   /* the session id of a running semi-sync IO thread, for the KILL
+                                that spares a 2 s farewell (MariaDB, db.c); NULL on MySQL */
     FLAVOR_STMT_COUNT
 } flavor_stmt_t;
 /* The statement; NULL when the flavor has none. */

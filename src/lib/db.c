@@ -980,16 +980,13 @@ static bool farewell_seen(const farewell_t *f)
 
 int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
 {
-    if (is_mysql(c)) return db_stop_io_thread(c, err, errlen);
+    const char *find = S(c, FLAVOR_SEMI_IO_THREAD); /* MariaDB's farewell only */
+    if (!find) return db_stop_io_thread(c, err, errlen);
     char e2[512], q[64];
     long id = -1;
     /* Only a running semi-sync IO thread says farewell (the status is what that thread decided
      * when it connected): an asynchronous one stops at once, no pause needed. */
-    MYSQL_RES *r = db_query(c, "SELECT t.ID FROM information_schema.PROCESSLIST t, "
-                               "information_schema.GLOBAL_STATUS s WHERE t.COMMAND = 'Slave_IO' "
-                               "AND s.VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS' "
-                               "AND s.VARIABLE_VALUE = 'ON'",
-                            e2, sizeof(e2));
+    MYSQL_RES *r = db_query(c, find, e2, sizeof(e2));
     if (r) {
         MYSQL_ROW row = mysql_fetch_row(r);
         if (row && mysql_num_rows(r) == 1) parse_long(row[0], 1, LONG_MAX, &id);

@@ -92,6 +92,10 @@ static const char *const sql_mariadb[FLAVOR_STMT_COUNT] = {
     [FLAVOR_APPLIED_GTID] = "SELECT @@gtid_slave_pos",
     [FLAVOR_EXECUTED_GTID] = "SELECT @@gtid_binlog_pos",
     [FLAVOR_GTID_RESET] = "SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos",
+    [FLAVOR_SEMI_IO_THREAD] = "SELECT t.ID FROM information_schema.PROCESSLIST t, "
+                              "information_schema.GLOBAL_STATUS s WHERE t.COMMAND = 'Slave_IO' "
+                              "AND s.VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS' "
+                              "AND s.VARIABLE_VALUE = 'ON'",
 };
 
 /* MySQL: super_read_only=ON also sets read_only=ON, and read_only=OFF also sets
@@ -101,7 +105,8 @@ static const char *const sql_mariadb[FLAVOR_STMT_COUNT] = {
     [FLAVOR_FENCE] = "SET GLOBAL super_read_only=ON", [FLAVOR_LIFT] = "SET GLOBAL read_only=OFF", \
     [FLAVOR_FENCE_CHECK] = "SELECT @@read_only AND @@super_read_only",                           \
     [FLAVOR_APPLIED_GTID] = "SELECT @@GLOBAL.gtid_executed",                                     \
-    [FLAVOR_EXECUTED_GTID] = "SELECT @@GLOBAL.gtid_executed", [FLAVOR_GTID_RESET] = NULL
+    [FLAVOR_EXECUTED_GTID] = "SELECT @@GLOBAL.gtid_executed", [FLAVOR_GTID_RESET] = NULL,       \
+    [FLAVOR_SEMI_IO_THREAD] = NULL
 
 /* 8.0.22+ (8.4 removed the SLAVE spellings). */
 static const char *const sql_mysql[FLAVOR_STMT_COUNT] = {

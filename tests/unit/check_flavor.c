@@ -230,6 +230,11 @@ START_TEST(test_gtid_statements)
     ck_assert_str_eq(flavor_sql(&MY84, FLAVOR_EXECUTED_GTID), "SELECT @@GLOBAL.gtid_executed");
     ck_assert_str_eq(flavor_sql(&MY8021, FLAVOR_APPLIED_GTID), "SELECT @@GLOBAL.gtid_executed");
     ck_assert_ptr_null(flavor_sql(&MY8036, FLAVOR_GTID_RESET));
+    ck_assert_str_eq(flavor_sql(&MARIADB, FLAVOR_SEMI_IO_THREAD),
+                     "SELECT t.ID FROM information_schema.PROCESSLIST t, "
+                     "information_schema.GLOBAL_STATUS s WHERE t.COMMAND = 'Slave_IO' AND "
+                     "s.VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS' AND s.VARIABLE_VALUE = 'ON'");
+    ck_assert_ptr_null(flavor_sql(&MY84, FLAVOR_SEMI_IO_THREAD));
 
     char q[256];
     ck_assert_int_eq(flavor_gtid_wait_sql(&MARIADB, "0-1-5", 1000, q, sizeof(q)), 0);
