@@ -86,6 +86,8 @@ typedef struct primary_obs {
     int replicas_io_connected;   /* of the reachable, how many have an IO thread connected to it */
     bool agent_gone;             /* the primary's agent is not registered (its session ended): one
                                     failed probe is then enough, see detect_primary_loss() */
+    bool mysqld_down;            /* its agent reports no mysqld process running on its host (the
+                                    process ended: crashwatch.c): one failed probe is enough */
 } primary_obs_t;
 
 typedef enum {
@@ -97,7 +99,10 @@ typedef enum {
     DETECT_CONFIRMED_DEAD,     /* unreachable and no reachable replica connected: fail over */
 } detect_t;
 
-/* failure_threshold failed probes in a row, or one when the primary's agent is gone: its session
+/* failure_threshold failed probes in a row, or one when the primary's agent reports that no
+ * mysqld process runs on its host any more (a crash or kill seen by the agent itself: the
+ * threshold guards against a slow network between us and the primary, which that report rules
+ * out), or one when the primary's agent is gone: its session
  * ended, so ZooKeeper has not heard from that host for a whole session timeout (or the agent was
  * stopped), which says more than probes 100 ms apart. A coordinator elected because it lost its
  * predecessor together with the primary then confirms at its first probe instead of its third.
@@ -113,6 +118,17 @@ const char *detect_name(detect_t d);
  * False for a negative timeout or duration. */
 bool primary_stranded(bool answers, bool read_only, bool agent_listed, int64_t stranded_ms,
                       int session_timeout_ms);
+
+/* Publishing a node's state (nodes/<name>): what decisions act on goes out at once (urgent:
+ * node_state_decision_json() changed); positions and lag, which move with every write, only
+ * once they have held still for one probe (settled) and POSITION_MIN_GAP_MS have passed since
+ * the last publish, and under a steady load every POSITION_KEEPALIVE_MS regardless. So a busy
+ * agent writes ZooKeeper at most once per POSITION_MIN_GAP_MS for its positions, an idle one
+ * never, and a node's published position is at most POSITION_KEEPALIVE_MS old (what failover
+ * ranks on is probed fresh by the coordinator, never read from there). */
+#define POSITION_MIN_GAP_MS 5000
+#define POSITION_KEEPALIVE_MS 10000
+bool publish_due(bool changed, bool urgent, bool settled, int64_t since_last_publish_ms);
 
 /* Whether a replica's IO thread has stopped hearing its source although Slave_IO_Running still
  * says Yes (it does until slave_net_timeout, e.g. when the source's host is frozen). A source

@@ -31,6 +31,8 @@ typedef struct node_state {
     int port;
     promotion_t promotion;
     bool healthy;           /* mysqld answered the last probe */
+    bool mysqld_down;       /* it did not, and no mysqld process of this node runs (the pid is
+                               gone and nothing listens on its socket/port): down, not busy */
     role_t role;
     bool read_only;
     uint32_t server_id;
@@ -72,6 +74,13 @@ typedef struct node_state {
 /* Returns a malloc'd JSON string (caller frees), or NULL on out of memory. */
 char *node_state_to_json(const node_state_t *s);
 int node_state_from_json(node_state_t *s, const char *buf, size_t len, char *err, size_t errlen);
+
+/* The part of a node's state that decisions act on: its JSON with the streaming fields
+ * (gtid_received, gtid_applied, gtid_binlog, updated_at) blanked and lag_s reduced to unknown /
+ * within max_lag_s / beyond it. Two states with equal views differ only in how far the node
+ * got, which an agent republishes lazily (publish_due()); any other difference goes out at once.
+ * malloc'd (caller frees), NULL on out of memory. */
+char *node_state_decision_json(const node_state_t *s, int max_lag_s);
 
 /* /primary: the desired primary. */
 typedef struct primary_rec {

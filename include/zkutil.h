@@ -30,6 +30,13 @@ int zk_ensure_path(zhandle_t *zh, const config_t *cfg, const char *path);
 int zk_get_alloc(zhandle_t *zh, const char *path, bool watch, char **out, int *outlen,
                  struct Stat *stat);
 
+/* Handle settings every session of ours gets: the C client otherwise re-resolves zk_hosts
+ * (getaddrinfo, a netlink round trip) every time it polls its socket, i.e. around every request;
+ * with this it does so at most every ZK_RESOLVE_DELAY_MS (and always after a connection loss
+ * or zoo_set_servers()), which still follows a DNS change of a server within that window. */
+#define ZK_RESOLVE_DELAY_MS 30000
+void zk_tune_handle(zhandle_t *zh);
+
 /* Connect and wait (up to timeout_ms) for the session to be established; for failoverctl.
  * NULL with a message on failure. */
 zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_t errlen);

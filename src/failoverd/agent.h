@@ -57,6 +57,19 @@ typedef struct failsafe_peer {
 #define METRIC_OUTCOMES 6 /* success, success-repoint-incomplete, promotion-unconfirmed,
                              no-candidate, refused, aborted */
 
+/* Kick reasons: which znodes a thread must re-read (agent_t local_dirty / coord_dirty). */
+enum {
+    DIRTY_ALL = 1,       /* everything (the safe default) */
+    DIRTY_PRIMARY = 2,   /* /primary */
+    DIRTY_CONTROL = 4,   /* /control */
+    DIRTY_NODE_LIST = 8, /* the /nodes listing */
+    DIRTY_ELECTION = 16, /* an /election child (our predecessor) */
+};
+#define DIRTY_NODES_MAX 64
+/* Watches say what changed; everything is re-read anyway after this long without a full read
+ * (a safety net: a session keeps its watches across reconnections). */
+#define ZK_REREAD_MS 30000
+
 typedef struct agent {
     config_t *cfg;
     struct ev_loop *loop;
@@ -83,6 +96,11 @@ typedef struct agent {
     int session_timeout_ms;
     bool stopping;
     bool kick_local, kick_coord, fence_requested;
+    /* What a kick asks each thread to re-read (DIRTY_*): session.c classifies every watch that
+     * fires by its path; any other kick (a session event, leadership, a reload) is DIRTY_ALL. */
+    unsigned local_dirty, coord_dirty;
+    char dirty_nodes[DIRTY_NODES_MAX][NAME_MAX_LEN + 1]; /* coordinator: nodes/<name> that fired */
+    int ndirty_nodes;
     bool is_coordinator;
     uint64_t coord_gen;        /* session gen in which we won the election */
     char election_path[ZK_PATH_MAX];
@@ -116,7 +134,8 @@ typedef struct agent {
                                   0 = unknown. For fencing's last resort, the kill. */
     bool mysqld_seen_writable; /* read_only was off at the last answered probe */
     pthread_mutex_t ro_mu;     /* serialises read_only changes (local worker vs fencer) */
-    pthread_t t_local, t_coord, t_fencer, t_failsafe;
+    pthread_t t_local, t_coord, t_fencer, t_failsafe, t_crashwatch;
+    int stop_fd;               /* eventfd, readable once the agent is stopping (poll()ers) */
 
     /* lease.c (loop thread only, after lease_open()): the fencing deadline and the ZooKeeper
      * session kept for the next process of this agent */
@@ -167,6 +186,9 @@ const char *fence_how_name(fence_how_t h);
 void *local_main(void *arg);
 void local_fence_on_stop(agent_t *a); /* on SIGTERM/SIGINT, before the session closes */
 void *fencer_main(void *arg);
+
+/* crashwatch.c: kicks the local worker the moment its mysqld process exits (pidfd). */
+void *crashwatch_main(void *arg);
 
 /* coord.c */
 void *coord_main(void *arg);

@@ -60,14 +60,18 @@ typedef struct coord {
     int64_t members_changed_ms; /* when the set of registered agents last changed (0: never read) */
     int64_t next_check_ms;  /* when check_primary() is due again (its own timer) */
     int checked_prim_version; /* the /primary version check_primary() last saw */
-    bool read_pending;      /* a watch fired but the re-read was deferred (see coord_main()) */
     int64_t last_read_ms;
+    int64_t last_full_read_ms;
     int64_t flap_seen;      /* the last_failover_at the hold below was judged from */
     int64_t flap_until_ms;  /* monotonic end of the anti-flap hold */
     int64_t pause_seen;     /* the pause_until the end below was judged from */
     int64_t pause_end_ms;   /* monotonic end of a pause --for */
     int64_t last_prim_probe_ms; /* when check_primary() last probed the primary */
     char last_msg[512];
+    /* What to re-read (refresh_dirty()): DIRTY_* bits and the nodes/<name> whose watch fired */
+    unsigned dirty;
+    char dirty_names[DIRTY_NODES_MAX][NAME_MAX_LEN + 1];
+    int ndirty;
     int64_t expiry_said_for;        /* paused_at_ms of the pause whose expiry was logged */
 } coord_t;
 
@@ -238,49 +242,105 @@ static void remember_members(coord_t *C, zsess_t *s)
     }
 }
 
-static int refresh(coord_t *C, zsess_t *s)
+/* A published binlog position may be up to POSITION_KEEPALIVE_MS old, older than our last probe
+ * of the node: it only ever moves last_binlog forward (per domain). */
+static void note_published_binlog(cnode_t *n, const char *pub)
 {
-    const config_t *cfg = C->a->cfg;
-    char dir[ZK_PATH_MAX], path[ZK_PATH_MAX], err[256];
+    gtid_pos_t have, got;
+    char err[128];
+    if (gtid_pos_parse(&got, pub, err, sizeof(err)) != 0) return;
+    if (!n->last_binlog[0] || gtid_pos_parse(&have, n->last_binlog, err, sizeof(err)) != 0) {
+        snprintf(n->last_binlog, sizeof(n->last_binlog), "%s", pub);
+        return;
+    }
+    gtid_pos_merge_max(&have, &got);
+    gtid_pos_format(&have, n->last_binlog, sizeof(n->last_binlog));
+}
+
+/* nodes/<name>, read and watched. ZNONODE: gone (no longer listed); another error leaves the
+ * node listed but not present (a failed read or a payload that does not parse is no absence). */
+static int read_node(coord_t *C, zsess_t *s, const char *dir, const char *name)
+{
+    char path[ZK_PATH_MAX], err[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    char *buf = NULL;
+    int len = 0;
+    int rc = read_json(s, path, true, &buf, &len, NULL);
+    if (rc == ZNONODE) {
+        cnode_t *gone = node_find(C, name);
+        if (gone) gone->present = gone->listed = false;
+        return rc;
+    }
+    cnode_t *ln = node_add(C, name);
+    if (ln) {
+        ln->listed = true;
+        ln->present = false;
+    }
+    if (rc != ZOK) return rc;
+    node_state_t st;
+    if (node_state_from_json(&st, buf, (size_t)len, err, sizeof(err)) != 0) {
+        say_once(C, LOG_LVL_ERROR, err);
+    } else if (strcmp(st.name, name) != 0) {
+        log_error("coordinator: ignoring %s: it names itself \"%s\"", path, st.name);
+    } else {
+        cnode_t *n = node_add(C, st.name);
+        if (n) {
+            if (strcmp(n->host, st.host) != 0 || n->port != st.port) {
+                db_close(n->db);
+                n->db = NULL;
+            }
+            n->st = st;
+            n->have_state = true;
+            if (st.healthy && st.gtid_binlog[0]) note_published_binlog(n, st.gtid_binlog);
+            n->present = true;
+            snprintf(n->host, sizeof(n->host), "%s", st.host);
+            n->port = st.port;
+        }
+    }
+    free(buf);
+    return ZOK;
+}
+
+/* A node whose read failed is read again at the next refresh_dirty(). */
+static void mark_node_dirty(coord_t *C, const char *name)
+{
+    for (int i = 0; i < C->ndirty; i++)
+        if (strcmp(C->dirty_names[i], name) == 0) return;
+    if (C->ndirty < DIRTY_NODES_MAX)
+        snprintf(C->dirty_names[C->ndirty++], sizeof(C->dirty_names[0]), "%s", name);
+    else
+        C->dirty |= DIRTY_ALL;
+}
+
+/* The /nodes listing (watched). all: read every listed node; else only those not listed before
+ * (their data watches were not set yet). */
+static int read_list(coord_t *C, zsess_t *s, bool all)
+{
+    char dir[ZK_PATH_MAX];
     struct String_vector kids = {0, NULL};
-    zk_cluster_path(cfg, dir, sizeof(dir), "/nodes");
+    zk_cluster_path(C->a->cfg, dir, sizeof(dir), "/nodes");
     int rc = zoo_get_children(s->zh, dir, 1, &kids);
     if (rc != ZOK) return rc;
-    for (size_t i = 0; i < C->n; i++) C->nodes[i].present = C->nodes[i].listed = false;
+    bool seen[COORD_MAX_NODES] = {false};
     for (int i = 0; i < kids.count; i++) {
         if (!name_is_valid(kids.data[i])) continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, kids.data[i]);
-        char *buf = NULL;
-        int len = 0;
-        rc = read_json(s, path, true, &buf, &len, NULL);
-        if (rc == ZNONODE) continue; /* gone since the listing */
-        cnode_t *ln = node_add(C, kids.data[i]);
-        if (ln) ln->listed = true;
-        if (rc != ZOK) continue;
-        node_state_t st;
-        if (node_state_from_json(&st, buf, (size_t)len, err, sizeof(err)) != 0) {
-            say_once(C, LOG_LVL_ERROR, err);
-        } else if (strcmp(st.name, kids.data[i]) != 0) {
-            log_error("coordinator: ignoring %s: it names itself \"%s\"", path, st.name);
-        } else {
-            cnode_t *n = node_add(C, st.name);
-            if (n) {
-                if (strcmp(n->host, st.host) != 0 || n->port != st.port) {
-                    db_close(n->db);
-                    n->db = NULL;
-                }
-                n->st = st;
-                n->have_state = true;
-                if (st.healthy && st.gtid_binlog[0])
-                    snprintf(n->last_binlog, sizeof(n->last_binlog), "%s", st.gtid_binlog);
-                n->present = true;
-                snprintf(n->host, sizeof(n->host), "%s", st.host);
-                n->port = st.port;
-            }
+        cnode_t *n = node_find(C, kids.data[i]);
+        if (all || !n || !n->listed) {
+            int r = read_node(C, s, dir, kids.data[i]);
+            if (r != ZOK && r != ZNONODE) mark_node_dirty(C, kids.data[i]);
+            n = node_find(C, kids.data[i]);
         }
-        free(buf);
+        if (n) seen[n - C->nodes] = true;
     }
     deallocate_String_vector(&kids);
+    for (size_t i = 0; i < C->n; i++)
+        if (!seen[i]) C->nodes[i].present = C->nodes[i].listed = false;
+    return ZOK;
+}
+
+/* The set of registered agents changed: restart bootstrap's settle window, update /members. */
+static void note_membership(coord_t *C, zsess_t *s)
+{
     bool changed = C->members_changed_ms == 0;
     for (size_t i = 0; i < C->n; i++) {
         if (C->nodes[i].present != C->nodes[i].was_present) changed = true;
@@ -290,12 +350,17 @@ static int refresh(coord_t *C, zsess_t *s)
         C->members_changed_ms = mono_ms();
         remember_members(C, s);
     }
+}
 
-    zk_cluster_path(cfg, path, sizeof(path), "/primary");
+static int read_primary(coord_t *C, zsess_t *s)
+{
+    char path[ZK_PATH_MAX], err[256];
+    zk_cluster_path(C->a->cfg, path, sizeof(path), "/primary");
     char *buf = NULL;
     int len = 0;
     struct Stat st;
-    rc = read_json(s, path, true, &buf, &len, &st);
+    int rc = read_json(s, path, true, &buf, &len, &st);
+    if (rc != ZOK && rc != ZNONODE) return rc;
     C->have_prim = false;
     if (rc == ZOK) {
         if (primary_rec_from_json(&C->prim, buf, (size_t)len, err, sizeof(err)) != 0) {
@@ -306,15 +371,35 @@ static int refresh(coord_t *C, zsess_t *s)
         C->have_prim = true;
         C->prim_version = st.version;
         free(buf);
-    } else if (rc != ZNONODE) {
-        return rc;
     }
+    return ZOK;
+}
 
-    zk_cluster_path(cfg, path, sizeof(path), "/control");
+/* An expired pause (pause --for) is no pause: said once per pause. */
+static void note_pause_expiry(coord_t *C, zsess_t *s)
+{
+    if (!C->ctl.paused || pause_in_force(C, s)) return;
+    if (C->expiry_said_for != C->ctl.paused_at_ms) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "the pause by %s (%s) has expired: automatic failover is on",
+                 C->ctl.paused_by[0] ? C->ctl.paused_by : "(unknown)", C->ctl.pause_reason);
+        C->expiry_said_for = C->ctl.paused_at_ms;
+        say_once(C, LOG_LVL_NOTICE, msg);
+    }
+    C->ctl.paused = false;
+}
+
+static int read_control(coord_t *C, zsess_t *s)
+{
+    char path[ZK_PATH_MAX], err[256];
+    zk_cluster_path(C->a->cfg, path, sizeof(path), "/control");
+    char *buf = NULL;
+    int len = 0;
+    struct Stat st;
+    int rc = read_json(s, path, true, &buf, &len, &st);
+    if (rc != ZOK && rc != ZNONODE) return rc;
     memset(&C->ctl, 0, sizeof(C->ctl));
     C->ctl_version = -1;
-    buf = NULL;
-    rc = read_json(s, path, true, &buf, &len, &st);
     if (rc == ZOK) {
         if (control_rec_from_json(&C->ctl, buf, (size_t)len, err, sizeof(err)) != 0) {
             char msg[400];
@@ -326,20 +411,75 @@ static int refresh(coord_t *C, zsess_t *s)
         }
         C->ctl_version = st.version;
         free(buf);
-    } else if (rc != ZNONODE) {
+    }
+    note_pause_expiry(C, s);
+    return ZOK;
+}
+
+/* Everything: the listing and every node, /primary, /control. */
+static int refresh(coord_t *C, zsess_t *s)
+{
+    C->dirty = 0;
+    C->ndirty = 0;
+    int rc = read_list(C, s, true);
+    if (rc != ZOK) {
+        C->dirty |= DIRTY_ALL;
         return rc;
     }
-    if (C->ctl.paused && !pause_in_force(C, s)) {
-        char msg[400];
-        snprintf(msg, sizeof(msg), "the pause by %s (%s) has expired: automatic failover is on",
-                 C->ctl.paused_by[0] ? C->ctl.paused_by : "(unknown)", C->ctl.pause_reason);
-        if (C->expiry_said_for != C->ctl.paused_at_ms) {   /* once per pause, not per read */
-            C->expiry_said_for = C->ctl.paused_at_ms;
-            say_once(C, LOG_LVL_NOTICE, msg);
-        }
-        C->ctl.paused = false;
+    note_membership(C, s);
+    rc = read_primary(C, s);
+    if (rc == ZOK) rc = read_control(C, s);
+    if (rc != ZOK) C->dirty |= DIRTY_ALL;
+    return rc;
+}
+
+/* Collect what the watches that fired since the last look were about (session.c). */
+static bool take_dirty(coord_t *C)
+{
+    agent_t *a = C->a;
+    pthread_mutex_lock(&a->mu);
+    C->dirty |= a->coord_dirty;
+    for (int i = 0; i < a->ndirty_nodes; i++) mark_node_dirty(C, a->dirty_nodes[i]);
+    a->coord_dirty = 0;
+    a->ndirty_nodes = 0;
+    pthread_mutex_unlock(&a->mu);
+    return C->dirty || C->ndirty;
+}
+
+/* Only what changed: the znodes whose watches fired. A read that fails stays due. */
+static int refresh_dirty(coord_t *C, zsess_t *s)
+{
+    if (C->dirty & DIRTY_ALL) return refresh(C, s);
+    unsigned bits = C->dirty;
+    int nn = C->ndirty;
+    char names[DIRTY_NODES_MAX][NAME_MAX_LEN + 1];
+    memcpy(names, C->dirty_names, sizeof(names[0]) * (size_t)nn);
+    C->dirty = 0;
+    C->ndirty = 0;
+    int rc = ZOK, r;
+    if ((bits & DIRTY_NODE_LIST) && (r = read_list(C, s, false)) != ZOK) {
+        C->dirty |= DIRTY_NODE_LIST;
+        rc = r;
     }
-    return ZOK;
+    char dir[ZK_PATH_MAX];
+    zk_cluster_path(C->a->cfg, dir, sizeof(dir), "/nodes");
+    for (int i = 0; i < nn; i++) {
+        r = read_node(C, s, dir, names[i]);
+        if (r != ZOK && r != ZNONODE) {
+            mark_node_dirty(C, names[i]);
+            rc = r;
+        }
+    }
+    if (nn || (bits & DIRTY_NODE_LIST)) note_membership(C, s);
+    if ((bits & DIRTY_PRIMARY) && (r = read_primary(C, s)) != ZOK) {
+        C->dirty |= DIRTY_PRIMARY;
+        rc = r;
+    }
+    if ((bits & DIRTY_CONTROL) && (r = read_control(C, s)) != ZOK) {
+        C->dirty |= DIRTY_CONTROL;
+        rc = r;
+    }
+    return rc;
 }
 
 /* ---- writing ---------------------------------------------------------------------------- */
@@ -520,8 +660,12 @@ static bool wait_for(coord_t *C, zsess_t *s, int timeout_ms, bool (*done)(coord_
 {
     int64_t end = mono_ms() + timeout_ms;
     char elect[ZK_PATH_MAX];
+    bool first = true;
     while (mono_ms() < end && !C->a->quit && still_leader(C, s, elect, sizeof(elect))) {
-        if (refresh(C, s) == ZOK && done(C, arg)) return true;
+        /* Everything once, then only the znodes whose watches fired. */
+        int rc = first ? refresh(C, s) : take_dirty(C) ? refresh_dirty(C, s) : ZOK;
+        first = false;
+        if (rc == ZOK && done(C, arg)) return true;
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -1084,14 +1228,6 @@ static int handle_request(coord_t *C, zsess_t *s, cnode_t *p)
 /* ---- watching the primary --------------------------------------------------------------- */
 
 /* A watch fired since the main loop last read the cluster state (the kick stays for it). */
-static bool watch_fired(coord_t *C)
-{
-    pthread_mutex_lock(&C->a->mu);
-    bool k = C->a->kick_coord;
-    pthread_mutex_unlock(&C->a->mu);
-    return k;
-}
-
 /* A confirmed automatic failover, unless the cluster is paused, anti-flap holds, or the last
  * attempt failed a moment ago. Returns the wait before the next check. stranded: the old primary
  * answers (read-only, no agent): the move is planned, its live position caught up. */
@@ -1207,10 +1343,13 @@ static int check_primary(coord_t *C, zsess_t *s)
 
     /* The replicas' word (an agent publishing that its IO thread went silent) often arrives
      * while we sit in that probe: judge by it now, not after yet another probe. */
-    if (C->failures >= cfg->failure_threshold && watch_fired(C)) refresh(C, s);
+    if (C->failures >= cfg->failure_threshold && take_dirty(C)) refresh_dirty(C, s);
+    /* Its agent saying that no mysqld process runs any more counts as much as failure_threshold
+     * probes of ours (crashwatch.c): the node's state as read at the watch it fired. */
     primary_obs_t o = {.primary_reachable = false, .consecutive_failures = C->failures,
-                       .agent_gone = !p->listed};
-    int need = o.agent_gone ? 1 : cfg->failure_threshold;
+                       .agent_gone = !p->listed,
+                       .mysqld_down = p->present && p->st.mysqld_down && !p->st.healthy};
+    int need = o.agent_gone || o.mysqld_down ? 1 : cfg->failure_threshold;
     observe_replicas(C, p, &o, C->failures >= need);
     detect_t d = detect_primary_loss(&o, cfg->failure_threshold);
     if (d != DETECT_CONFIRMED_DEAD) {
@@ -1218,8 +1357,9 @@ static int check_primary(coord_t *C, zsess_t *s)
         snprintf(msg, sizeof(msg), "primary %s unreachable (%d in a row): %s; no failover", p->name,
                  C->failures, detect_name(d));
         say_once(C, d == DETECT_SUSPECT ? LOG_LVL_INFO : LOG_LVL_WARNING, msg);
-        /* Look again soon: detection speed is set by this, not by check_interval_ms. */
-        return d == DETECT_SUSPECT ? 100 : cfg->check_interval_ms;
+        /* Look again soon: detection speed is set by this, not by check_interval_ms. A replica's
+         * IO thread notices a dead source's closed connection within milliseconds. */
+        return d == DETECT_SUSPECT ? 100 : o.mysqld_down ? 50 : cfg->check_interval_ms;
     }
     if (!C->move_started_ms) C->move_started_ms = mono_ms(); /* confirmed once, kept while waiting */
     t.confirm = C->move_started_ms;
@@ -1238,7 +1378,6 @@ void *coord_main(void *arg)
         pthread_mutex_lock(&a->mu);
         while (!a->kick_coord && !a->stopping)
             if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != 0) break;
-        bool kicked = a->kick_coord;
         a->kick_coord = false;
         bool stop = a->stopping;
         bool leader = a->is_coordinator;
@@ -1248,21 +1387,25 @@ void *coord_main(void *arg)
         if (!leader) continue;
         zsess_t *s = session_get(a);
         if (!s) continue;
-        /* Under writes every agent's publish fires our watch, N times per interval. Outside a
-         * move, re-read ZooKeeper at most twice per interval and probe the primary on its own
-         * timer; during a move (or once the primary failed a probe, or a request is pending)
-         * react to every change at once. A new session or a 5 s silence always re-reads. */
+        /* Re-read only the znodes whose watches fired (refresh_dirty()). Outside a move, at
+         * most twice per interval, and probe the primary on its own timer; during a move (or
+         * once the primary failed a probe, or a request is pending) react to every change at
+         * once. A new session, or ZK_REREAD_MS without a full read, re-reads everything. */
         const int interval = a->cfg->check_interval_ms;
         int64_t now = mono_ms();
         bool busy = C->move_started_ms || C->failures || C->ctl.request[0] || !C->have_prim;
-        bool want_read = kicked || C->read_pending || C->read_gen != s->gen ||
-                         now - C->last_read_ms > 5000;
-        bool read_now = want_read && (busy || C->read_gen != s->gen ||
-                                      now - C->last_read_ms >= interval / 2);
-        if (want_read && !read_now) C->read_pending = true;
+        bool dirty = take_dirty(C);
+        bool full = C->read_gen != s->gen || now - C->last_full_read_ms > ZK_REREAD_MS;
+        bool want_read = dirty || full;
+        /* The primary's own agent published (its mysqld went down, say): act on it now. */
+        bool prim_fired = false;
+        for (int i = 0; C->have_prim && i < C->ndirty && !prim_fired; i++)
+            prim_fired = strcmp(C->dirty_names[i], C->prim.name) == 0;
+        busy |= prim_fired;
+        bool read_now = want_read && (busy || full || now - C->last_read_ms >= interval / 2);
         if (!read_now && !busy && now < C->next_check_ms) {
             int64_t until = C->next_check_ms;
-            if (C->read_pending && C->last_read_ms + interval / 2 < until)
+            if (want_read && C->last_read_ms + interval / 2 < until)
                 until = C->last_read_ms + interval / 2;
             wait_ms = until > now ? (int)(until - now) : 1;
             session_put(a, s);
@@ -1274,24 +1417,25 @@ void *coord_main(void *arg)
             if (read_now) {
                 /* A new session may sit on a follower that lags: sync before its first read. */
                 if (C->read_gen != s->gen) rc = zk_sync_wait(s->zh, "/", interval);
-                if (rc == ZOK) rc = refresh(C, s);
+                if (rc == ZOK) rc = full ? refresh(C, s) : refresh_dirty(C, s);
                 if (rc == ZOK) C->read_gen = s->gen;
+                if (full) C->last_full_read_ms = mono_ms();
                 C->last_read_ms = mono_ms();
-                C->read_pending = false;
             }
             if (rc != ZOK) {
                 log_debug("coordinator: cannot read cluster state: %s", zerror(rc));
             } else if (!C->have_prim) {
                 bootstrap(C, s);
             } else if (mono_ms() >= C->next_check_ms || C->failures || C->move_started_ms ||
-                       C->ctl.request[0] || C->prim_version != C->checked_prim_version) {
+                       C->ctl.request[0] || C->prim_version != C->checked_prim_version ||
+                       prim_fired) {
                 C->checked_prim_version = C->prim_version;
                 wait_ms = check_primary(C, s);
                 C->next_check_ms = mono_ms() + wait_ms;
             } else {
                 wait_ms = (int)(C->next_check_ms - mono_ms());
             }
-            if (C->read_pending) {
+            if (C->dirty || C->ndirty) { /* a read that failed, or one deferred */
                 int64_t left = C->last_read_ms + interval / 2 - mono_ms();
                 if (left < wait_ms) wait_ms = left > 0 ? (int)left : 1;
             }

@@ -23,6 +23,8 @@ typedef struct local {
     char node_path[ZK_PATH_MAX];
     char elect_path[ZK_PATH_MAX];
     char *last_json;          /* last published payload, with updated_at zeroed */
+    char *last_view;          /* its node_state_decision_json() */
+    char *prev_stream;        /* the streaming fields of the previous probe (publish_due()) */
     int64_t last_publish_ms;
     bool have_desired;
     primary_rec_t desired;
@@ -35,14 +37,14 @@ typedef struct local {
     int desired_version;       /* the /primary znode version desired was read at */
     uint64_t events_epoch;     /* epoch in which replicated events were last re-enabled */
     int events_enabled;        /* how many, then */
-    node_state_t last_pub;     /* what we last published, to publish state changes at once */
     uint64_t epoch_acted;
     role_t hooked_role;        /* the role the last role_change hook announced */
     int nodes_registered;
     char ignored_child[ZK_PATH_MAX];
     bool kicked;               /* a watch fired (or a session event) since the last iteration */
     uint64_t read_gen;         /* session in which we last read ZooKeeper */
-    int64_t last_read_ms;
+    int64_t last_read_ms;      /* when we last re-read everything */
+    int64_t primary_read_ms;   /* when /primary was last read */
     /* when the IO thread last heard its source: the received position or heartbeat counter moved */
     int64_t heard_ms;
     int recheck_budget;        /* quick re-probes left while a new IO thread is still Connecting */
@@ -166,6 +168,10 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
     if (!L->db) {
         ns->healthy = false;
         ns->role = ROLE_UNKNOWN;
+        pthread_mutex_lock(&L->a->mu);
+        pid_t pid = L->a->mysqld_pid;
+        pthread_mutex_unlock(&L->a->mu);
+        ns->mysqld_down = proc_mysqld_gone(pid, cfg->node_socket, cfg->node_port);
         snprintf(ns->error, sizeof(ns->error), "%s", err);
         return false;
     }
@@ -335,6 +341,7 @@ static void set_leader(local_t *L, bool leader, uint64_t gen)
     snprintf(a->election_path, sizeof(a->election_path), "%s", L->elect_path);
     if (leader && !was) {
         a->kick_coord = true;
+        a->coord_dirty |= DIRTY_ALL;
         pthread_cond_broadcast(&a->cv);
     }
     pthread_mutex_unlock(&a->mu);
@@ -412,7 +419,8 @@ static void run_election(local_t *L, zsess_t *s)
     }
 }
 
-static void read_desired(local_t *L, zsess_t *s)
+/* 0, or -1 when /primary could not be read (the last belief is kept). */
+static int read_desired(local_t *L, zsess_t *s)
 {
     char path[ZK_PATH_MAX], err[256];
     zk_cluster_path(L->a->cfg, path, sizeof(path), "/primary");
@@ -427,11 +435,11 @@ static void read_desired(local_t *L, zsess_t *s)
         pthread_mutex_lock(&L->a->mu);
         memset(&L->a->desired, 0, sizeof(L->a->desired));
         pthread_mutex_unlock(&L->a->mu);
-        return;
+        return 0;
     }
     if (rc != ZOK) {
         log_warn("zookeeper: read %s: %s", path, zerror(rc));
-        return; /* keep the last belief: it is still guarded by the session check */
+        return -1; /* keep the last belief: it is still guarded by the session check */
     }
     primary_rec_t p;
     if (primary_rec_from_json(&p, buf, (size_t)len, err, sizeof(err)) != 0) {
@@ -449,6 +457,7 @@ static void read_desired(local_t *L, zsess_t *s)
     else
         memset(&L->a->desired, 0, sizeof(L->a->desired));
     pthread_mutex_unlock(&L->a->mu);
+    return 0;
 }
 
 /* With failsafe on: every other registered node and its HTTP address, the set a failsafe round
@@ -480,21 +489,22 @@ static void read_peers(local_t *L, zsess_t *s, const char *dir, const struct Str
     pthread_mutex_unlock(&a->mu);
 }
 
-static void count_nodes(local_t *L, zsess_t *s)
+/* The /nodes listing, watched: failsafe needs every registered peer. 0, or -1 on failure. */
+static int count_nodes(local_t *L, zsess_t *s)
 {
     char path[ZK_PATH_MAX];
     struct String_vector kids = {0, NULL};
     zk_cluster_path(L->a->cfg, path, sizeof(path), "/nodes");
-    if (zoo_get_children(s->zh, path, 0, &kids) == ZOK) {
-        L->nodes_registered = kids.count;
-        if (L->a->cfg->failsafe) read_peers(L, s, path, &kids);
-        deallocate_String_vector(&kids);
-    }
+    if (zoo_get_children(s->zh, path, 1, &kids) != ZOK) return -1;
+    L->nodes_registered = kids.count;
+    if (L->a->cfg->failsafe) read_peers(L, s, path, &kids);
+    deallocate_String_vector(&kids);
+    return 0;
 }
 
 /* Whether the cluster is paused: decides if stopping this agent must fence its primary. A
  * missing or unreadable /control counts as not paused (fencing on stop is the safe side). */
-static void read_paused(local_t *L, zsess_t *s)
+static int read_paused(local_t *L, zsess_t *s)
 {
     char path[ZK_PATH_MAX], err[256];
     char *buf = NULL;
@@ -511,27 +521,37 @@ static void read_paused(local_t *L, zsess_t *s)
     L->a->cluster_pause_until_ms = paused ? c.pause_until_ms : 0;
     if (rc == ZOK) L->a->cluster_last_failover_ms = c.last_failover_ms;
     pthread_mutex_unlock(&L->a->mu);
+    return rc == ZOK || rc == ZNONODE ? 0 : -1;
 }
 
+/* The fields publish_due() lets wait: positions and lag, as one string. malloc'd. */
+static char *streaming_fields(const node_state_t *ns)
+{
+    char buf[3 * GTID_POS_STRLEN + 32];
+    snprintf(buf, sizeof(buf), "%s|%s|%s|%.0f", ns->gtid_received, ns->gtid_applied,
+             ns->gtid_binlog, ns->lag_s);
+    char *out = strdup(buf);
+    if (!out) abort();
+    return out;
+}
+
+/* What decisions act on goes out at once; positions and lag lazily (publish_due()). */
 static void publish(local_t *L, zsess_t *s, node_state_t *ns)
 {
     ns->updated_ms = 0;
     char *cmp = node_state_to_json(ns);
-    if (!cmp) abort();
+    char *view = node_state_decision_json(ns, L->a->cfg->max_lag_s);
+    char *stream = streaming_fields(ns);
+    if (!cmp || !view) abort();
     int64_t now = mono_ms();
     bool changed = !L->last_json || strcmp(cmp, L->last_json) != 0;
-    /* What the coordinator and load balancers act on goes out at once; the rest (positions,
-     * lag) at most twice per check interval; nothing when nothing changed. */
-    const node_state_t *o = &L->last_pub;
-    bool urgent = !L->last_json || o->healthy != ns->healthy || o->read_only != ns->read_only ||
-                  o->fenced != ns->fenced || o->fence_ack != ns->fence_ack ||
-                  o->role != ns->role || o->epoch != ns->epoch || o->diverged != ns->diverged ||
-                  o->io_running != ns->io_running || o->source_port != ns->source_port ||
-                  o->source_silent != ns->source_silent ||
-                  strcmp(o->source_host, ns->source_host) != 0;
-    if (!changed || (!urgent && L->reg_gen == s->gen &&
-                     now - L->last_publish_ms < L->a->cfg->check_interval_ms / 2)) {
+    bool urgent = !L->last_view || strcmp(view, L->last_view) != 0 || L->reg_gen != s->gen;
+    bool settled = L->prev_stream && strcmp(stream, L->prev_stream) == 0;
+    free(L->prev_stream);
+    L->prev_stream = stream;
+    if (!publish_due(changed, urgent, settled, now - L->last_publish_ms)) {
         free(cmp);
+        free(view);
         return;
     }
     ns->updated_ms = wall_ms();
@@ -547,11 +567,13 @@ static void publish(local_t *L, zsess_t *s, node_state_t *ns)
     }
     if (rc == ZOK) {
         free(L->last_json);
+        free(L->last_view);
         L->last_json = cmp;
+        L->last_view = view;
         L->last_publish_ms = now;
-        L->last_pub = *ns;
     } else {
         free(cmp);
+        free(view);
     }
     free(json);
 }
@@ -978,7 +1000,7 @@ static void end_fence_episode(local_t *L)
 {
     agent_t *a = L->a;
     pthread_mutex_lock(&a->mu);
-    bool end = a->episode_fenced && a->session_alive && L->last_read_ms >= a->alive_since_ms;
+    bool end = a->episode_fenced && a->session_alive && L->primary_read_ms >= a->alive_since_ms;
     if (end) a->episode_fenced = false;
     pthread_mutex_unlock(&a->mu);
     if (end) log_notice("zookeeper: session live and /primary read again: the fence of this outage ends");
@@ -992,9 +1014,15 @@ static void local_iteration(local_t *L)
     bool healthy = local_probe(L, &p, &ns);
 
     zsess_t *s = session_get(a);
-    /* Watches tell us about changes; re-read only then, on a new session, or every 5 s in case a
-     * notification was lost with a connection. A plain tick just probes and publishes. */
-    bool reread = s && (L->kicked || L->read_gen != s->gen || mono_ms() - L->last_read_ms > 5000);
+    /* Watches say what changed (DIRTY_*): re-read only that; everything on a new session or
+     * after ZK_REREAD_MS. A plain tick just probes and publishes. */
+    pthread_mutex_lock(&a->mu);
+    unsigned dirty = a->local_dirty;
+    a->local_dirty = 0;
+    pthread_mutex_unlock(&a->mu);
+    bool reread = s && (dirty || L->read_gen != s->gen || mono_ms() - L->last_read_ms > ZK_REREAD_MS);
+    if (reread && (L->read_gen != s->gen || mono_ms() - L->last_read_ms > ZK_REREAD_MS))
+        dirty |= DIRTY_ALL;
     if (reread && L->read_gen != s->gen) {
         L->have_desired = false; /* beliefs end with the session */
         /* A lagging follower could serve a stale /primary: its first read comes after a sync. */
@@ -1005,14 +1033,26 @@ static void local_iteration(local_t *L)
             reread = false;
         }
     }
+    bool all = dirty & DIRTY_ALL;
+    unsigned failed = 0;
     if (reread) {
         ensure_base(L, s);
-        read_desired(L, s);
-        count_nodes(L, s);
-        read_paused(L, s);
-        L->read_gen = s->gen;
-        L->last_read_ms = mono_ms();
+        if ((all || (dirty & DIRTY_PRIMARY)) && read_desired(L, s) != 0) failed |= DIRTY_PRIMARY;
+        if ((all || (dirty & DIRTY_NODE_LIST)) && count_nodes(L, s) != 0) failed |= DIRTY_NODE_LIST;
+        if ((all || (dirty & DIRTY_CONTROL)) && read_paused(L, s) != 0) failed |= DIRTY_CONTROL;
+        if (all) {
+            L->read_gen = s->gen;
+            L->last_read_ms = mono_ms();
+        }
+        if (failed) { /* read again at the next tick */
+            pthread_mutex_lock(&a->mu);
+            a->local_dirty |= failed;
+            pthread_mutex_unlock(&a->mu);
+        }
     }
+    /* /primary read in this session since it came alive (alive_since_ms) */
+    if (reread && (all || (dirty & DIRTY_PRIMARY)) && !(failed & DIRTY_PRIMARY))
+        L->primary_read_ms = mono_ms();
     if (reread) end_fence_episode(L);
     L->may_be_writable = !healthy || !p.read_only;
     /* Registered before acting on /primary (G12): a node the coordinator cannot see registered
@@ -1024,7 +1064,8 @@ static void local_iteration(local_t *L)
         ensure_registered(L, s, json);
         free(json);
         free(L->last_json);
-        L->last_json = NULL;
+        free(L->last_view);
+        L->last_json = L->last_view = NULL;
         if (healthy && db_thread_changes() != before) healthy = local_probe(L, &p, &ns);
     }
     pthread_mutex_lock(&a->mu);
@@ -1077,7 +1118,8 @@ static void local_iteration(local_t *L)
     pthread_mutex_unlock(&a->mu);
     if (s) {
         publish(L, s, &ns);
-        if (reread || L->elect_gen != s->gen) run_election(L, s);
+        if ((reread && (all || (dirty & DIRTY_ELECTION))) || L->elect_gen != s->gen)
+            run_election(L, s);
         session_put(a, s);
     }
 }
@@ -1098,6 +1140,8 @@ void *local_main(void *arg)
     }
     db_close(L.db);
     free(L.last_json);
+    free(L.last_view);
+    free(L.prev_stream);
     return NULL;
 }
 

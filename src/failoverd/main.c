@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -239,6 +240,11 @@ int main(int argc, char **argv)
     pthread_create(&a->t_coord, NULL, coord_main, a);
     pthread_create(&a->t_fencer, NULL, fencer_main, a);
     if (cfg->failsafe) pthread_create(&a->t_failsafe, NULL, failsafe_main, a);
+    a->stop_fd = eventfd(0, EFD_CLOEXEC);
+    if (a->stop_fd < 0)
+        log_warn("eventfd: %s: no crash watch (a crash is found by the next probe)", strerror(errno));
+    else
+        pthread_create(&a->t_crashwatch, NULL, crashwatch_main, a);
     void *http = http_start(a);
     sd_notify(0, "READY=1");
 
@@ -250,6 +256,12 @@ int main(int argc, char **argv)
     a->stopping = true;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
+    if (a->stop_fd >= 0) {
+        uint64_t one = 1;
+        if (write(a->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+            log_warn("eventfd write: %s", strerror(errno));
+        pthread_join(a->t_crashwatch, NULL);
+    }
     pthread_join(a->t_local, NULL);
     pthread_join(a->t_coord, NULL);
     pthread_join(a->t_fencer, NULL);

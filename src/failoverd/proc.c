@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -168,4 +169,25 @@ int proc_kill_wait(pid_t pid, int wait_ms, char *err, size_t errlen)
         nanosleep(&ts, NULL);
     }
     return 0;
+}
+
+int proc_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    if (pid <= 0) {
+        errno = ESRCH;
+        return -1;
+    }
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+bool proc_mysqld_gone(pid_t pid, const char *sock_path, int port)
+{
+    if (pid > 0 && proc_alive(pid) && proc_is_mysqld(pid)) return false;
+    return proc_mysqld_listening(sock_path, port) == 0;
 }

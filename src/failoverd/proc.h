@@ -27,4 +27,13 @@ bool proc_alive(pid_t pid);
  * message (no permission, or still there at the deadline). */
 int proc_kill_wait(pid_t pid, int wait_ms, char *err, size_t errlen);
 
+/* A pidfd of pid (pidfd_open(2)): readable once the process has ended. -1 with errno when the
+ * process is gone already or the kernel lacks pidfds. */
+int proc_pidfd(pid_t pid);
+
+/* Whether no mysqld runs for this node: the remembered pid is not a live mysqld and nothing
+ * listens on the socket (or, without one, the port). The local probe's failure means "down"
+ * rather than "busy" only then. */
+bool proc_mysqld_gone(pid_t pid, const char *sock_path, int port);
+
 #endif

@@ -111,6 +111,8 @@ int agent_reload(agent_t *a, const char *path)
      * promotion is published at once). */
     pthread_mutex_lock(&a->mu);
     a->kick_local = a->kick_coord = true;
+    a->local_dirty |= DIRTY_ALL;
+    a->coord_dirty |= DIRTY_ALL;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
     log_notice("reload: %d change(s) applied from %s", d.n + pw + rpw, path);

@@ -109,6 +109,8 @@ void agent_kick(agent_t *a, bool local, bool coord)
     pthread_mutex_lock(&a->mu);
     a->kick_local |= local;
     a->kick_coord |= coord;
+    if (local) a->local_dirty |= DIRTY_ALL;
+    if (coord) a->coord_dirty |= DIRTY_ALL;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
 }
@@ -140,6 +142,7 @@ static void new_session(agent_t *a)
                    (unsigned long long)resume->client_id, a->lease_path);
     s->zh = zookeeper_init(a->cfg->zk_hosts, on_zk_event, a->cfg->zk_session_timeout_ms, resume,
                            w, 0);
+    zk_tune_handle(s->zh);
     char aerr[256];
     /* Before the session exists, so no znode of ours is ever created without our identity; the
      * client resends it on every reconnect. */
@@ -187,6 +190,7 @@ static void arm_fence_timer(agent_t *a)
     if (alive && !was) {
         a->alive_since_ms = now;
         a->kick_local = true;
+        a->local_dirty |= DIRTY_ALL;
         pthread_cond_broadcast(&a->cv);
     }
     pthread_mutex_unlock(&a->mu);
@@ -226,6 +230,8 @@ static void handle_session_event(agent_t *a, const zev_t *e)
         const clientid_t *cid = zoo_client_id(s->zh);
         s->client_id = cid ? cid->client_id : 0;
         a->kick_local = a->kick_coord = true;
+        a->local_dirty |= DIRTY_ALL;
+        a->coord_dirty |= DIRTY_ALL;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
         if (cid) lease_session(a, cid); /* for our next process, should this one die */
@@ -244,6 +250,48 @@ static void handle_session_event(agent_t *a, const zev_t *e)
         if (e->state == ZOO_AUTH_FAILED_STATE) log_error("zookeeper: authentication failed");
         session_expired(a);
     }
+}
+
+/* Wake the thread(s) a fired watch concerns, saying what to re-read: the local worker
+ * watches /primary, /control, the /nodes listing and its election predecessor; the coordinator
+ * /primary, /control, the listing and every nodes/<name>. Anything else: both, everything. */
+static void kick_for_watch(agent_t *a, const char *path)
+{
+    char root[ZK_PATH_MAX];
+    zk_cluster_path(a->cfg, root, sizeof(root), "%s", "");
+    size_t rl = strlen(root);
+    const char *rel = strncmp(path, root, rl) == 0 ? path + rl : "";
+    unsigned local = 0, coord = 0;
+    const char *node = NULL;
+    if (strcmp(rel, "/primary") == 0)
+        local = coord = DIRTY_PRIMARY;
+    else if (strcmp(rel, "/control") == 0)
+        local = coord = DIRTY_CONTROL;
+    else if (strcmp(rel, "/nodes") == 0)
+        local = coord = DIRTY_NODE_LIST;
+    else if (strncmp(rel, "/nodes/", 7) == 0 && name_is_valid(rel + 7))
+        node = rel + 7;
+    else if (strcmp(rel, "/election") == 0 || strncmp(rel, "/election/", 10) == 0)
+        local = DIRTY_ELECTION;
+    else
+        local = coord = DIRTY_ALL;
+    pthread_mutex_lock(&a->mu);
+    if (node) {
+        bool have = false;
+        for (int i = 0; i < a->ndirty_nodes && !have; i++)
+            have = strcmp(a->dirty_nodes[i], node) == 0;
+        if (!have && a->ndirty_nodes < DIRTY_NODES_MAX)
+            snprintf(a->dirty_nodes[a->ndirty_nodes++], sizeof(a->dirty_nodes[0]), "%s", node);
+        else if (!have)
+            coord |= DIRTY_ALL;
+        a->kick_coord = true;
+    }
+    a->local_dirty |= local;
+    a->coord_dirty |= coord;
+    if (local) a->kick_local = true;
+    if (coord) a->kick_coord = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
 }
 
 /* Everything the ZooKeeper threads queued, oldest first; the queue is left empty. */
@@ -274,7 +322,7 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
                 break;
             case ZEV_WATCH:
                 log_debug("zookeeper: watch fired on %s (type %d)", e->path, e->type);
-                agent_kick(a, true, true);
+                kick_for_watch(a, e->path);
                 break;
             case ZEV_HEARTBEAT:
                 if (e->rc == ZOK) {

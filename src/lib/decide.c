@@ -251,7 +251,7 @@ detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)
         return DETECT_INVALID;
     if (o->primary_reachable)
         return DETECT_HEALTHY;
-    if (o->consecutive_failures < (o->agent_gone ? 1 : failure_threshold))
+    if (o->consecutive_failures < (o->agent_gone || o->mysqld_down ? 1 : failure_threshold))
         return DETECT_SUSPECT;
     /* Our own probe failing proves only that we cannot reach it; a failover needs a witness that
      * the replicas cannot either (invariant 4), or a partition would promote a second primary. */
@@ -560,4 +560,12 @@ int bootstrap_pick_primary(const topo_obs_t *t, size_t n, char *why, size_t len)
         appendf(why, len, &pos, "%s is the only non-replica and every replica replicates from it",
                 nz(p->name, "?"));
     return cand;
+}
+
+bool publish_due(bool changed, bool urgent, bool settled, int64_t since_last_publish_ms)
+{
+    if (!changed) return false;
+    if (urgent) return true;
+    return since_last_publish_ms >= POSITION_KEEPALIVE_MS ||
+           (settled && since_last_publish_ms >= POSITION_MIN_GAP_MS);
 }

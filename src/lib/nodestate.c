@@ -54,6 +54,7 @@ static const ns_field_t node_fields[] = {
     F_INT("port", NF_INT, node_state_t, port, 1, 65535, NS_REQUIRED),
     F_OF("promotion", NF_PROMOTION, node_state_t, promotion, 0),
     F_OF("healthy", NF_BOOL, node_state_t, healthy, NS_REQUIRED),
+    F_OF("mysqld_down", NF_BOOL, node_state_t, mysqld_down, 0),
     F_OF("role", NF_ROLE, node_state_t, role, NS_REQUIRED),
     F_OF("read_only", NF_BOOL, node_state_t, read_only, NS_REQUIRED),
     F_INT("server_id", NF_U32, node_state_t, server_id, 0, UINT32_MAX, 0),
@@ -276,6 +277,15 @@ out:
 char *node_state_to_json(const node_state_t *s)
 {
     return ns_encode(s, node_fields, NFIELDS(node_fields));
+}
+
+char *node_state_decision_json(const node_state_t *s, int max_lag_s)
+{
+    node_state_t v = *s;
+    v.gtid_received[0] = v.gtid_applied[0] = v.gtid_binlog[0] = '\0';
+    v.updated_ms = 0;
+    v.lag_s = v.lag_s < 0 ? -1 : v.lag_s > max_lag_s ? 1 : 0; /* unknown / lagging / within */
+    return node_state_to_json(&v);
 }
 
 char *primary_rec_to_json(const primary_rec_t *p)

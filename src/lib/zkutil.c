@@ -131,6 +131,11 @@ static void connect_watcher(zhandle_t *zh, int type, int state, const char *path
     pthread_mutex_unlock(&w->mu);
 }
 
+void zk_tune_handle(zhandle_t *zh)
+{
+    if (zh) zoo_set_servers_resolution_delay(zh, ZK_RESOLVE_DELAY_MS);
+}
+
 zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_t errlen)
 {
     /* Leaked on purpose: the client may call the watcher until zookeeper_close, which the caller
@@ -146,6 +151,7 @@ zhandle_t *zk_connect_wait(const config_t *cfg, int timeout_ms, char *err, size_
         snprintf(err, errlen, "zookeeper_init(%s): %s", cfg->zk_hosts, strerror(errno));
         return NULL;
     }
+    zk_tune_handle(zh);
     struct timespec deadline = cond_deadline(timeout_ms);
     pthread_mutex_lock(&w->mu);
     while (w->state != ZOO_CONNECTED_STATE && w->state != ZOO_EXPIRED_SESSION_STATE &&

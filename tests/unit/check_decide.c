@@ -384,32 +384,38 @@ static const struct {
     int threshold;
     detect_t want;
 } detect_rows[] = {
-    /* reachable, failures, known, reachable replicas, io connected, agent gone */
-    {{true, 0, 2, 2, 2, false}, 3, DETECT_HEALTHY},
-    {{true, 0, 2, 0, 0, false}, 3, DETECT_HEALTHY},
-    {{false, 1, 2, 2, 0, false}, 3, DETECT_SUSPECT},
-    {{false, 2, 2, 2, 0, false}, 3, DETECT_SUSPECT},          /* one below the threshold */
-    {{false, 3, 2, 2, 0, false}, 3, DETECT_CONFIRMED_DEAD},   /* at the threshold */
-    {{false, 9, 2, 2, 0, false}, 3, DETECT_CONFIRMED_DEAD},
-    {{false, 3, 2, 1, 0, false}, 3, DETECT_CONFIRMED_DEAD},   /* one witness suffices */
-    {{false, 3, 2, 2, 1, false}, 3, DETECT_REPLICAS_DISAGREE},
-    {{false, 3, 2, 1, 1, false}, 3, DETECT_REPLICAS_DISAGREE},
-    {{false, 3, 2, 0, 0, false}, 3, DETECT_NO_WITNESS},
-    {{false, 3, 0, 0, 0, false}, 3, DETECT_NO_WITNESS},       /* no replicas at all */
-    {{false, 1, 2, 2, 0, false}, 1, DETECT_CONFIRMED_DEAD},
-    {{false, 0, 2, 2, 0, false}, 1, DETECT_SUSPECT},
-    {{false, 3, 2, 2, 0, false}, 0, DETECT_INVALID},          /* nonsense threshold */
-    {{false, -1, 2, 2, 0, false}, 3, DETECT_INVALID},
-    {{false, 3, 1, 2, 0, false}, 3, DETECT_INVALID},          /* more reachable than known */
-    {{false, 3, 2, 1, 2, false}, 3, DETECT_INVALID},          /* more connected than reachable */
-    {{false, 3, -1, 0, 0, false}, 3, DETECT_INVALID},
+    /* reachable, failures, known, reachable replicas, io connected, agent gone, mysqld down */
+    {{true, 0, 2, 2, 2, false, false}, 3, DETECT_HEALTHY},
+    {{true, 0, 2, 0, 0, false, false}, 3, DETECT_HEALTHY},
+    {{false, 1, 2, 2, 0, false, false}, 3, DETECT_SUSPECT},
+    {{false, 2, 2, 2, 0, false, false}, 3, DETECT_SUSPECT},          /* one below the threshold */
+    {{false, 3, 2, 2, 0, false, false}, 3, DETECT_CONFIRMED_DEAD},   /* at the threshold */
+    {{false, 9, 2, 2, 0, false, false}, 3, DETECT_CONFIRMED_DEAD},
+    {{false, 3, 2, 1, 0, false, false}, 3, DETECT_CONFIRMED_DEAD},   /* one witness suffices */
+    {{false, 3, 2, 2, 1, false, false}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 3, 2, 1, 1, false, false}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 3, 2, 0, 0, false, false}, 3, DETECT_NO_WITNESS},
+    {{false, 3, 0, 0, 0, false, false}, 3, DETECT_NO_WITNESS},       /* no replicas at all */
+    {{false, 1, 2, 2, 0, false, false}, 1, DETECT_CONFIRMED_DEAD},
+    {{false, 0, 2, 2, 0, false, false}, 1, DETECT_SUSPECT},
+    {{false, 3, 2, 2, 0, false, false}, 0, DETECT_INVALID},          /* nonsense threshold */
+    {{false, -1, 2, 2, 0, false, false}, 3, DETECT_INVALID},
+    {{false, 3, 1, 2, 0, false, false}, 3, DETECT_INVALID},          /* more reachable than known */
+    {{false, 3, 2, 1, 2, false, false}, 3, DETECT_INVALID},          /* more connected than reachable */
+    {{false, 3, -1, 0, 0, false, false}, 3, DETECT_INVALID},
     /* the primary's agent gone (its session ended): one failed probe is enough, witnesses still rule */
-    {{false, 1, 2, 2, 0, true}, 3, DETECT_CONFIRMED_DEAD},
-    {{false, 0, 2, 2, 0, true}, 3, DETECT_SUSPECT},
-    {{false, 1, 2, 2, 1, true}, 3, DETECT_REPLICAS_DISAGREE},
-    {{false, 1, 2, 0, 0, true}, 3, DETECT_NO_WITNESS},
-    {{true, 0, 2, 2, 2, true}, 3, DETECT_HEALTHY},
-    {{false, 1, 2, 2, 0, false}, 3, DETECT_SUSPECT},
+    {{false, 1, 2, 2, 0, true, false}, 3, DETECT_CONFIRMED_DEAD},
+    {{false, 0, 2, 2, 0, true, false}, 3, DETECT_SUSPECT},
+    {{false, 1, 2, 2, 1, true, false}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 1, 2, 0, 0, true, false}, 3, DETECT_NO_WITNESS},
+    {{true, 0, 2, 2, 2, true, false}, 3, DETECT_HEALTHY},
+    {{false, 1, 2, 2, 0, false, false}, 3, DETECT_SUSPECT},
+    /* its agent says no mysqld process runs any more: one failed probe, witnesses still rule */
+    {{false, 1, 2, 2, 0, false, true}, 3, DETECT_CONFIRMED_DEAD},
+    {{false, 0, 2, 2, 0, false, true}, 3, DETECT_SUSPECT},      /* our own probe must fail too */
+    {{false, 1, 2, 2, 1, false, true}, 3, DETECT_REPLICAS_DISAGREE},
+    {{false, 1, 2, 0, 0, false, true}, 3, DETECT_NO_WITNESS},
+    {{true, 0, 2, 2, 2, false, true}, 3, DETECT_HEALTHY},       /* it answers us: it lives */
 };
 
 START_TEST(test_detect)
@@ -433,6 +439,24 @@ START_TEST(test_detect_names)
 END_TEST
 
 /* ---- fencing timers ---- */
+
+/* publish_due(): urgent changes at once, positions when settled (after the minimum gap) or on the
+ * keepalive, nothing unchanged. */
+START_TEST(test_publish_due)
+{
+    ck_assert(!publish_due(false, true, true, 1000000));       /* nothing changed */
+    ck_assert(publish_due(true, true, false, 0));              /* urgent: at once */
+    ck_assert(!publish_due(true, false, false, 0));
+    ck_assert(!publish_due(true, false, true, POSITION_MIN_GAP_MS - 1));
+    ck_assert(publish_due(true, false, true, POSITION_MIN_GAP_MS));
+    ck_assert(!publish_due(true, false, false, POSITION_MIN_GAP_MS)); /* still moving */
+    ck_assert(!publish_due(true, false, false, POSITION_KEEPALIVE_MS - 1));
+    ck_assert(publish_due(true, false, false, POSITION_KEEPALIVE_MS)); /* steady load */
+    /* at most one position write per POSITION_MIN_GAP_MS: <= 0.2/s */
+    ck_assert_int_ge(POSITION_MIN_GAP_MS, 5000);
+    ck_assert_int_gt(POSITION_KEEPALIVE_MS, POSITION_MIN_GAP_MS);
+}
+END_TEST
 
 START_TEST(test_fence_deadline)
 {
@@ -985,6 +1009,7 @@ static Suite *decide_suite(void)
 
     tc = tcase_create("fence");
     tcase_add_test(tc, test_fence_deadline);
+    tcase_add_test(tc, test_publish_due);
     tcase_add_loop_test(tc, test_writable, 0, (int)ARRAY_LEN(write_rows));
     tcase_add_test(tc, test_writable_null);
     suite_add_tcase(s, tc);

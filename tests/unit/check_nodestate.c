@@ -131,6 +131,54 @@ START_TEST(test_node_round_trip)
 }
 END_TEST
 
+/* The decision view: positions and the exact lag are left out, lag kept as a bucket; every other
+ * field changes it. */
+START_TEST(test_decision_view)
+{
+    node_state_t a = full_node(), b = a;
+    a.lag_s = 2;
+    char *va = node_state_decision_json(&a, 30);
+    snprintf(b.gtid_received, sizeof b.gtid_received, "0-1-999");
+    snprintf(b.gtid_applied, sizeof b.gtid_applied, "0-1-998");
+    snprintf(b.gtid_binlog, sizeof b.gtid_binlog, "0-1-997");
+    b.updated_ms = 123456789;
+    b.lag_s = 29;
+    char *vb = node_state_decision_json(&b, 30);
+    ck_assert_ptr_nonnull(va);
+    ck_assert_ptr_nonnull(vb);
+    ck_assert_str_eq(va, vb);
+    ck_assert_ptr_null(strstr(va, "0-1-99"));
+    free(vb);
+    b.lag_s = 31; /* beyond max_lag_s: status calls it lagging, /replica says 503 */
+    vb = node_state_decision_json(&b, 30);
+    ck_assert_str_ne(va, vb);
+    free(vb);
+    b.lag_s = -1; /* unknown */
+    vb = node_state_decision_json(&b, 30);
+    ck_assert_str_ne(va, vb);
+    free(vb);
+    node_state_t c = a;
+    c.io_running = !c.io_running;
+    vb = node_state_decision_json(&c, 30);
+    ck_assert_str_ne(va, vb);
+    free(vb);
+    c = a;
+    c.read_only = !c.read_only;
+    vb = node_state_decision_json(&c, 30);
+    ck_assert_str_ne(va, vb);
+    free(vb);
+    c = a;
+    c.replicas_connected++;
+    vb = node_state_decision_json(&c, 30);
+    ck_assert_str_ne(va, vb);
+    free(vb);
+    /* the view leaves the state itself alone */
+    ck_assert_double_eq(a.lag_s, 2);
+    ck_assert_str_eq(b.gtid_received, "0-1-999");
+    free(va);
+}
+END_TEST
+
 START_TEST(test_node_nulls)
 {
     node_state_t in = full_node(), out;
@@ -622,6 +670,7 @@ static Suite *nodestate_suite(void)
     tcase_add_test(tc, test_node_minimal_defaults);
     tcase_add_test(tc, test_node_config_digest);
     tcase_add_test(tc, test_node_nan_and_ipv6_and_bad_utf8);
+    tcase_add_test(tc, test_decision_view);
     tcase_add_test(tc, test_primary_round_trip);
     tcase_add_test(tc, test_control_round_trip);
     tcase_add_test(tc, test_control_pause_expiry);
