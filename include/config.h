@@ -32,6 +32,9 @@ typedef struct config {
     int node_port;   /* default 3306; 1..65535 */
     char *node_socket; /* optional unix socket the local agent uses */
     promotion_t promotion; /* default neutral */
+    char *datadir;      /* default /var/lib/mysql: mysqld's datadir, replaced by a re-clone */
+    char *mysqld_start; /* default "/usr/bin/systemctl start mariadb": argv, no shell */
+    char *mysqld_stop;  /* default "/usr/bin/systemctl stop mariadb" */
 
     /* [mysql] */
     char *mysql_user;          /* required */
@@ -71,7 +74,7 @@ typedef struct config {
     int hook_timeout_ms;     /* default 10000; 100..600000 */
     bool hook_pre_failover_abort; /* default off: a failing pre hook aborts the failover */
     /* Diverged nodes (issue 11; src/failoverd/repair.c): */
-    char *rejoin;            /* manual | rewind (default): undo an errant tail by itself */
+    char *rejoin;            /* manual | rewind (default) | reclone: what a diverged node does */
     char *archive_dir;       /* default /var/lib/failoverd/archive: errant transactions saved
                                 as replayable SQL before anything is undone */
     int rewind_max_events;   /* default 100000; 0..100000000: a longer errant tail is refused */

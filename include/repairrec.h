@@ -21,6 +21,7 @@ typedef enum {
     REPAIR_STATE_REJOINED, /* rewound and replicating from the primary */
     REPAIR_STATE_REFUSED,  /* the tail cannot be rewound (detail says why) */
     REPAIR_STATE_FAILED,   /* a rewind was tried and failed (detail says where) */
+    REPAIR_STATE_RECLONING, /* a re-clone runs: detail has its progress (bytes, rate, ETA) */
 } repair_state_t;
 
 const char *repair_state_name(repair_state_t s);
@@ -31,6 +32,8 @@ typedef struct repair_rec {
     /* failoverctl rejoin's request: request_at_ms identifies it (0 = none) */
     int64_t request_at_ms;
     char requested_by[128];
+    char request_kind[16];   /* "rejoin" (or "", older) | "reinit" (failoverctl reinit) */
+    char request_from[REPAIR_NAME_MAX + 1]; /* reinit --from NODE, "" = the agent chooses */
     /* the agent's view */
     repair_state_t state;
     char detail[512];

@@ -93,7 +93,7 @@ typedef enum {
     REJOIN_POLICY_INVALID = 0,
     REJOIN_POLICY_MANUAL,  /* diverged nodes wait for failoverctl rejoin */
     REJOIN_POLICY_REWIND,  /* undo the errant tail with flashback, once archived */
-    REJOIN_POLICY_RECLONE, /* re-clone with mariadb-backup (not built yet: refused by config) */
+    REJOIN_POLICY_RECLONE, /* archive, then re-clone with mariadb-backup (reclone.c) */
 } rejoin_policy_t;
 
 const char *rejoin_policy_name(rejoin_policy_t p);
@@ -105,6 +105,7 @@ typedef enum {
     REJOIN_REPOINT,       /* everything this node has is on the primary: replicate from it */
     REJOIN_KEEP_DIVERGED, /* diverged, and not to be repaired now: read-only, reported */
     REJOIN_REWIND,        /* archive the errant tail, undo it, then replicate */
+    REJOIN_RECLONE,       /* archive the errant tail, then replace the datadir with a copy */
 } rejoin_action_t;
 
 const char *rejoin_action_name(rejoin_action_t a);
@@ -122,11 +123,14 @@ typedef struct rejoin_obs {
     bool repair_elsewhere; /* another node's repair runs: never two at once */
     bool refused;          /* this tail cannot be rewound (DDL, too large, formats) */
     bool failed;           /* a repair of this tail failed: no automatic retry */
+    bool reclone_ok;       /* a re-clone is possible here (MariaDB: mariadb-backup) */
 } rejoin_obs_t;
 
 /* The one decision: a diverged node stays diverged until it is repaired (or its binlog state
- * was changed by hand and is now held by the primary); it is never repointed on a guess. why
- * gets a short reason (static text). */
+ * was changed by hand and is now held by the primary); it is never repointed on a guess. A tail
+ * that cannot be rewound is re-cloned by itself unless rejoin = manual (failoverctl rejoin of
+ * such a tail is refused: failoverctl reinit asks for the re-clone). why gets a short reason
+ * (static text). */
 rejoin_action_t rejoin_decide(const rejoin_obs_t *o, const char **why);
 
 #endif

@@ -156,6 +156,7 @@ const char *ctl_json_str(const json_t *o, const char *key);
 
 /* ---- rejoin.c: a diverged node's repair (/repair/NODE) --------------------------------------- */
 int ctl_rejoin(ctl_t *c, const ctl_opts_t *o);
+int ctl_reinit(ctl_t *c, const ctl_opts_t *o); /* rejoin.c */
 /* "3 transaction(s) 0-1-5..0-1-7 the primary node2 never had (...); refused: ..." */
 void ctl_repair_summary(const repair_rec_t *r, char *buf, size_t len);
 

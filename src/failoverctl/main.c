@@ -79,6 +79,9 @@ static const struct option history_opts[] = {
 static const struct option explain_opts[] = {{"json", no_argument, NULL, 'j'}, OPT_HELP, OPT_END};
 static const struct option rejoin_opts[] = {{"timeout", required_argument, NULL, 'T'}, OPT_HELP,
                                             OPT_END};
+static const struct option reinit_opts[] = {{"from", required_argument, NULL, 't'},
+                                            {"timeout", required_argument, NULL, 'T'}, OPT_HELP,
+                                            OPT_END};
 static const struct option acl_opts[] = {{"fix", no_argument, NULL, 'F'}, OPT_HELP, OPT_END};
 
 static const command_t commands[] = {
@@ -121,6 +124,14 @@ static const command_t commands[] = {
      "  NODE          the diverged node (its agent does the work, on its own host)\n"
      "  --timeout S   how long to wait for its agent's answer (default 300)\n",
      "T:h", rejoin_opts, 1, CMD_CLUSTER, ctl_rejoin},
+    {"reinit", "NODE [--from NODE] [--timeout S]",
+     "re-clone NODE with mariadb-backup from another node; replicate again",
+     "  NODE          the node to rebuild (its agent does the work, on its own host; its errant\n"
+     "                transactions, if any, are archived first)\n"
+     "  --from NODE   the donor (default: the most caught-up replicating replica; the primary\n"
+     "                only when no replica can serve)\n"
+     "  --timeout S   how long to wait for its agent's answer (default 3600)\n",
+     "t:T:h", reinit_opts, 1, CMD_CLUSTER, ctl_reinit},
     {"explain", "[--json]",
      "what a failover would do now: ranked candidates and the exact SQL; changes nothing",
      "  --json    the same as one JSON object\n"

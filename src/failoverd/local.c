@@ -1054,6 +1054,16 @@ static void local_iteration(local_t *L)
     if (reread && (all || (dirty & DIRTY_PRIMARY)) && !(failed & DIRTY_PRIMARY))
         L->primary_read_ms = mono_ms();
     if (reread) end_fence_episode(L);
+    /* Issue 11: failoverctl reinit of this node, and another node's re-clone from this one. */
+    if (s && reread &&
+        repair_poll(&L->rep, a, L->db, L->have_desired ? &L->desired : NULL, all)) {
+        L->diverged = L->rep.diverged;
+        healthy = local_probe(L, &p, &ns);
+    }
+    if (L->rep.republish) { /* mysqld was replaced: this node's registration written afresh */
+        L->rep.republish = false;
+        L->reg_gen = 0;
+    }
     L->may_be_writable = !healthy || !p.read_only;
     /* Registered before acting on /primary (G12): a node the coordinator cannot see registered
      * must not become writable. */

@@ -33,7 +33,8 @@
 /* Run argv with stdin from in (NULL: /dev/null) and stdout to out, stderr to out.err, in its own
  * process group, killed at the deadline. TZ=UTC, so mariadb-binlog prints UTC times. 0, or -1
  * with a one-line message (the tool's first line of stderr). */
-static int run_tool(char *const argv[], const char *in, const char *out, char *err, size_t errlen)
+int repair_run_tool(char *const argv[], const char *in, const char *out, int timeout_ms, char *err,
+                    size_t errlen)
 {
     char errpath[1100];
     snprintf(errpath, sizeof(errpath), "%s.err", out);
@@ -64,12 +65,13 @@ static int run_tool(char *const argv[], const char *in, const char *out, char *e
         setenv("LC_ALL", "C", 1);
         setenv("TZ", "UTC", 1);
         execvp(argv[0], argv);
-        dprintf(2, "cannot run %s: %s (is it installed? Debian: mariadb-client)\n", argv[0],
-                strerror(errno));
+        dprintf(2, "cannot run %s: %s (is it installed? Debian: %s)\n", argv[0],
+                strerror(errno), strncmp(argv[0], "mariadb", 7) == 0 ? "mariadb-client, "
+                "mariadb-backup" : "its package");
         _exit(127);
     }
     setpgid(pid, pid);
-    int64_t end = mono_ms() + REPAIR_TOOL_TIMEOUT_MS;
+    int64_t end = mono_ms() + timeout_ms;
     int status = 0;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
@@ -81,8 +83,8 @@ static int run_tool(char *const argv[], const char *in, const char *out, char *e
         if (mono_ms() > end) {
             kill(-pid, SIGKILL);
             waitpid(pid, &status, 0);
-            snprintf(err, errlen, "%s timed out after %d s (REPAIR_TOOL_TIMEOUT_MS) writing %s",
-                     argv[0], REPAIR_TOOL_TIMEOUT_MS / 1000, out);
+            snprintf(err, errlen, "%s timed out after %d s writing %s", argv[0],
+                     timeout_ms / 1000, out);
             unlink(errpath);
             return -1;
         }
@@ -105,6 +107,11 @@ static int run_tool(char *const argv[], const char *in, const char *out, char *e
     }
     unlink(errpath);
     return rc;
+}
+
+static int run_tool(char *const argv[], const char *in, const char *out, char *err, size_t errlen)
+{
+    return repair_run_tool(argv, in, out, REPAIR_TOOL_TIMEOUT_MS, err, errlen);
 }
 
 /* ---- what the servers say ------------------------------------------------------------------ */
@@ -240,6 +247,8 @@ static void edit_rec(repair_rec_t *r, void *arg)
     repair_rec_t out = *e->mine;
     out.request_at_ms = r->request_at_ms;
     snprintf(out.requested_by, sizeof(out.requested_by), "%s", r->requested_by);
+    snprintf(out.request_kind, sizeof(out.request_kind), "%s", r->request_kind);
+    snprintf(out.request_from, sizeof(out.request_from), "%s", r->request_from);
     out.answered_at_ms = e->answers ? r->request_at_ms : r->answered_at_ms;
     out.updated_ms = wall_ms();
     snprintf(out.node, sizeof(out.node), "%s", r->node);
@@ -255,7 +264,7 @@ static void write_rec(agent_t *a, zsess_t *s, const repair_rec_t *mine, bool ans
 }
 
 /* Another node's agent holds the repair lock (an ephemeral znode): never two repairs at once. */
-static bool lock_held_elsewhere(agent_t *a, zsess_t *s)
+bool repair_lock_elsewhere(agent_t *a, zsess_t *s)
 {
     char path[ZK_PATH_MAX];
     struct Stat st;
@@ -263,14 +272,14 @@ static bool lock_held_elsewhere(agent_t *a, zsess_t *s)
     return zoo_exists(s->zh, path, 0, &st) == ZOK && st.ephemeralOwner != s->client_id;
 }
 
-static int lock_take(agent_t *a, zsess_t *s, bool take, char *err, size_t errlen)
+int repair_lock(agent_t *a, zsess_t *s, bool take, char *err, size_t errlen)
 {
     char path[ZK_PATH_MAX];
     zk_cluster_path(a->cfg, path, sizeof(path), "/repair_lock");
     if (!take) return zoo_delete(s->zh, path, -1) == ZOK ? 0 : -1;
     const char *me = a->cfg->node_name;
     int rc = zoo_create(s->zh, path, me, (int)strlen(me), zk_acl(a->cfg), ZOO_EPHEMERAL, NULL, 0);
-    if (rc == ZOK || (rc == ZNODEEXISTS && !lock_held_elsewhere(a, s))) return 0;
+    if (rc == ZOK || (rc == ZNODEEXISTS && !repair_lock_elsewhere(a, s))) return 0;
     snprintf(err, errlen, "cannot take %s: %s", path,
              rc == ZNODEEXISTS ? "another node is being repaired" : zerror(rc));
     return -1;
@@ -319,7 +328,7 @@ static int find_history(agent_t *a, zsess_t *s, char *path, size_t len, json_t *
 
 /* Exact loss accounting: the failover record gets the errant transactions as found on this
  * node, replacing the coordinator's estimate (the old primary's position an interval old). */
-static void note_history(agent_t *a, zsess_t *s, repair_t *R, const char *outcome, int64_t took)
+void repair_note_history(agent_t *a, zsess_t *s, repair_t *R, const char *outcome, int64_t took)
 {
     if (R->noted_count == R->scan.errant && strcmp(R->noted_archive, R->archive) == 0) return;
     char path[ZK_PATH_MAX];
@@ -441,6 +450,7 @@ static int assess(repair_t *R, agent_t *a, const local_info_t *li, const binlog_
     if (rc != 0) return -1;
     R->primary_state = *prim;
     R->scanned = true;
+    R->archive_current = false;
     snprintf(R->verdict_state, sizeof(R->verdict_state), "%s", li->state);
     if (rewind_scan_gtids(&R->scan, R->gtids, sizeof(R->gtids)) != 0)
         snprintf(R->gtids, sizeof(R->gtids), "(too many ranges to list)");
@@ -506,7 +516,7 @@ static int write_archive(const char *dump, const char *final, const repair_t *R,
 }
 
 /* A client option file (0600) for the mariadb that applies the undo: no password on argv. */
-static int write_client_cnf(agent_t *a, const char *path, char *err, size_t errlen)
+int repair_client_cnf(agent_t *a, const char *path, char *err, size_t errlen)
 {
     const config_t *cfg = a->cfg;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -558,7 +568,7 @@ static int apply_flashback(agent_t *a, const local_info_t *li, const binlog_stat
     while ((n = fread(buf, 1, sizeof(buf), in)) > 0) fwrite(buf, 1, n, out);
     fclose(in);
     fclose(out);
-    int rc = write_client_cnf(a, cnf, err, errlen);
+    int rc = repair_client_cnf(a, cnf, err, errlen);
     if (rc == 0) {
         char defaults[4300], out_path[4300];
         snprintf(defaults, sizeof(defaults), "--defaults-file=%s", cnf);
@@ -603,14 +613,14 @@ static int reset_position(db_conn_t *db, const binlog_state_t *node, const binlo
     return 0;
 }
 
-static int rewind_tail(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db, const local_info_t *li,
-                  const binlog_state_t *node, const primary_rec_t *d, char *err, size_t errlen)
+/* Archive the errant tail, and check it holds exactly the tail that was named. */
+static int archive_tail(repair_t *R, agent_t *a, zsess_t *s, const local_info_t *li,
+                        const binlog_state_t *node, const primary_rec_t *d, const char *what,
+                        char *err, size_t errlen)
 {
     char dump[4200], archive[4096];
     archive_name(a, R, d->epoch, archive, sizeof(archive));
     snprintf(dump, sizeof(dump), "%.4000s.dump", archive);
-    if (db_exec(db, "STOP SLAVE", err, errlen) != 0) return -1;
-    /* 1. Archive, and check it holds exactly the tail that was named. */
     rewind_scan_t again;
     if (binlog_dump(li, node, &R->primary_state, "--verbose", dump, err, errlen) != 0 ||
         scan_file(dump, &again, &R->primary_state, err, errlen) != 0) {
@@ -628,9 +638,20 @@ static int rewind_tail(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db, const
     unlink(dump);
     if (rc != 0) return -1;
     snprintf(R->archive, sizeof(R->archive), "%s", archive);
-    log_notice("rewind: %llu errant transaction(s) %s archived in %s",
+    log_notice("%s: %llu errant transaction(s) %s archived in %s", what,
                (unsigned long long)R->scan.errant, R->gtids, archive);
-    note_history(a, s, R, NULL, 0);
+    repair_note_history(a, s, R, NULL, 0);
+    return 0;
+}
+
+static int rewind_tail(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db, const local_info_t *li,
+                  const binlog_state_t *node, const primary_rec_t *d, char *err, size_t errlen)
+{
+    if (db_exec(db, "STOP SLAVE", err, errlen) != 0) return -1;
+    /* 1. Archive. */
+    if (archive_tail(R, a, s, li, node, d, "rewind", err, errlen) != 0) return -1;
+    char archive[1024];
+    snprintf(archive, sizeof(archive), "%s", R->archive);
     /* 2. Undo, 3. reset the GTID position to the last common one. */
     if (apply_flashback(a, li, node, R, archive, err, errlen) != 0) return -1;
     log_notice("rewind: %llu row event(s) undone with mariadb-binlog --flashback",
@@ -640,7 +661,7 @@ static int rewind_tail(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db, const
 
 /* ---- the entry point ------------------------------------------------------------------------- */
 
-static void say(repair_t *R, agent_t *a, zsess_t *s, repair_state_t st, const char *detail,
+void repair_say(repair_t *R, agent_t *a, zsess_t *s, repair_state_t st, const char *detail,
                 const primary_rec_t *d, bool answers, int64_t took)
 {
     repair_rec_t r = {0};
@@ -664,43 +685,82 @@ static rejoin_action_t do_rewind(repair_t *R, agent_t *a, zsess_t *s, db_conn_t 
 {
     char err[1024];
     int64_t t0 = mono_ms();
-    if (lock_take(a, s, true, err, sizeof(err)) != 0) {
+    if (repair_lock(a, s, true, err, sizeof(err)) != 0) {
         log_warn("rewind: not now: %s", err);
         return REJOIN_KEEP_DIVERGED;
     }
     log_notice("rewind: undoing %llu errant transaction(s) %s (%llu row events) so that this "
                "node can replicate from %s", (unsigned long long)R->scan.errant, R->gtids,
                (unsigned long long)R->scan.row_events, d->name);
-    say(R, a, s, REPAIR_STATE_REWINDING, "archiving, then undoing with mariadb-binlog --flashback",
+    repair_say(R, a, s, REPAIR_STATE_REWINDING, "archiving, then undoing with mariadb-binlog --flashback",
         d, false, 0);
     int rc = rewind_tail(R, a, s, db, li, node, d, err, sizeof(err));
     int64_t took = mono_ms() - t0;
-    lock_take(a, s, false, NULL, 0);
+    repair_lock(a, s, false, NULL, 0);
     if (rc != 0) {
         R->failed = true;
         char msg[1200];
         snprintf(msg, sizeof(msg), "rewind failed: %s; the node stays read-only (diverged)%s",
                  err, R->archive[0] ? "; its errant transactions are archived" : "");
         log_error("%s", msg);
-        say(R, a, s, REPAIR_STATE_FAILED, msg, d, requested, took);
+        repair_say(R, a, s, REPAIR_STATE_FAILED, msg, d, requested, took);
         snprintf(R->said, sizeof(R->said), "%s", msg);
         R->noted_count = (uint64_t)-1;
-        note_history(a, s, R, "rewind-failed", took);
+        repair_note_history(a, s, R, "rewind-failed", took);
         return REJOIN_KEEP_DIVERGED;
     }
     char msg[600];
     snprintf(msg, sizeof(msg), "rewound in %lld ms: %llu transaction(s) undone, archived in %s",
              (long long)took, (unsigned long long)R->scan.errant, R->archive);
     log_notice("rewind: done: %s", msg);
-    say(R, a, s, REPAIR_STATE_REJOINED, msg, d, requested, took);
+    repair_say(R, a, s, REPAIR_STATE_REJOINED, msg, d, requested, took);
     R->noted_count = (uint64_t)-1; /* noted once archived; now with the outcome */
-    note_history(a, s, R, "rewound", took);
+    repair_note_history(a, s, R, "rewound", took);
     R->noted_count = (uint64_t)-1; /* the next divergence is noted afresh */
     R->diverged = false;
     R->failed = false;
     R->scanned = false;
     R->said[0] = 0;
     return REJOIN_REPOINT;
+}
+
+/* The errant tail archived first (nothing is thrown away without that file), then a fresh copy
+ * of another node (reclone.c). */
+static rejoin_action_t do_reclone(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db,
+                                  const local_info_t *li, const binlog_state_t *node,
+                                  const primary_rec_t *d, const char *from, bool requested)
+{
+    char err[1024];
+    int64_t t0 = mono_ms();
+    if (repair_lock(a, s, true, err, sizeof(err)) != 0) {
+        log_warn("reclone: not now: %s", err);
+        return REJOIN_KEEP_DIVERGED;
+    }
+    if (R->refusal[0])
+        log_notice("reclone: this node has %llu transaction(s) %s that the primary %s never had, "
+                   "and they cannot be rewound (%s): re-cloning instead",
+                   (unsigned long long)R->scan.errant, R->gtids, d->name, R->refusal);
+    int rc = 0;
+    if (R->scanned && R->scan.errant > 0 && !R->archive_current) {
+        repair_say(R, a, s, REPAIR_STATE_RECLONING, "archiving the errant transactions before "
+                   "the re-clone", d, false, 0);
+        rc = archive_tail(R, a, s, li, node, d, "reclone", err, sizeof(err));
+        if (rc == 0) R->archive_current = true;
+    }
+    rejoin_action_t act = REJOIN_KEEP_DIVERGED;
+    if (rc == 0) {
+        act = reclone_run(R, a, s, db, d, from, false, requested, t0);
+    } else {
+        R->failed = true;
+        char msg[1200];
+        snprintf(msg, sizeof(msg), "reclone refused: the errant transactions could not be "
+                 "archived (%s); nothing removed, the node stays read-only (diverged)", err);
+        log_error("%s", msg);
+        repair_say(R, a, s, REPAIR_STATE_FAILED, msg, d, requested, mono_ms() - t0);
+        snprintf(R->said, sizeof(R->said), "%s", msg);
+    }
+    repair_lock(a, s, false, NULL, 0);
+    return act;
 }
 
 /* Compare; 1 subset, 0 errant, -1 unknown (why logged at info). */
@@ -738,7 +798,8 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
     rejoin_obs_t o = {.primary_known = d->host[0] && d->port > 0, .compared = cmp >= 0,
                       .subset = cmp == 1, .diverged = R->diverged,
                       .state_changed = R->diverged && cmp >= 0 && strcmp(R->verdict_state, li.state) != 0,
-                      .policy = rejoin_policy_from_string(a->cfg->rejoin), .failed = R->failed};
+                      .policy = rejoin_policy_from_string(a->cfg->rejoin), .failed = R->failed,
+                      .reclone_ok = db_flavor(db) == FLAVOR_MARIADB};
     if (cmp == 0 && assess(R, a, &li, &node, &prim, err, sizeof(err)) != 0) {
         o.refused = true;
         snprintf(R->refusal, sizeof(R->refusal), "its binlog could not be read: %s", err);
@@ -746,16 +807,25 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
     if (cmp == 0) R->diverged = o.diverged = true;
     repair_rec_t rec;
     bool requested = false;
-    if (read_rec(a, s, &rec) == 0) requested = rec.request_at_ms > rec.answered_at_ms;
+    if (read_rec(a, s, &rec) == 0)
+        requested = rec.request_at_ms > rec.answered_at_ms &&
+                    strcmp(rec.request_kind, "reinit") != 0; /* reinit: repair_poll() */
     pthread_mutex_lock(&a->mu);
     o.paused = a->cluster_paused;
     pthread_mutex_unlock(&a->mu);
     o.repair_requested = requested;
-    o.repair_elsewhere = o.diverged && lock_held_elsewhere(a, s);
+    o.repair_elsewhere = o.diverged && repair_lock_elsewhere(a, s);
     o.refused = o.refused || (R->scanned && R->refusal[0]);
     const char *why = "";
     rejoin_action_t act = rejoin_decide(&o, &why);
     if (act == REJOIN_REWIND) act = do_rewind(R, a, s, db, &li, &node, d, requested);
+    if (act == REJOIN_RECLONE) {
+        /* Done, or failed and said so: either way nothing more to say about this verdict. */
+        act = do_reclone(R, a, s, db, &li, &node, d, NULL, false);
+        local_info_free(&li);
+        session_put(a, s);
+        return act;
+    }
     if (act == REJOIN_REPOINT && R->diverged) { /* repaired by hand */
         R->diverged = false;
         R->scanned = false;
@@ -778,14 +848,115 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
                           "primary %s never had; keeping it read-only (diverged): %s", li.state,
                           d->name, msg);
             bool refused = R->refusal[0] != 0;
-            say(R, a, s, R->failed ? REPAIR_STATE_FAILED
+            repair_say(R, a, s, R->failed ? REPAIR_STATE_FAILED
                                    : refused ? REPAIR_STATE_REFUSED : REPAIR_STATE_DIVERGED,
                 msg, d, answer, 0);
             snprintf(R->said, sizeof(R->said), "%s", msg);
         }
-        if (R->scanned) note_history(a, s, R, NULL, 0);
+        if (R->scanned) repair_note_history(a, s, R, NULL, 0);
     }
     local_info_free(&li);
     session_put(a, s);
     return act;
+}
+
+/* ---- failoverctl reinit, and serving as a donor ------------------------------------------------ */
+
+/* Before a reinit replaces the datadir: the errant transactions, if any, archived. *keep_old
+ * when that cannot be known (mysqld down, primary out of reach): the old datadir is then kept. */
+static int reinit_archive(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db,
+                          const primary_rec_t *d, bool *keep_old, char *err, size_t errlen)
+{
+    *keep_old = true;
+    if (!db) return 0;
+    if (db_flavor(db) == FLAVOR_MYSQL) {
+        snprintf(err, errlen, "a re-clone is MariaDB only (mariadb-backup)");
+        return -1;
+    }
+    local_info_t li = {0};
+    binlog_state_t node, prim;
+    int cmp = compare(R, a, db, d, &li, &node, &prim);
+    int rc = 0;
+    if (cmp == 0) {
+        R->diverged = true;
+        rc = assess(R, a, &li, &node, &prim, err, errlen);
+        if (rc == 0 && R->scan.errant > 0 && !R->archive_current) {
+            repair_say(R, a, s, REPAIR_STATE_RECLONING, "archiving the errant transactions "
+                       "before the re-clone", d, false, 0);
+            rc = archive_tail(R, a, s, &li, &node, d, "reclone", err, errlen);
+            if (rc == 0) R->archive_current = true;
+        }
+    }
+    *keep_old = cmp < 0;
+    local_info_free(&li);
+    return rc;
+}
+
+static bool reinit(repair_t *R, agent_t *a, zsess_t *s, db_conn_t *db, const primary_rec_t *d,
+                   const repair_rec_t *rec)
+{
+    static const primary_rec_t none;
+    const char *me = a->cfg->node_name;
+    char why[600] = "";
+    pthread_mutex_lock(&a->mu);
+    bool paused = a->cluster_paused;
+    pthread_mutex_unlock(&a->mu);
+    if (!d || !d->host[0] || d->port <= 0)
+        snprintf(why, sizeof(why), "no primary is known yet: a re-clone replicates from it");
+    else if (strcmp(d->name, me) == 0)
+        snprintf(why, sizeof(why), "this node is the primary /primary names: never re-cloned");
+    else if (paused)
+        snprintf(why, sizeof(why), "the cluster is paused: no repair until failoverctl resume");
+    else if (repair_lock_elsewhere(a, s))
+        snprintf(why, sizeof(why), "another node is being repaired: one at a time");
+    int64_t t0 = mono_ms();
+    if (!why[0] && repair_lock(a, s, true, why, sizeof(why)) != 0) {
+        /* why says it */
+    } else if (!why[0]) {
+        char err[800] = "";
+        bool keep_old = true;
+        log_notice("reinit: asked by %s%s%s", rec->requested_by,
+                   rec->request_from[0] ? ", from " : "", rec->request_from);
+        if (reinit_archive(R, a, s, db, d, &keep_old, err, sizeof(err)) != 0) {
+            char msg[1200];
+            snprintf(msg, sizeof(msg), "reinit refused: %s; nothing removed, the node stays "
+                     "as it is", err);
+            log_error("%s", msg);
+            repair_say(R, a, s, REPAIR_STATE_FAILED, msg, d, true, mono_ms() - t0);
+        } else {
+            reclone_run(R, a, s, db, d, rec->request_from, keep_old, true, t0);
+        }
+        repair_lock(a, s, false, NULL, 0);
+        return true;
+    }
+    log_warn("reinit refused: %s", why);
+    repair_say(R, a, s, REPAIR_STATE_REFUSED, why, d ? d : &none, true, 0);
+    return true;
+}
+
+bool repair_poll(repair_t *R, agent_t *a, db_conn_t *db, const primary_rec_t *d, bool kicked)
+{
+    reclone_donor_reap(R);
+    zsess_t *s = session_get(a);
+    if (!s) return false;
+    if (!kicked && s->gen == R->poll_gen) { /* nothing fired: nothing new in either znode */
+        session_put(a, s);
+        return false;
+    }
+    R->poll_gen = s->gen;
+    reclone_donor_poll(R, a, s, db);
+    char path[ZK_PATH_MAX];
+    struct Stat st;
+    bool did = false;
+    zk_cluster_path(a->cfg, path, sizeof(path), "/repair/%s", a->cfg->node_name);
+    /* The watch brings a request here at once; the record is read only when it changed. */
+    if (zoo_exists(s->zh, path, 1, &st) == ZOK && st.mzxid != R->rec_mzxid) {
+        repair_rec_t rec;
+        if (read_rec(a, s, &rec) == 0 && rec.request_at_ms > rec.answered_at_ms &&
+            strcmp(rec.request_kind, "reinit") == 0)
+            did = reinit(R, a, s, db, d, &rec);
+        if (zoo_exists(s->zh, path, 1, &st) == ZOK) R->rec_mzxid = st.mzxid;
+    }
+    session_put(a, s);
+    return did;
 }

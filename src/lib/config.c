@@ -1,6 +1,7 @@
 /* config.c -- loads and checks failoverd.conf: every key is declared once in config_keys[]
  * (section, type, field, default, bounds); inih splits the lines, this file gives them meaning. */
 #include "config.h"
+#include "reclone.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,20 +60,21 @@ static int check_zk_root(const char *v, char *why, size_t len);
 static int check_abs_path(const char *v, char *why, size_t len);
 static int check_host(const char *v, char *why, size_t len);
 static int check_listen(const char *v, char *why, size_t len);
+static int check_command(const char *v, char *why, size_t len);
 
 static const char *const promotion_choices[] = {"prefer", "neutral", "never", NULL};
 static const char *const ssl_mode_choices[] = {"disabled", "preferred", "required", "verify_ca",
                                                "verify_identity", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "notice", "warning", "error",
                                                 NULL};
-/* reclone (mariadb-backup) is in the design but not built: refused here rather than ignored. */
-static const char *const rejoin_choices[] = {"manual", "rewind", NULL};
+static const char *const rejoin_choices[] = {"manual", "rewind", "reclone", NULL};
 static const char *const bool_true[] = {"on", "true", "yes", "1", NULL};
 static const char *const bool_false[] = {"off", "false", "no", "0", NULL};
 
 #define BOOL_ALLOWED "on|off|true|false|yes|no|1|0"
 #define NAME_ALLOWED "[A-Za-z0-9_.-]{1,64}"
 #define PATH_ALLOWED "an absolute path"
+#define CMD_ALLOWED "an absolute program path and its arguments, separated by blanks (no shell)"
 #define FIELD(f) offsetof(config_t, f)
 #define STR(sec, k, f, fl, chk, allow) \
     { .section = sec, .key = k, .kind = CK_STRING, .field = FIELD(f), .flags = fl, .check = chk, \
@@ -125,6 +127,13 @@ static const config_key_t config_keys[] = {
     PATH("node", "socket", node_socket),
     { .section = "node", .key = "promotion", .kind = CK_PROMOTION, .field = FIELD(promotion),
       .def = "neutral", .choices = promotion_choices },
+    /* Re-cloning (src/failoverd/reclone.c): where mysqld's data is, how to stop and start it. */
+    { .section = "node", .key = "datadir", .kind = CK_STRING, .field = FIELD(datadir),
+      .def = "/var/lib/mysql", .check = check_abs_path, .allowed = PATH_ALLOWED },
+    { .section = "node", .key = "mysqld_start", .kind = CK_STRING, .field = FIELD(mysqld_start),
+      .def = "/usr/bin/systemctl start mariadb", .check = check_command, .allowed = CMD_ALLOWED },
+    { .section = "node", .key = "mysqld_stop", .kind = CK_STRING, .field = FIELD(mysqld_stop),
+      .def = "/usr/bin/systemctl stop mariadb", .check = check_command, .allowed = CMD_ALLOWED },
 
     { .section = "mysql", .key = "user", .kind = CK_STRING, .field = FIELD(mysql_user), .max = 80,
       .flags = CF_REQUIRED, .allowed = "a MySQL account name, up to 80 characters" },
@@ -440,6 +449,13 @@ static int check_abs_path(const char *v, char *why, size_t len)
     echo_value(v, ev, sizeof ev);
     snprintf(why, len, "%s is not an absolute path", ev);
     return -1;
+}
+
+static int check_command(const char *v, char *why, size_t len)
+{
+    char buf[CONFIG_STRING_MAX + 1], *argv[RECLONE_ARGV_MAX + 1];
+    snprintf(buf, sizeof buf, "%s", v);
+    return reclone_split_argv(buf, argv, why, len);
 }
 
 static int check_host(const char *v, char *why, size_t len)

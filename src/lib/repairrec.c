@@ -10,7 +10,7 @@
 #include "zkutil.h"
 
 static const char *const state_names[] = {"", "diverged", "rewinding", "rejoined", "refused",
-                                          "failed"};
+                                          "failed", "recloning"};
 
 const char *repair_state_name(repair_state_t s)
 {
@@ -37,6 +37,8 @@ char *repair_rec_to_json(const repair_rec_t *r)
         (json_int_t)r->errant_last_ms, "row_events", (json_int_t)r->row_events, "archive",
         r->archive, "took_ms", (json_int_t)r->took_ms, "updated_at", (json_int_t)r->updated_ms);
     if (!o) return NULL;
+    if (r->request_kind[0]) json_object_set_new(o, "request_kind", json_string(r->request_kind));
+    if (r->request_from[0]) json_object_set_new(o, "request_from", json_string(r->request_from));
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     return s;
@@ -82,6 +84,8 @@ int repair_rec_from_json(repair_rec_t *r, const char *buf, size_t len, char *err
     int rc = get_str(o, "node", r->node, sizeof(r->node), err, errlen) |
              get_int(o, "request_at", &r->request_at_ms, err, errlen) |
              get_str(o, "requested_by", r->requested_by, sizeof(r->requested_by), err, errlen) |
+             get_str(o, "request_kind", r->request_kind, sizeof(r->request_kind), err, errlen) |
+             get_str(o, "request_from", r->request_from, sizeof(r->request_from), err, errlen) |
              get_str(o, "state", state, sizeof(state), err, errlen) |
              get_str(o, "detail", r->detail, sizeof(r->detail), err, errlen) |
              get_int(o, "answered_at", &r->answered_at_ms, err, errlen) |
@@ -99,7 +103,7 @@ int repair_rec_from_json(repair_rec_t *r, const char *buf, size_t len, char *err
     if (rc != 0) return -1;
     if (state[0] && repair_state_from_string(state) == REPAIR_STATE_NONE) {
         snprintf(err, errlen, "repair record: unknown state \"%.20s\"; allowed: diverged, "
-                 "rewinding, rejoined, refused, failed", state);
+                 "rewinding, rejoined, refused, failed, recloning", state);
         return -1;
     }
     r->state = repair_state_from_string(state);

@@ -339,7 +339,7 @@ int rewind_mysql_errant(const char *node_executed, const char *primary_executed,
 
 static const char *const policy_names[] = {"invalid", "manual", "rewind", "reclone"};
 static const char *const action_names[] = {"invalid", "wait", "repoint", "keep-diverged",
-                                           "rewind"};
+                                           "rewind", "reclone"};
 #define NAMES(t) (sizeof(t) / sizeof((t)[0]))
 
 const char *rejoin_policy_name(rejoin_policy_t p)
@@ -371,20 +371,36 @@ static rejoin_action_t decide_repair(const rejoin_obs_t *o, const char **why)
         return REJOIN_KEEP_DIVERGED;
     }
     if (o->refused) {
-        *why = "its errant tail cannot be rewound";
-        return REJOIN_KEEP_DIVERGED;
+        if (o->repair_requested || o->policy == REJOIN_POLICY_MANUAL || !o->reclone_ok) {
+            *why = o->reclone_ok ? "its errant tail cannot be rewound (failoverctl reinit "
+                                   "re-clones the node instead)"
+                                 : "its errant tail cannot be rewound";
+            return REJOIN_KEEP_DIVERGED;
+        }
+        if (o->failed) {
+            *why = "its errant tail cannot be rewound and its last re-clone failed: waiting for "
+                   "failoverctl reinit";
+            return REJOIN_KEEP_DIVERGED;
+        }
+        *why = "its errant tail cannot be rewound: re-cloning";
+        return REJOIN_RECLONE;
     }
     if (o->repair_requested) {
         *why = "failoverctl rejoin asked for it";
         return REJOIN_REWIND;
     }
-    if (o->policy != REJOIN_POLICY_REWIND) {
-        *why = "rejoin = manual: waiting for failoverctl rejoin";
+    if (o->policy != REJOIN_POLICY_REWIND && o->policy != REJOIN_POLICY_RECLONE) {
+        *why = "rejoin = manual: waiting for failoverctl rejoin or reinit";
         return REJOIN_KEEP_DIVERGED;
     }
     if (o->failed) {
-        *why = "its last rewind failed: waiting for failoverctl rejoin";
+        *why = "its last repair failed: waiting for failoverctl rejoin or reinit";
         return REJOIN_KEEP_DIVERGED;
+    }
+    if (o->policy == REJOIN_POLICY_RECLONE) {
+        *why = o->reclone_ok ? "rejoin = reclone" : "rejoin = reclone, and a re-clone is "
+                                                    "MariaDB only";
+        return o->reclone_ok ? REJOIN_RECLONE : REJOIN_KEEP_DIVERGED;
     }
     *why = "rejoin = rewind";
     return REJOIN_REWIND;

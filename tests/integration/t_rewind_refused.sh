@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Issue 11: an errant tail holding DDL cannot be undone by mariadb-binlog --flashback. The old
-# primary is not rewound (rejoin = rewind, the default): it stays read-only and diverged, the
-# reason is published (failoverctl status), failoverctl rejoin refuses naming the DDL, and the
+# primary is not rewound (with rejoin = manual: the default, rewind, re-clones it instead, see
+# t_reclone_ddl.sh): it stays read-only and diverged, the reason is published (failoverctl
+# status), failoverctl rejoin refuses naming the DDL and pointing at failoverctl reinit, and the
 # failover's history record still counts its lost transactions exactly (the DDL among them).
 source "$(dirname "$0")/lib.sh"
 
-sb_up --replicas 1
+sb_up --replicas 1 --set failover.rejoin=manual
 wait_for 40 "bootstrap settled" cluster_settled
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 wait_for 10 "table on node2" sql_is node2 "SELECT COUNT(*) FROM app.t" 0
@@ -29,6 +30,7 @@ expect_eq "node1's own rows, untouched" 2 "$(sql node1 "SELECT COUNT(*) FROM app
 out=$("$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" rejoin node1 --timeout 20 2>&1); rc=$?
 expect_eq "failoverctl rejoin node1: exit status (refused) [$out]" 6 "$rc"
 echo "$out" | grep -q "flashback cannot undo them" || fail "failoverctl rejoin node1: expected the DDL reason, saw: $out"
+echo "$out" | grep -q "failoverctl reinit" || fail "failoverctl rejoin node1: expected a pointer to failoverctl reinit, saw: $out"
 expect_eq "node1 still diverged" diverged "$(node_field node1 state)"
 # status names them: the problem line and the node's repair object.
 expect_eq "status --json: node1's errant count" 3 "$(node_field node1 repair.errant_count)"

@@ -995,7 +995,8 @@ END_TEST
 /* Keys that may differ from host to host (src/lib/config.c says why for each group). */
 static const char *const host_keys[] = {
     "cluster.zk_hosts", "cluster.zk_auth_file", "node.name", "node.host", "node.port",
-    "node.socket", "node.promotion", "mysql.user", "mysql.password", "mysql.password_file",
+    "node.socket", "node.promotion", "node.datadir", "node.mysqld_start", "node.mysqld_stop",
+    "mysql.user", "mysql.password", "mysql.password_file",
     "mysql.repl_user", "mysql.repl_password", "mysql.repl_password_file",
     "mysql.connect_timeout_ms", "mysql.read_timeout_ms", "mysql.ssl_mode", "mysql.ssl_ca",
     "mysql.ssl_cert", "mysql.ssl_key", "failover.max_lag_s", "failover.hook_pre_failover",

@@ -200,6 +200,7 @@ END_TEST
 
 #define M REJOIN_POLICY_MANUAL
 #define R REJOIN_POLICY_REWIND
+#define C REJOIN_POLICY_RECLONE
 
 static const struct {
     rejoin_obs_t o; /* named, known, compared, subset, diverged, changed, policy, requested,
@@ -207,29 +208,42 @@ static const struct {
     rejoin_action_t want;
     const char *why;
 } decide_rows[] = {
-    {{true, true, true, false, true, false, R, true, false, false, false, false}, REJOIN_WAIT, "desired primary"},
-    {{false, false, false, false, false, false, R, false, false, false, false, false}, REJOIN_WAIT, "no desired"},
-    {{false, false, false, false, true, false, R, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "no desired"},
-    {{false, true, false, false, false, false, R, false, false, false, false, false}, REJOIN_WAIT, "not known"},
-    {{false, true, false, false, true, false, R, true, false, false, false, false}, REJOIN_KEEP_DIVERGED, "not known"},
-    {{false, true, true, true, false, false, R, false, false, false, false, false}, REJOIN_REPOINT, "holds everything"},
-    {{false, true, true, true, false, false, M, false, false, false, false, false}, REJOIN_REPOINT, "holds everything"},
+    {{true, true, true, false, true, false, R, true, false, false, false, false, false}, REJOIN_WAIT, "desired primary"},
+    {{false, false, false, false, false, false, R, false, false, false, false, false, false}, REJOIN_WAIT, "no desired"},
+    {{false, false, false, false, true, false, R, false, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "no desired"},
+    {{false, true, false, false, false, false, R, false, false, false, false, false, false}, REJOIN_WAIT, "not known"},
+    {{false, true, false, false, true, false, R, true, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "not known"},
+    {{false, true, true, true, false, false, R, false, false, false, false, false, false}, REJOIN_REPOINT, "holds everything"},
+    {{false, true, true, true, false, false, M, false, false, false, false, false, false}, REJOIN_REPOINT, "holds everything"},
     /* issue 11, point 5: refused once, a later clean-looking comparison changes nothing */
-    {{false, true, true, true, true, false, M, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "rejoin = manual"},
-    {{false, true, true, true, true, false, R, false, false, false, false, true}, REJOIN_KEEP_DIVERGED, "last rewind failed"},
+    {{false, true, true, true, true, false, M, false, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "rejoin = manual"},
+    {{false, true, true, true, true, false, R, false, false, false, false, true, false}, REJOIN_KEEP_DIVERGED, "last repair failed"},
     /* repaired by hand: the binlog state changed and the primary holds all of it */
-    {{false, true, true, true, true, true, M, false, false, false, false, false}, REJOIN_REPOINT, "changed by hand"},
-    {{false, true, true, false, true, true, M, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "rejoin = manual"},
-    {{false, true, true, false, false, false, M, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "rejoin = manual"},
-    {{false, true, true, false, false, false, M, true, false, false, false, false}, REJOIN_REWIND, "failoverctl rejoin"},
-    {{false, true, true, false, false, false, R, false, false, false, false, false}, REJOIN_REWIND, "rejoin = rewind"},
-    {{false, true, true, false, true, false, R, false, false, false, false, false}, REJOIN_REWIND, "rejoin = rewind"},
-    {{false, true, true, false, true, false, R, false, true, false, false, false}, REJOIN_KEEP_DIVERGED, "paused"},
-    {{false, true, true, false, true, false, R, true, true, false, false, false}, REJOIN_KEEP_DIVERGED, "paused"},
-    {{false, true, true, false, true, false, R, false, false, true, false, false}, REJOIN_KEEP_DIVERGED, "one at a time"},
-    {{false, true, true, false, true, false, R, true, false, false, true, false}, REJOIN_KEEP_DIVERGED, "cannot be rewound"},
-    {{false, true, true, false, true, false, R, false, false, false, false, true}, REJOIN_KEEP_DIVERGED, "last rewind failed"},
-    {{false, true, true, false, true, false, R, true, false, false, false, true}, REJOIN_REWIND, "failoverctl rejoin"},
+    {{false, true, true, true, true, true, M, false, false, false, false, false, false}, REJOIN_REPOINT, "changed by hand"},
+    {{false, true, true, false, true, true, M, false, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "rejoin = manual"},
+    {{false, true, true, false, false, false, M, false, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "rejoin = manual"},
+    {{false, true, true, false, false, false, M, true, false, false, false, false, false}, REJOIN_REWIND, "failoverctl rejoin"},
+    {{false, true, true, false, false, false, R, false, false, false, false, false, false}, REJOIN_REWIND, "rejoin = rewind"},
+    {{false, true, true, false, true, false, R, false, false, false, false, false, false}, REJOIN_REWIND, "rejoin = rewind"},
+    {{false, true, true, false, true, false, R, false, true, false, false, false, false}, REJOIN_KEEP_DIVERGED, "paused"},
+    {{false, true, true, false, true, false, R, true, true, false, false, false, false}, REJOIN_KEEP_DIVERGED, "paused"},
+    {{false, true, true, false, true, false, R, false, false, true, false, false, false}, REJOIN_KEEP_DIVERGED, "one at a time"},
+    {{false, true, true, false, true, false, R, true, false, false, true, false, false}, REJOIN_KEEP_DIVERGED, "cannot be rewound"},
+    {{false, true, true, false, true, false, R, false, false, false, false, true, false}, REJOIN_KEEP_DIVERGED, "last repair failed"},
+    {{false, true, true, false, true, false, R, true, false, false, false, true, false}, REJOIN_REWIND, "failoverctl rejoin"},
+    /* re-clone (point 4): a refused tail, by itself unless manual; rejoin = reclone; MariaDB */
+    {{false, true, true, false, true, false, R, false, false, false, true, false, true}, REJOIN_RECLONE, "re-cloning"},
+    {{false, true, true, false, true, false, C, false, false, false, true, false, true}, REJOIN_RECLONE, "re-cloning"},
+    {{false, true, true, false, true, false, M, false, false, false, true, false, true}, REJOIN_KEEP_DIVERGED, "cannot be rewound"},
+    {{false, true, true, false, true, false, R, true, false, false, true, false, true}, REJOIN_KEEP_DIVERGED, "cannot be rewound"},
+    {{false, true, true, false, true, false, R, false, false, false, true, false, false}, REJOIN_KEEP_DIVERGED, "cannot be rewound"},
+    {{false, true, true, false, true, false, R, false, false, false, true, true, true}, REJOIN_KEEP_DIVERGED, "last re-clone failed"},
+    {{false, true, true, false, true, false, R, false, true, false, true, false, true}, REJOIN_KEEP_DIVERGED, "paused"},
+    {{false, true, true, false, true, false, R, false, false, true, true, false, true}, REJOIN_KEEP_DIVERGED, "one at a time"},
+    {{false, true, true, false, false, false, C, false, false, false, false, false, true}, REJOIN_RECLONE, "rejoin = reclone"},
+    {{false, true, true, false, false, false, C, false, false, false, false, false, false}, REJOIN_KEEP_DIVERGED, "MariaDB only"},
+    {{false, true, true, false, false, false, C, true, false, false, false, false, true}, REJOIN_REWIND, "failoverctl rejoin"},
+    {{false, true, true, true, false, false, C, false, false, false, false, false, true}, REJOIN_REPOINT, "holds everything"},
 };
 
 START_TEST(test_decide)
