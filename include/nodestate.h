@@ -109,6 +109,9 @@ typedef struct control_rec {
     int request_timeout_s;     /* how long the candidate may take to catch up; 0 = default */
     int64_t request_at_ms;     /* wall clock when requested; identifies the request */
     int64_t last_failover_ms;  /* for anti-flap; 0 = never */
+    int64_t anti_flap_until_ms; /* the end of the hold that failover started, by the anti_flap_s
+                                   of the coordinator that wrote it (ZooKeeper's clock); 0 = not
+                                   written (an older coordinator): judge by one's own config */
     /* Who paused, why, and until when (failoverctl pause --reason --for): shown by status and
      * recorded in the history. pause_until_ms is on ZooKeeper's clock; 0 = until resume. */
     char pause_reason[256];

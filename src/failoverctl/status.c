@@ -254,6 +254,18 @@ static void gather_orphans(st_t *s, zhandle_t *zh)
 
 /* ---- problems: everything a DBA must act on -------------------------------------------- */
 
+/* The end of the anti-flap hold in force now (wall clock), 0 when none: as the coordinator that
+ * failed over wrote it into /control; from an older one, by our own anti_flap_s. */
+static int64_t hold_end(const st_t *s, const control_rec_t *c)
+{
+    int64_t last = c->last_failover_ms;
+    if (last <= 0) return 0;
+    int64_t end = c->anti_flap_until_ms > 0 ? c->anti_flap_until_ms
+                  : s->cfg->anti_flap_s > 0 ? last + (int64_t)s->cfg->anti_flap_s * 1000
+                                            : 0;
+    return end > s->now ? end : 0;
+}
+
 static void fmt_until(st_t *s, int64_t until_ms, char *buf, size_t len)
 {
     char at[64], left[32];
@@ -407,6 +419,7 @@ static void candidate_problems(st_t *s, const gtid_pos_t *prim)
     candidate_verdict_t ver[CTL_MAX_NODES];
     size_t order[CTL_MAX_NODES], k = 0;
     char err[300], why[400] = "";
+    memset(obs, 0, sizeof(obs[0])); /* gcc cannot see that k == 0 reads nothing */
     for (size_t i = 0; i < v->n; i++) {
         if (is_desired(v, &v->nodes[i])) continue;
         ctl_node_obs(&v->nodes[i], &obs[k], err, sizeof(err));
@@ -437,13 +450,13 @@ static void control_problems(st_t *s)
                 c->paused_at_ms ? at : "(unknown time)",
                 c->pause_reason[0] ? c->pause_reason : "(no reason given)");
     }
-    int64_t last = c->last_failover_ms;
-    if (last > 0 && s->cfg->anti_flap_s > 0 && !antiflap_allows(last, s->now, s->cfg->anti_flap_s)) {
+    int64_t last = c->last_failover_ms, end = hold_end(s, c);
+    if (end) {
         ctl_fmt_time(last, at, sizeof(at));
-        fmt_until(s, last + (int64_t)s->cfg->anti_flap_s * 1000, until, sizeof(until));
+        fmt_until(s, end, until, sizeof(until));
         problem(s, "anti-flap-hold", NULL, "anti-flap hold until %s: the last failover was at %s "
-                "(anti_flap_s=%d); a lost primary is not failed over automatically until then "
-                "(failoverctl failover --to NODE is)", until, at, s->cfg->anti_flap_s);
+                "(anti_flap_s=%lld); a lost primary is not failed over automatically until then "
+                "(failoverctl failover --to NODE is)", until, at, (long long)((end - last) / 1000));
     }
     if (!s->v->coordinator[0])
         problem(s, "no-coordinator", NULL, "no coordinator: no agent leads the election, so "
@@ -597,10 +610,7 @@ static json_t *view_json(const st_t *s)
                                             "until", c->pause_until_ms
                                                          ? json_integer(c->pause_until_ms)
                                                          : json_null()));
-    int64_t hold = c->last_failover_ms > 0 && s->cfg->anti_flap_s > 0 &&
-                           !antiflap_allows(c->last_failover_ms, s->now, s->cfg->anti_flap_s)
-                       ? c->last_failover_ms + (int64_t)s->cfg->anti_flap_s * 1000
-                       : 0;
+    int64_t hold = hold_end(s, c);
     json_object_set_new(o, "anti_flap_until", hold ? json_integer(hold) : json_null());
     json_object_set_new(o, "fencing", json_boolean(v->have_primary && v->primary.fencing));
     json_object_set_new(o, "request", request_json(v));

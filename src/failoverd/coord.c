@@ -482,6 +482,14 @@ static int refresh_dirty(coord_t *C, zsess_t *s)
     return rc;
 }
 
+/* A failover starts the anti-flap hold: its end goes into /control with it, so that failoverctl
+ * (with its own config, or none) shows the hold this coordinator applies. */
+static void note_failover(coord_t *C, zsess_t *s)
+{
+    C->ctl.last_failover_ms = coord_wall_ms(C, s);
+    C->ctl.anti_flap_until_ms = C->ctl.last_failover_ms + (int64_t)C->a->cfg->anti_flap_s * 1000;
+}
+
 /* ---- writing ---------------------------------------------------------------------------- */
 
 static bool still_leader(coord_t *C, zsess_t *s, char *elect, size_t len)
@@ -1143,7 +1151,7 @@ static void clear_request(coord_t *C, zsess_t *s, int64_t request_at, bool faile
         C->ctl.request_to[0] = 0;
         C->ctl.request_force = false;
         C->ctl.request_timeout_s = 0;
-        if (failed_over) C->ctl.last_failover_ms = coord_wall_ms(C, s);
+        if (failed_over) note_failover(C, s);
         if (write_control(C, s) != ZBADVERSION) return;
     }
     log_error("coordinator: could not clear the served request from /control");
@@ -1268,7 +1276,7 @@ static int start_failover(coord_t *C, zsess_t *s, cnode_t *p, timings_t *t, cons
     }
     if (r == MOVE_DONE) {
         refresh(C, s);
-        C->ctl.last_failover_ms = coord_wall_ms(C, s);
+        note_failover(C, s);
         write_control(C, s);
     }
     return 100;

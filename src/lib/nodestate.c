@@ -102,6 +102,7 @@ static const ns_field_t control_fields[] = {
     F_INT("request_timeout_s", NF_INT, control_rec_t, request_timeout_s, 0, 86400, 0),
     F_INT("request_at", NF_I64, control_rec_t, request_at_ms, 0, INT64_MAX, 0),
     F_INT("last_failover_at", NF_I64, control_rec_t, last_failover_ms, 0, INT64_MAX, 0),
+    F_INT("anti_flap_until", NF_I64, control_rec_t, anti_flap_until_ms, 0, INT64_MAX, 0),
     F_STR("pause_reason", control_rec_t, pause_reason, NS_NULLABLE),
     F_STR("paused_by", control_rec_t, paused_by, NS_NULLABLE),
     F_INT("paused_at", NF_I64, control_rec_t, paused_at_ms, 0, INT64_MAX, 0),

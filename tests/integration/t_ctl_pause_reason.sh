@@ -5,7 +5,9 @@
 # over once it has expired, with nobody running resume. Then the anti-flap hold shows in status.
 source "$(dirname "$0")/lib_ctl.sh"
 
-sb_up --replicas 2
+# The agents hold 120 s after a failover; failoverctl, run without their config, would assume its
+# default 300 s: status must show the hold the coordinator applies (/control anti_flap_until).
+sb_up --replicas 2 --set failover.anti_flap_s=120
 wait_for 40 "bootstrap settled" cluster_settled
 
 before=$(db_snapshot)
@@ -61,11 +63,11 @@ J=$(status_json)
 expect_eq "paused after the expiry" false "$(jq -r .paused <<<"$J")"
 expect_eq "no paused problem after the expiry" "" "$(jq -r '.problem_list[] | select(.kind=="paused") | .kind' <<<"$J")"
 expect_eq "the anti-flap hold is a problem" anti-flap-hold "$(jq -r '.problem_list[] | select(.kind=="anti-flap-hold") | .kind' <<<"$J")"
-[ "$(jq -r '.anti_flap_until - .last_failover_at' <<<"$J")" = 300000 ] ||
-    fail "anti_flap_until: expected last_failover_at + 300 s, saw $(jq -c '{anti_flap_until, last_failover_at}' <<<"$J")"
+[ "$(jq -r '.anti_flap_until - .last_failover_at' <<<"$J")" = 120000 ] ||
+    fail "anti_flap_until: expected last_failover_at + 120 s (the agents' anti_flap_s), saw $(jq -c '{anti_flap_until, last_failover_at}' <<<"$J")"
 run ctl status
 expect_match "status: the expired pause is a note" "note: the pause by $me expired at" "$OUT"
-expect_match "status: the hold and its end" "problem: anti-flap hold until [0-9-]+ [0-9:.]+ \(in [0-9.]+ min [0-9]+ s\)" "$OUT"
+expect_match "status: the hold and its end" "problem: anti-flap hold until [0-9-]+ [0-9:.]+ \(in [0-9.]+ min [0-9]+ s\): the last failover was at [0-9-]+ [0-9:.]+ \(anti_flap_s=120\)" "$OUT"
 
 run ctl resume
 expect_rc "resume after the expiry" 0

@@ -363,11 +363,13 @@ START_TEST(test_control_round_trip)
     snprintf(in.request_to, sizeof in.request_to, "db3");
     in.request_at_ms = 17;
     in.last_failover_ms = 1795462201123LL;
+    in.anti_flap_until_ms = 1795462501123LL;
     j = control_rec_to_json(&in);
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(j, "{\"paused\":true,\"request\":\"\",\"request_to\":\"db3\",\"request_force\":false,"
                         "\"request_timeout_s\":0,\"request_at\":17,"
-                        "\"last_failover_at\":1795462201123,\"pause_reason\":null,"
+                        "\"last_failover_at\":1795462201123,\"anti_flap_until\":1795462501123,"
+                        "\"pause_reason\":null,"
                         "\"paused_by\":null,\"paused_at\":0,\"pause_until\":0}");
     memset(&out, 0x5a, sizeof out);
     ck_assert_msg(control_rec_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
@@ -375,7 +377,13 @@ START_TEST(test_control_round_trip)
     ck_assert_str_eq(out.request_to, "db3");
     ck_assert_int_eq(out.request_at_ms, 17);
     ck_assert_int_eq(out.last_failover_ms, in.last_failover_ms);
+    ck_assert_int_eq(out.anti_flap_until_ms, in.anti_flap_until_ms);
     free(j);
+    /* from an older coordinator: no anti_flap_until, read as 0 (status then uses its own config) */
+    const char *old = "{\"paused\":false,\"last_failover_at\":5}";
+    memset(&out, 0x5a, sizeof out);
+    ck_assert_int_eq(control_rec_from_json(&out, old, strlen(old), err, sizeof err), 0);
+    ck_assert_int_eq(out.anti_flap_until_ms, 0);
 
     /* "" is no request (null on the wire); "*" is any candidate */
     in.request_to[0] = '\0';
