@@ -623,7 +623,7 @@ static int receive(rc_ctx_t *c, int lfd, char *err, size_t errlen)
     }
     reclone_frames_t fr = {0};
     static uint8_t buf[256 * 1024];
-    int64_t t0 = mono_ms(), last_io = t0, last_pub = 0, last_log = 0;
+    int64_t t0 = mono_ms(), last_io = t0, last_pub = 0, last_log = 0, t_first = 0;
     int rc = 0;
     char prog[200];
     while (fr.state != RECLONE_FR_DONE && fr.state != RECLONE_FR_BAD) {
@@ -636,6 +636,7 @@ static int receive(rc_ctx_t *c, int lfd, char *err, size_t errlen)
             if (n <= 0) break;
             last_io = now;
             size_t k = reclone_frames_feed(&fr, buf, (size_t)n);
+            if (k && !t_first) t_first = now; /* the rate from the first byte, not the donor's start */
             if (k && write_all(in[1], buf, k) != 0) {
                 snprintf(err, errlen, "mbstream stopped reading (see below)");
                 rc = -1;
@@ -649,7 +650,7 @@ static int receive(rc_ctx_t *c, int lfd, char *err, size_t errlen)
         }
         /* Published every second, logged with the first data and every few seconds after. */
         if (fr.payload > 0 && (now - last_pub >= RECLONE_PROGRESS_MS || last_log == 0)) {
-            reclone_progress_format(fr.payload, c->estimate, now - t0, prog, sizeof(prog));
+            reclone_progress_format(fr.payload, c->estimate, now - t_first, prog, sizeof(prog));
             char t[400];
             snprintf(t, sizeof(t), "copying from %s: %s", c->donor, prog);
             progress(c->R, c->a, c->s, c->d, t);
