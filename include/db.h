@@ -68,10 +68,14 @@ typedef struct db_probe {
     char last_io_error[256];
     int last_io_errno;     /* 1236: the source's binlog does not have our position (diverged) */
     char last_sql_error[256];
+    /* MariaDB: Gtid_IO_Pos, gtid_slave_pos, gtid_binlog_pos, gtid_current_pos. MySQL: the
+     * Retrieved_Gtid_Set, then @@GLOBAL.gtid_executed in the other three (it is both what was
+     * applied and what was logged); server_uuid tells which of those it wrote itself. */
     char gtid_io_pos[GTID_POS_STRLEN];     /* received */
     char gtid_slave_pos[GTID_POS_STRLEN];  /* applied by replication */
     char gtid_binlog_pos[GTID_POS_STRLEN]; /* own binlog */
     char gtid_current_pos[GTID_POS_STRLEN];
+    char server_uuid[40];                  /* MySQL's @@server_uuid; "" on MariaDB */
     int64_t heartbeats;     /* Slave_received_heartbeats (MariaDB), -1 when unknown */
     int heartbeat_period_ms; /* Slave_heartbeat_period, 0 when unknown or off */
     int replicas_connected; /* Binlog Dump threads */
@@ -149,12 +153,15 @@ int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen);
  * off (2 s on MariaDB; see db.c): KILL it, then STOP SLAVE IO_THREAD. For a promotion. */
 int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen);
 
-/* Semi-sync on a MariaDB primary as its agent times it (include/semiwatch.h): one sample of the
- * variables and counters in one round trip; the timeout set to "never" with wait_no_slave on;
- * rpl_semi_sync_master_enabled set (OFF releases every waiting commit without an ack). */
+/* Semi-sync on a primary as its agent times it (include/semiwatch.h), in the names of the
+ * server's flavor and plugin generation: one sample of the variables and counters in one round
+ * trip; the timeout set to "never" with wait_no_slave (wait_no_replica) on;
+ * rpl_semi_sync_master_enabled (_source_enabled) set (OFF releases every waiting commit without
+ * an ack). db_semi_sync_var names the timeout variable, or the wait_no_slave one, for messages. */
 int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen);
 int db_semi_sync_configure(db_conn_t *c, char *err, size_t errlen);
 int db_semi_sync_enable(db_conn_t *c, bool on, char *err, size_t errlen);
+const char *db_semi_sync_var(db_conn_t *c, bool wait_no_replica);
 
 /* Semi-sync by role: a primary waits for replica acks (master side on), a replica acks (slave
  * side on) when ack is set (semi_sync_replica_wanted(): never for one that can never be

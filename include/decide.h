@@ -20,6 +20,8 @@ typedef struct candidate_obs {
     gtid_pos_t received; /* Gtid_IO_Pos merged with gtid_slave_pos: what it has received */
     gtid_pos_t applied;  /* gtid_slave_pos: what its SQL thread has applied */
     gtid_pos_t binlog;   /* gtid_binlog_pos: everything in its own binlog */
+    gtid_pos_t authored; /* MySQL: the part of gtid_executed its own server_uuid wrote (there
+                            applied = binlog = gtid_executed); MariaDB: empty */
     double lag_s;        /* Seconds_Behind_Master, < 0 when unknown */
     int sql_delay_s;     /* SQL_Delay (MASTER_DELAY): > 0 is never promoted */
     int semi_sync_ack;   /* rpl_semi_sync_slave_enabled: 1 acks, 0 does not, -1 unknown */
@@ -32,7 +34,8 @@ typedef struct candidate_verdict {
 } candidate_verdict_t;
 
 /* Errant transactions: GTIDs in the candidate's own binlog that neither its replication stream
- * (applied) nor the old primary's last known position (may be empty) account for.
+ * (applied) nor the old primary's last known position (may be empty) account for. MySQL (binlog
+ * is a GTID set): the transactions it wrote itself (authored) that the old primary lacks.
  * Returns the count, and names them in buf when buf is non-NULL. */
 uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primary, char *buf,
                           size_t len);
@@ -73,7 +76,8 @@ bool semi_sync_replica_wanted(promotion_t promotion, int sql_delay_s);
 /* The replica an acknowledged write may be on that received the most: among the reachable,
  * non-errant replicas whose semi-sync ack is not known to be off (a promotion=never or delayed
  * one that does not ack holds no write nobody promotable has). CANDIDATE_NONE when none.
- * Semi-sync refuses to promote a candidate that received less than this one. */
+ * Semi-sync refuses to promote a candidate that received less than this one. Two MySQL sets
+ * that each hold transactions the other lacks: the one with more transactions is the bar. */
 size_t semi_sync_ack_top(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary);
 
 /* ---- holistic primary-loss detection ---------------------------------------------------- */

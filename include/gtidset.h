@@ -61,4 +61,8 @@ gtid_cmp_t gtidset_compare(const gtidset_t *a, const gtidset_t *b);
 int gtidset_union(gtidset_t *acc, const gtidset_t *b, char *err, size_t errlen);
 int gtidset_subtract(gtidset_t *acc, const gtidset_t *b, char *err, size_t errlen);
 
+/* Keep only the transactions that server uuid (8-4-4-4-12 text) originated, under any tag: what
+ * a server wrote itself. 0, or -1 with a message for a malformed uuid (s unchanged). */
+int gtidset_keep_uuid(gtidset_t *s, const char *uuid, char *err, size_t errlen);
+
 #endif

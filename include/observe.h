@@ -11,7 +11,9 @@
 #include "decide.h"
 
 /* Fill o for a candidate: received = gtid_slave_pos merged with Gtid_IO_Pos, applied =
- * gtid_slave_pos, binlog = gtid_binlog_pos. p == NULL: unreachable. Returns 0, or -1 with a
+ * gtid_slave_pos, binlog = gtid_binlog_pos. MySQL: received = Retrieved_Gtid_Set union
+ * gtid_executed, applied = binlog = gtid_executed, authored = the part of gtid_executed with the
+ * server's own server_uuid (what errant detection looks at). p == NULL: unreachable. Returns 0, or -1 with a
  * message when the server answered an unparsable position (o is then marked unreachable).
  * o->name points at name: keep it alive as long as o. */
 int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotion,

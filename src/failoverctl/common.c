@@ -257,6 +257,8 @@ int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t er
     }
     o->received = o->applied;
     gtid_pos_merge_max(&o->received, &io);
+    /* MySQL: o->authored stays empty, the published state has no server_uuid, so errant GTIDs
+     * are not seen here; the coordinator and explain, which probe the servers, see them. */
     return 0;
 }
 

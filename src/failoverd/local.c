@@ -833,7 +833,6 @@ static void watch_semi_sync(local_t *L)
     char err[512];
     const char *why;
     semi_sample_t s;
-    if (db_flavor(L->db) != FLAVOR_MARIADB) return; /* MySQL: plugin names differ; not yet */
     if (db_semi_sync_sample(L->db, &s, err, sizeof(err)) != 0) {
         log_error("semi-sync: cannot read the primary's semi-sync state: %s", err);
         return;
@@ -845,9 +844,10 @@ static void watch_semi_sync(local_t *L)
         else
             log_notice("semi-sync: commits now wait for a replica until one acknowledges or this "
                        "agent ends the wait after %d ms (semi_sync_timeout_ms): "
-                       "rpl_semi_sync_master_timeout %lld -> %lld ms, wait_no_slave on (mysqld's "
+                       "%s %lld -> %lld ms, %s on (mysqld's "
                        "own timer would acknowledge them the moment a frozen host resumes)",
-                       cfg->semi_sync_timeout_ms, s.timeout_ms, (long long)SEMI_MYSQLD_TIMEOUT_MS);
+                       cfg->semi_sync_timeout_ms, db_semi_sync_var(L->db, false), s.timeout_ms,
+                       (long long)SEMI_MYSQLD_TIMEOUT_MS, db_semi_sync_var(L->db, true));
         break;
     case SEMI_FALL_BACK:
         pthread_mutex_lock(&a->ro_mu);

@@ -25,6 +25,7 @@ struct db_conn {
     MYSQL *my;
     flavor_info_t flavor; /* from the handshake's version string */
     int semi_naming;      /* MySQL: the semi-sync plugin generation seen; -1 not yet */
+    char server_uuid[40]; /* MySQL: @@server_uuid, read once per connection; "" not yet */
     bool nonblock;       /* MYSQL_OPT_NONBLOCK is set: calls can be bounded in milliseconds */
     int64_t deadline_at; /* monotonic ms; 0 = calls are bounded by the API timeouts only */
     int deadline_ms;     /* the bound that deadline_at came from, for messages */
@@ -346,6 +347,27 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* MySQL: which transactions of gtid_executed this server wrote itself is told by its
+ * server_uuid (errant-transaction detection, observe.c). It changes only with a restart, which
+ * ends the connection, so it is read once per connection. */
+static int probe_server_uuid(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    if (!c->server_uuid[0]) {
+        MYSQL_RES *r = db_query(c, "SELECT @@server_uuid", err, errlen);
+        if (!r) return -1;
+        MYSQL_ROW row = mysql_fetch_row(r);
+        if (row && row[0] && strlen(row[0]) == 36)
+            copy_str(c->server_uuid, sizeof(c->server_uuid), row[0]);
+        mysql_free_result(r);
+        if (!c->server_uuid[0]) {
+            snprintf(err, errlen, "%s: unexpected answer to SELECT @@server_uuid", c->addr);
+            return -1;
+        }
+    }
+    copy_str(p->server_uuid, sizeof(p->server_uuid), c->server_uuid);
+    return 0;
+}
+
 /* The variables, and with count_dumps the number of Binlog Dump threads (connected replicas) in
  * the same round trip. */
 static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, size_t errlen)
@@ -382,6 +404,7 @@ static int probe_vars(db_conn_t *c, db_probe_t *p, bool count_dumps, char *err, 
     rc = 0;
 out:
     mysql_free_result(r);
+    if (rc == 0 && is_mysql(c)) rc = probe_server_uuid(c, p, err, errlen);
     return rc;
 }
 
@@ -832,6 +855,12 @@ int db_semi_sync_sample(db_conn_t *c, semi_sample_t *s, char *err, size_t errlen
     }
     mysql_free_result(r);
     return rc;
+}
+
+const char *db_semi_sync_var(db_conn_t *c, bool wait_no_replica)
+{
+    const flavor_semi_names_t *n = semi_names(c);
+    return wait_no_replica ? n->wait_no_replica : n->timeout;
 }
 
 int db_semi_sync_configure(db_conn_t *c, char *err, size_t errlen)

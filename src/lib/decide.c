@@ -59,20 +59,19 @@ uint64_t candidate_errant(const candidate_obs_t *c, const gtid_pos_t *old_primar
      * was itself primary, what the old primary also had; anything beyond both was written
      * locally and would be replayed onto every other replica after promotion. */
     gtid_pos_t accounted = c->applied;
+    const gtid_pos_t *suspect = &c->binlog;
+    if (c->binlog.mysql) {
+        /* MySQL: gtid_executed is both what was applied and what was logged, so only the
+         * transactions it wrote itself can be errant: those the old primary lacks */
+        accounted = (gtid_pos_t){0};
+        suspect = &c->authored;
+    }
     if (old_primary != NULL)
         gtid_pos_merge_max(&accounted, old_primary);
-    uint64_t count = gtid_pos_missing_count(&accounted, &c->binlog);
+    uint64_t count = gtid_pos_missing_count(&accounted, suspect);
     if (buf != NULL && len > 0)
-        (void)gtid_pos_missing_format(&accounted, &c->binlog, buf, len); /* truncated is fine */
+        (void)gtid_pos_missing_format(&accounted, suspect, buf, len); /* truncated is fine */
     return count;
-}
-
-static uint64_t seq_sum(const gtid_pos_t *p)
-{
-    uint64_t s = 0;
-    for (size_t i = 0; i < p->n; i++)
-        s = p->g[i].seq > UINT64_MAX - s ? UINT64_MAX : s + p->g[i].seq;
-    return s;
 }
 
 static int promotion_order(promotion_t p)
@@ -91,9 +90,10 @@ static int candidate_cmp(const candidate_obs_t *a, const candidate_obs_t *b)
     case GTID_CMP_BEHIND:
         return 1;
     case GTID_CMP_DIVERGED: {
-        /* neither contains the other (multi-domain): more transactions in total is the better
-         * guess, and the coordinator catches the winner up from the others anyway */
-        uint64_t sa = seq_sum(&a->received), sb = seq_sum(&b->received);
+        /* neither contains the other (multi-domain, or MySQL sets each with transactions the
+         * other lacks): more transactions in total is the better guess, the verdict says the two
+         * are incomparable, and the coordinator catches the winner up from the others anyway */
+        uint64_t sa = gtid_pos_count(&a->received), sb = gtid_pos_count(&b->received);
         if (sa != sb)
             return sa > sb ? -1 : 1;
         break;
@@ -122,7 +122,7 @@ static int candidate_cmp(const candidate_obs_t *a, const candidate_obs_t *b)
 
 static void format_received(const gtid_pos_t *p, char *buf, size_t len)
 {
-    if (p->n == 0)
+    if (gtid_pos_is_empty(p))
         snprintf(buf, len, "nothing");
     else
         (void)gtid_pos_format(p, buf, len); /* truncated text still explains */
@@ -179,7 +179,11 @@ size_t candidate_rank(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_
             continue;
         }
         uint64_t behind = gtid_pos_missing_count(&cand->received, &best->received);
-        if (behind == 0)
+        if (cand->received.mysql && /* MariaDB's reasons stay as they were */
+            gtid_pos_compare(&cand->received, &best->received) == GTID_CMP_DIVERGED)
+            set_reason(v, "received %s: incomparable with the best (each has transactions the "
+                       "other lacks), %" PRIu64 " behind it", recv, behind);
+        else if (behind == 0)
             set_reason(v, "received %s (as much as the best)", recv);
         else
             set_reason(v, "received %s, %" PRIu64 " behind the best", recv, behind);
@@ -233,8 +237,13 @@ size_t semi_sync_ack_top(const candidate_obs_t *c, size_t n, const gtid_pos_t *o
         if (!c[i].reachable || !c[i].is_replica || c[i].semi_sync_ack == 0 ||
             candidate_errant(&c[i], old_primary, NULL, 0) > 0)
             continue;
-        if (top == CANDIDATE_NONE ||
-            gtid_pos_compare(&c[i].received, &c[top].received) == GTID_CMP_AHEAD)
+        gtid_cmp_t cmp = top == CANDIDATE_NONE ? GTID_CMP_AHEAD
+                                               : gtid_pos_compare(&c[i].received, &c[top].received);
+        /* MySQL sets that each hold what the other lacks: the larger one is the bar, as in
+         * candidate_cmp (MariaDB keeps the first, as it always did) */
+        if (cmp == GTID_CMP_AHEAD ||
+            (cmp == GTID_CMP_DIVERGED && c[i].received.mysql &&
+             gtid_pos_count(&c[i].received) > gtid_pos_count(&c[top].received)))
             top = i;
     }
     return top;

@@ -1,11 +1,15 @@
-/* gtid.c -- MariaDB GTID positions: parse what the server prints, compare and diff positions.
- * Pure: no I/O and no allocation, so candidate ranking built on it is unit-tested with tables. */
+/* gtid.c -- replication positions: parse what the server prints, compare and diff positions;
+ * MariaDB's here, MySQL's GTID sets handed to gtidset.c. Pure (no I/O), so candidate ranking built
+ * on it is unit-tested with tables. */
 #include "gtid.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gtidset.h"
 
 /* Quoted input is capped so a huge or binary value still yields a readable one-line message. */
 #define QUOTE_MAX 200
@@ -143,6 +147,76 @@ static int parse_one(gtid_t *g, const char *tok, size_t toklen, const char *whol
     return 0;
 }
 
+/* ---- MySQL GTID sets: the text in p->set, worked on by gtidset.c ------------------------- */
+
+bool gtid_pos_is_empty(const gtid_pos_t *p)
+{
+    return p == NULL || (p->mysql ? p->set[0] == '\0' : p->n == 0);
+}
+
+/* The set p holds: empty for an empty position. Its text was written by gtidset_format, so it
+ * parses; a struct filled by hand with junk counts as empty. Out of memory aborts. */
+static gtidset_t *set_of(const gtid_pos_t *p)
+{
+    gtidset_t *s = gtidset_alloc();
+    if (s == NULL)
+        abort();
+    if (p != NULL && p->mysql && gtidset_parse(s, p->set, NULL, 0) != 0)
+        gtidset_clear(s);
+    return s;
+}
+
+/* Store s in out as canonical text; -1 when it does not fit (out unchanged). */
+static int set_store(gtid_pos_t *out, const gtidset_t *s)
+{
+    char *text = gtidset_to_string(s);
+    if (text == NULL)
+        abort();
+    size_t n = strlen(text);
+    if (n >= sizeof out->set) {
+        free(text);
+        return -1;
+    }
+    out->n = 0;
+    out->mysql = true;
+    memcpy(out->set, text, n + 1);
+    free(text);
+    return 0;
+}
+
+static int mysql_parse(gtid_pos_t *out, const char *s, char *err, size_t errlen)
+{
+    gtidset_t *set = set_of(NULL);
+    int rc = gtidset_parse(set, s, err, errlen);
+    if (rc == 0 && set_store(out, set) != 0) {
+        char qw[QUOTE_MAX];
+        quote_text(qw, sizeof qw, s, strlen(s));
+        set_err(err, errlen,
+                "MySQL GTID set \"%s\" is too long: at most %d characters once normalised",
+                qw, GTID_POS_STRLEN - 1);
+        rc = -1;
+    }
+    gtidset_free(set);
+    return rc;
+}
+
+/* Both sides as sets; false (nothing allocated) when one is a non-empty MariaDB position and the
+ * other a non-empty MySQL set: positions of different flavors have no transaction in common. */
+static bool both_sets(const gtid_pos_t *a, const gtid_pos_t *b, gtidset_t **sa, gtidset_t **sb)
+{
+    bool ea = gtid_pos_is_empty(a), eb = gtid_pos_is_empty(b);
+    if ((!ea && !a->mysql) || (!eb && !b->mysql))
+        return false;
+    *sa = set_of(a);
+    *sb = set_of(b);
+    return true;
+}
+
+static bool any_mysql(const gtid_pos_t *a, const gtid_pos_t *b)
+{
+    return (a != NULL && a->mysql) || (b != NULL && b->mysql);
+}
+
 int gtid_pos_parse(gtid_pos_t *out, const char *s, char *err, size_t errlen)
 {
     if (out == NULL) {
@@ -150,10 +224,14 @@ int gtid_pos_parse(gtid_pos_t *out, const char *s, char *err, size_t errlen)
         return -1;
     }
     out->n = 0;
+    out->mysql = false;
+    out->set[0] = '\0';
     if (s == NULL) {
         set_err(err, errlen, "no GTID position given (NULL)");
         return -1;
     }
+    if (strchr(s, ':') != NULL)
+        return mysql_parse(out, s, err, errlen);
 
     const char *p = s;
     while (is_space(*p))
@@ -221,6 +299,8 @@ int gtid_pos_format(const gtid_pos_t *p, char *buf, size_t len)
     if (buf == NULL || len == 0)
         return -1;
     buf[0] = '\0';
+    if (p != NULL && p->mysql)
+        return (size_t)snprintf(buf, len, "%s", p->set) < len ? 0 : -1;
     size_t pos = 0;
     bool overflow = false;
     for (size_t i = 0; p != NULL && i < p->n; i++)
@@ -257,6 +337,10 @@ bool gtid_pos_contains(const gtid_pos_t *a, const gtid_pos_t *b)
 {
     if (a == NULL || b == NULL)
         return false;
+    if (any_mysql(a, b)) {
+        gtid_cmp_t c = gtid_pos_compare(a, b);
+        return c == GTID_CMP_EQUAL || c == GTID_CMP_AHEAD;
+    }
     return !has_beyond(a, b);
 }
 
@@ -264,6 +348,15 @@ gtid_cmp_t gtid_pos_compare(const gtid_pos_t *a, const gtid_pos_t *b)
 {
     if (a == NULL || b == NULL)
         return GTID_CMP_INVALID;
+    if (any_mysql(a, b)) {
+        gtidset_t *sa, *sb;
+        if (!both_sets(a, b, &sa, &sb))
+            return GTID_CMP_INVALID;
+        gtid_cmp_t c = gtidset_compare(sa, sb);
+        gtidset_free(sa);
+        gtidset_free(sb);
+        return c;
+    }
     bool a_extra = has_beyond(b, a);
     bool b_extra = has_beyond(a, b);
     if (a_extra && b_extra)
@@ -297,6 +390,16 @@ uint64_t gtid_pos_missing_count(const gtid_pos_t *a, const gtid_pos_t *b)
     uint64_t total = 0;
     if (a == NULL || b == NULL)
         return 0;
+    if (any_mysql(a, b)) {
+        gtidset_t *sa, *sb;
+        if (!both_sets(a, b, &sa, &sb))
+            return gtid_pos_count(b);
+        /* b - a in place of b; a subtraction never grows a set, so it cannot hit a cap */
+        total = gtidset_subtract(sb, sa, NULL, 0) == 0 ? gtidset_count(sb) : gtid_pos_count(b);
+        gtidset_free(sa);
+        gtidset_free(sb);
+        return total;
+    }
     for (size_t i = 0; i < b->n; i++) {
         uint64_t have = gtid_pos_seq(a, b->g[i].domain);
         if (b->g[i].seq <= have)
@@ -315,6 +418,17 @@ int gtid_pos_missing_format(const gtid_pos_t *a, const gtid_pos_t *b, char *buf,
     buf[0] = '\0';
     if (a == NULL || b == NULL)
         return 0;
+    if (any_mysql(a, b)) {
+        gtidset_t *sa, *sb;
+        if (!both_sets(a, b, &sa, &sb))
+            return gtid_pos_format(b, buf, len);
+        int rc = gtidset_subtract(sb, sa, NULL, 0) == 0 && gtidset_format(sb, buf, len) < len
+                     ? 0
+                     : -1;
+        gtidset_free(sa);
+        gtidset_free(sb);
+        return rc;
+    }
     size_t pos = 0;
     bool overflow = false;
     bool first = true;
@@ -338,9 +452,21 @@ void gtid_pos_merge_max(gtid_pos_t *acc, const gtid_pos_t *b)
 {
     if (acc == NULL || b == NULL)
         return;
+    if (any_mysql(acc, b)) {
+        gtidset_t *sa, *sb;
+        if (!both_sets(acc, b, &sa, &sb))
+            return;
+        if (gtidset_union(sa, sb, NULL, 0) == 0)
+            (void)set_store(acc, sa); /* too long: acc unchanged (gtid.h) */
+        gtidset_free(sa);
+        gtidset_free(sb);
+        return;
+    }
     gtid_pos_t out;
     size_t i = 0, j = 0;
     out.n = 0;
+    out.mysql = false;
+    out.set[0] = '\0';
     /* both are sorted by domain: a merge walk keeps the result sorted. If the union exceeds
      * GTID_MAX_DOMAINS the highest domains are dropped; that understates what was received,
      * which ranks a candidate lower or calls GTIDs errant: the cautious direction. */
@@ -356,4 +482,39 @@ void gtid_pos_merge_max(gtid_pos_t *acc, const gtid_pos_t *b)
         }
     }
     *acc = out;
+}
+
+uint64_t gtid_pos_count(const gtid_pos_t *p)
+{
+    uint64_t s = 0;
+    if (p == NULL)
+        return 0;
+    if (p->mysql) {
+        gtidset_t *set = set_of(p);
+        s = gtidset_count(set);
+        gtidset_free(set);
+        return s;
+    }
+    for (size_t i = 0; i < p->n; i++)
+        s = p->g[i].seq > UINT64_MAX - s ? UINT64_MAX : s + p->g[i].seq;
+    return s;
+}
+
+int gtid_pos_from_source(gtid_pos_t *out, const gtid_pos_t *p, const char *uuid, char *err,
+                         size_t errlen)
+{
+    if (out == NULL)
+        return -1;
+    if (p == NULL || !p->mysql) {
+        *out = (gtid_pos_t){0};
+        return 0;
+    }
+    gtidset_t *set = set_of(p);
+    int rc = gtidset_keep_uuid(set, uuid, err, errlen);
+    gtid_pos_t r = {0};
+    if (rc == 0 && !gtidset_is_empty(set))
+        (void)set_store(&r, set); /* a part of a set that fitted fits */
+    *out = r;
+    gtidset_free(set);
+    return rc;
 }

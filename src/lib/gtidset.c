@@ -693,3 +693,33 @@ int gtidset_subtract(gtidset_t *acc, const gtidset_t *b, char *err, size_t errle
 {
     return combine(acc, b, OP_SUBTRACT, err, errlen);
 }
+
+/* ---- one source ---------------------------------------------------------------------------- */
+
+int gtidset_keep_uuid(gtidset_t *s, const char *uuid, char *err, size_t errlen)
+{
+    /* the uuid is read by the set parser, so it is checked exactly as a set's uuids are */
+    char text[UUID_TEXT_LEN + 8];
+    gtidset_t one = {0};
+    if (s == NULL || uuid == NULL || strlen(uuid) != UUID_TEXT_LEN) {
+        set_err(err, errlen, "bad server UUID \"%.40s\": expected 8-4-4-4-12 hex digits, e.g. "
+                "3e11fa47-71ca-11e1-9e33-c80aa9429562", uuid ? uuid : "(null)");
+        return -1;
+    }
+    snprintf(text, sizeof text, "%s:1", uuid);
+    if (gtidset_parse(&one, text, err, errlen) != 0)
+        return -1;
+    size_t kept = 0, total = 0;
+    for (size_t i = 0; i < s->nsid; i++) {
+        if (memcmp(s->sid[i].uuid, one.sid[0].uuid, sizeof one.sid[0].uuid) == 0) {
+            total += s->sid[i].n;
+            s->sid[kept++] = s->sid[i];
+        } else {
+            free(s->sid[i].iv);
+        }
+    }
+    s->nsid = kept;
+    s->total = total;
+    gtidset_clear(&one);
+    return 0;
+}

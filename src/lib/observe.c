@@ -27,6 +27,12 @@ int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotio
     }
     o->received = o->applied;
     gtid_pos_merge_max(&o->received, &io);
+    /* MySQL: gtid_executed is applied and binlog alike; what it wrote itself may be errant */
+    if (o->binlog.mysql && p->server_uuid[0] &&
+        gtid_pos_from_source(&o->authored, &o->binlog, p->server_uuid, err, errlen) != 0) {
+        o->reachable = false;
+        return -1;
+    }
     return 0;
 }
 

@@ -257,6 +257,137 @@ START_TEST(test_plan)
 }
 END_TEST
 
+
+/* ---- MySQL: positions are GTID sets (texts as MySQL 8.0/8.4 print them; no server here) ---- */
+
+#define UA "3e11fa47-71ca-11e1-9e33-c80aa9429562" /* the old primary */
+#define UB "5d0fc0a4-1b28-11ee-8b1e-0242ac120002" /* the replica itself */
+#define UC "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" /* an earlier primary */
+
+/* As observe.c fills it: applied = binlog = gtid_executed, received = that union the
+ * Retrieved_Gtid_Set, authored = what its own server_uuid wrote. */
+static candidate_obs_t mycand(const char *name, promotion_t pr, const char *executed,
+                              const char *retrieved, const char *uuid)
+{
+    candidate_obs_t c = cand(name, pr, executed, 0);
+    gtid_pos_t r = pos(retrieved);
+    gtid_pos_merge_max(&c.received, &r);
+    char err[256] = "";
+    ck_assert_msg(gtid_pos_from_source(&c.authored, &c.binlog, uuid, err, sizeof err) == 0, "%s",
+                  err);
+    return c;
+}
+
+static const struct {
+    const char *executed, *old; /* old NULL: no old primary position known */
+    uint64_t count;
+    const char *text;
+} my_errant_rows[] = {
+    {UA ":1-100", UA ":1-100", 0, ""},
+    {UA ":1-100," UB ":1-2", UA ":1-100", 2, UB ":1-2"},          /* written on the replica */
+    {UA ":1-100," UB ":1-2", UA ":1-120", 2, UB ":1-2"},          /* old primary further on */
+    {UA ":1-100," UB ":1-5", UA ":1-120," UB ":1-5", 0, ""},      /* it was primary once */
+    {UA ":1-100," UB ":1-7", UA ":1-120," UB ":1-5", 2, UB ":6-7"},
+    {UA ":1-100," UB ":1-3:5", UA ":1-100," UB ":1-3", 1, UB ":5"}, /* a gap */
+    {UA ":1-100," UB ":tag_a:1-2", UA ":1-100", 2, UB ":tag_a:1-2"}, /* 8.4 tags */
+    {UB ":1-3", NULL, 3, UB ":1-3"},
+    {UB ":1-3", "", 3, UB ":1-3"},
+    {UA ":1-100," UC ":1-9", UA ":1-100", 0, ""}, /* not its own: received, not written here */
+};
+
+START_TEST(test_errant_mysql)
+{
+    candidate_obs_t c =
+        mycand("r", PROMOTION_NEUTRAL, my_errant_rows[_i].executed, "", UB);
+    gtid_pos_t old;
+    if (my_errant_rows[_i].old != NULL)
+        old = pos(my_errant_rows[_i].old);
+    char buf[256];
+    const gtid_pos_t *op = my_errant_rows[_i].old ? &old : NULL;
+    ck_assert_uint_eq(candidate_errant(&c, op, buf, sizeof buf), my_errant_rows[_i].count);
+    ck_assert_str_eq(buf, my_errant_rows[_i].text);
+    ck_assert_uint_eq(candidate_errant(&c, op, NULL, 0), my_errant_rows[_i].count);
+}
+END_TEST
+
+START_TEST(test_rank_mysql)
+{
+    gtid_pos_t old = pos(UC ":1-50," UA ":1-100");
+    candidate_obs_t c[] = {
+        /* received two more from the old primary, but lacks the earlier primary's history */
+        mycand("r1", PROMOTION_PREFER, UA ":1-100", UA ":101-102", UB),
+        /* the most: everything, all of it received (some not yet applied) */
+        mycand("r2", PROMOTION_NEUTRAL, UC ":1-50," UA ":1-95", UA ":96-101", UB),
+        /* errant: wrote UB:1 itself while a replica */
+        mycand("r3", PROMOTION_PREFER, UC ":1-50," UA ":1-101," UB ":1", "", UB),
+        mycand("r4", PROMOTION_NEUTRAL, UC ":1-50," UA ":1-90", "", UB),
+    };
+    candidate_verdict_t v[4];
+    const char *want[] = {"r2", "r4", "r1"};
+    check_order(c, 4, &old, v, want, 3);
+    ck_assert_str_eq(v[2].reason, "errant GTIDs: " UB ":1");
+    ck_assert_str_eq(v[1].reason, "received " UA ":1-101," UC ":1-50 (most)");
+    ck_assert_str_eq(v[3].reason, "received " UA ":1-90," UC ":1-50, 11 behind the best");
+    /* incomparable with the best: said so, never silently ranked */
+    ck_assert_str_eq(v[0].reason, "received " UA ":1-102: incomparable with the best (each has "
+                                  "transactions the other lacks), 50 behind it");
+    /* r1 and r4 are incomparable too: the one with more transactions (r4) ranks first */
+    ck_assert_int_eq(gtid_pos_compare(&c[0].received, &c[3].received), GTID_CMP_DIVERGED);
+    ck_assert_uint_eq(gtid_pos_count(&c[0].received), 102);
+    ck_assert_uint_eq(gtid_pos_count(&c[3].received), 140);
+}
+END_TEST
+
+START_TEST(test_rank_mysql_tie_and_gaps)
+{
+    /* a gap: r1 lacks UA:4 but has UA:10; equally many, so promotion decides, then the name */
+    candidate_obs_t c[] = {
+        mycand("r1", PROMOTION_NEUTRAL, UA ":1-3:5-10", "", UB),
+        mycand("r2", PROMOTION_PREFER, UA ":1-9", "", UB),
+    };
+    ck_assert_int_eq(gtid_pos_compare(&c[0].received, &c[1].received), GTID_CMP_DIVERGED);
+    candidate_verdict_t v[2];
+    const char *want[] = {"r2", "r1"};
+    check_order(c, 2, NULL, v, want, 2);
+    c[1].promotion = PROMOTION_NEUTRAL;
+    const char *want2[] = {"r1", "r2"};
+    check_order(c, 2, NULL, v, want2, 2);
+    ck_assert_str_eq(v[1].reason, "received " UA ":1-9: incomparable with the best (each has "
+                                  "transactions the other lacks), 1 behind it");
+    /* backlog: received but not applied, counted as a set difference */
+    candidate_obs_t d[] = {
+        mycand("a", PROMOTION_NEUTRAL, UA ":1-5", UA ":6-10", UB),
+        mycand("b", PROMOTION_NEUTRAL, UA ":1-9", UA ":10", UB),
+    };
+    const char *want3[] = {"b", "a"};
+    check_order(d, 2, NULL, v, want3, 2);
+}
+END_TEST
+
+START_TEST(test_plan_and_semi_sync_mysql)
+{
+    candidate_obs_t c[] = {
+        mycand("r1", PROMOTION_NEVER, UA ":1-100", UA ":101-110", UB),
+        mycand("r2", PROMOTION_PREFER, UA ":1-100", "", UB),
+        mycand("r3", PROMOTION_NEUTRAL, UA ":1-105", "", UB),
+    };
+    /* the never replica holds the most: the donor; the preferred one fetches from it */
+    check_plan(c, 3, NULL, "r1", "r2", true);
+    c[0].semi_sync_ack = 0;
+    c[1].semi_sync_ack = c[2].semi_sync_ack = 1;
+    ck_assert_str_eq(c[semi_sync_ack_top(c, 3, NULL)].name, "r3");
+    /* two ackers whose sets are incomparable: the larger is the bar, whatever the order */
+    candidate_obs_t d[] = {
+        mycand("x", PROMOTION_NEUTRAL, UA ":1-100", "", UB),
+        mycand("y", PROMOTION_NEUTRAL, UA ":1-90," UC ":1-20", "", UB),
+    };
+    d[0].semi_sync_ack = d[1].semi_sync_ack = 1;
+    ck_assert_str_eq(d[semi_sync_ack_top(d, 2, NULL)].name, "y");
+    candidate_obs_t e[] = {d[1], d[0]};
+    ck_assert_str_eq(e[semi_sync_ack_top(e, 2, NULL)].name, "y");
+}
+END_TEST
+
 START_TEST(test_rank_name)
 {
     candidate_obs_t c[] = {
@@ -996,6 +1127,13 @@ static Suite *decide_suite(void)
     tcase_add_test(tc, test_rank_delayed);
     tcase_add_loop_test(tc, test_semi_sync_wanted, 0, (int)ARRAY_LEN(semi_rows));
     tcase_add_test(tc, test_semi_sync_ack_top);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("mysql");
+    tcase_add_loop_test(tc, test_errant_mysql, 0, (int)ARRAY_LEN(my_errant_rows));
+    tcase_add_test(tc, test_rank_mysql);
+    tcase_add_test(tc, test_rank_mysql_tie_and_gaps);
+    tcase_add_test(tc, test_plan_and_semi_sync_mysql);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("detect");

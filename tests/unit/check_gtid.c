@@ -1,4 +1,5 @@
-/* check_gtid.c -- unit tests for gtid.c: parsing what MariaDB prints, and comparing positions.
+/* check_gtid.c -- unit tests for gtid.c: parsing what MariaDB and MySQL print, and comparing
+ * positions.
  * Table-driven: each row is its own loop test, so a failure names the row and what it saw. */
 #include <check.h>
 #include <inttypes.h>
@@ -328,6 +329,185 @@ START_TEST(test_merge_overflow)
 }
 END_TEST
 
+/* ---- MySQL GTID sets through the same API (no MySQL server here: texts as the 8.0/8.4 manual
+ * prints them) ---- */
+
+#define UA "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+#define UB "5d0fc0a4-1b28-11ee-8b1e-0242ac120002"
+#define UC "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+static const struct {
+    const char *in, *canon;
+} my_parse_good[] = {
+    {UA ":1-5", UA ":1-5"},
+    {UB ":1-3,\n" UA ":1-100:102", UA ":1-100:102," UB ":1-3"}, /* several uuids, a gap */
+    {"3E11FA47-71CA-11E1-9E33-C80AA9429562:5:1-4", UA ":1-5"},     /* case, order, merge */
+    {UA ":1-2:TAG_A:1-3," UA ":tag_b:7", UA ":1-2:tag_a:1-3:tag_b:7"}, /* 8.4 tags */
+    {"  " UA ":1 ,\r\n " UC ":9-10 \n", UA ":1," UC ":9-10"},
+};
+
+START_TEST(test_mysql_parse_good)
+{
+    char buf[GTID_POS_STRLEN];
+    gtid_pos_t p = pos(my_parse_good[_i].in);
+    ck_assert(p.mysql);
+    ck_assert_uint_eq(p.n, 0);
+    ck_assert(!gtid_pos_is_empty(&p));
+    ck_assert_str_eq(fmt(&p, buf, sizeof buf), my_parse_good[_i].canon);
+    gtid_pos_t q = pos(buf); /* the canonical text parses to itself */
+    ck_assert_str_eq(fmt(&q, buf, sizeof buf), my_parse_good[_i].canon);
+    ck_assert_uint_eq(gtid_pos_seq(&p, 0), 0);
+}
+END_TEST
+
+START_TEST(test_mysql_parse_bad)
+{
+    static const char *const bad[] = {
+        UA ":0",                 /* transaction numbers start at 1 */
+        UA ":5-3",               /* reversed */
+        "3e11fa47-71ca-11e1:1",  /* short uuid */
+        UA ":1-3,",              /* trailing comma */
+        "0-1-5:3",               /* neither flavor */
+        UA ":1:9tag:1",          /* a tag starts with a letter or _ */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        gtid_pos_t p;
+        char err[256] = "";
+        ck_assert_msg(gtid_pos_parse(&p, bad[i], err, sizeof err) == -1, "\"%s\" parsed", bad[i]);
+        ck_assert_msg(err[0] != '\0' && strchr(err, '\n') == NULL, "\"%s\": message \"%s\"",
+                      bad[i], err);
+        ck_assert(gtid_pos_is_empty(&p));
+    }
+    /* a set whose canonical text does not fit GTID_POS_STRLEN is refused, saying so */
+    static char big[64 * 1024];
+    size_t at = (size_t)snprintf(big, sizeof big, "%s", UA ":1");
+    for (int k = 3; at < 3 * GTID_POS_STRLEN; k += 2)
+        at += (size_t)snprintf(big + at, sizeof big - at, ":%d", k);
+    gtid_pos_t p;
+    char err[256] = "";
+    ck_assert_int_eq(gtid_pos_parse(&p, big, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "too long: at most 2047 characters") != NULL, "%s", err);
+}
+END_TEST
+
+static const struct {
+    const char *a, *b;
+    gtid_cmp_t want;
+    uint64_t a_lacks; /* missing_count(a, b) */
+    const char *a_lacks_text;
+} my_rows[] = {
+    {UA ":1-5", UA ":1-5", GTID_CMP_EQUAL, 0, ""},
+    {UA ":1-5", UA ":1-7", GTID_CMP_BEHIND, 2, UA ":6-7"},
+    {UA ":1-7", UA ":1-5", GTID_CMP_AHEAD, 0, ""},
+    {"", UA ":1-5," UB ":1-2", GTID_CMP_BEHIND, 7, UA ":1-5," UB ":1-2"}, /* empty vs a set */
+    {UA ":1-5", "", GTID_CMP_AHEAD, 0, ""},
+    /* several uuids: inclusion, not a per-uuid maximum */
+    {UA ":1-5," UB ":1-3", UA ":1-5," UB ":1-2", GTID_CMP_AHEAD, 0, ""},
+    {UA ":1-5", UA ":1-5," UB ":1", GTID_CMP_BEHIND, 1, UB ":1"},
+    /* incomparable: each has a transaction the other lacks (an errant one on one side) */
+    {UA ":1-5," UB ":1", UA ":1-6", GTID_CMP_DIVERGED, 1, UA ":6"},
+    {UA ":1-6", UA ":1-5," UB ":1", GTID_CMP_DIVERGED, 1, UB ":1"},
+    /* gaps: the higher number does not contain the lower one's missing middle */
+    {UA ":1-3:5-9", UA ":1-8", GTID_CMP_DIVERGED, 1, UA ":4"},
+    {UA ":1-9", UA ":1-3:5-9", GTID_CMP_AHEAD, 0, ""},
+    /* tags (8.4) are transactions of their own */
+    {UA ":1-5", UA ":1-5:tag_a:1-2", GTID_CMP_BEHIND, 2, UA ":tag_a:1-2"},
+    {UA ":1-5:tag_a:1", UA ":1-5:tag_b:1", GTID_CMP_DIVERGED, 1, UA ":tag_b:1"},
+};
+
+START_TEST(test_mysql_compare_missing)
+{
+    char buf[GTID_POS_STRLEN];
+    gtid_pos_t a = pos(my_rows[_i].a), b = pos(my_rows[_i].b);
+    ck_assert_str_eq(gtid_cmp_name(gtid_pos_compare(&a, &b)), gtid_cmp_name(my_rows[_i].want));
+    ck_assert(gtid_pos_contains(&a, &b) ==
+              (my_rows[_i].want == GTID_CMP_EQUAL || my_rows[_i].want == GTID_CMP_AHEAD));
+    ck_assert_uint_eq(gtid_pos_missing_count(&a, &b), my_rows[_i].a_lacks);
+    ck_assert_int_eq(gtid_pos_missing_format(&a, &b, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, my_rows[_i].a_lacks_text);
+}
+END_TEST
+
+START_TEST(test_mysql_merge_count)
+{
+    char buf[GTID_POS_STRLEN];
+    /* what observe.c does: received = Retrieved_Gtid_Set union gtid_executed */
+    gtid_pos_t acc = pos(UA ":1-100:102");
+    gtid_pos_t retrieved = pos(UA ":101-105," UB ":1-3");
+    gtid_pos_merge_max(&acc, &retrieved);
+    ck_assert_str_eq(fmt(&acc, buf, sizeof buf), UA ":1-105," UB ":1-3");
+    ck_assert_uint_eq(gtid_pos_count(&acc), 108);
+    /* the empty position is neutral either way */
+    gtid_pos_t e = pos("");
+    gtid_pos_merge_max(&e, &retrieved);
+    ck_assert_str_eq(fmt(&e, buf, sizeof buf), UA ":101-105," UB ":1-3");
+    gtid_pos_merge_max(&e, &(gtid_pos_t){0});
+    ck_assert_str_eq(fmt(&e, buf, sizeof buf), UA ":101-105," UB ":1-3");
+    /* a plain value: a copy is independent of the original */
+    gtid_pos_t copy = acc;
+    gtid_pos_merge_max(&acc, &(gtid_pos_t){0});
+    gtid_pos_merge_max(&copy, &e);
+    ck_assert_str_eq(fmt(&acc, buf, sizeof buf), UA ":1-105," UB ":1-3");
+    /* MariaDB's count: the sum of the seqs, as the ranking always used */
+    gtid_pos_t m = pos("0-1-100,1-2-5");
+    ck_assert_uint_eq(gtid_pos_count(&m), 105);
+    ck_assert_uint_eq(gtid_pos_count(&(gtid_pos_t){0}), 0);
+    ck_assert(gtid_pos_is_empty(&(gtid_pos_t){0}));
+    ck_assert(!m.mysql);
+    /* a union too long to keep leaves acc as it was (gtid.h: the cautious direction) */
+    static char big[GTID_POS_STRLEN];
+    size_t at = (size_t)snprintf(big, sizeof big, "%s", UA ":1");
+    for (int k = 3; at < GTID_POS_STRLEN - 16; k += 2)
+        at += (size_t)snprintf(big + at, sizeof big - at, ":%d", k);
+    gtid_pos_t full = pos(big), more = pos(UB ":1-1000," UC ":1-1000");
+    char before[GTID_POS_STRLEN];
+    fmt(&full, before, sizeof before);
+    gtid_pos_merge_max(&full, &more);
+    ck_assert_str_eq(fmt(&full, buf, sizeof buf), before);
+}
+END_TEST
+
+START_TEST(test_mixed_flavors)
+{
+    char buf[GTID_POS_STRLEN];
+    gtid_pos_t m = pos("0-1-100"), y = pos(UA ":1-5");
+    /* nothing in common: not comparable, all of b missing, acc kept */
+    ck_assert_int_eq(gtid_pos_compare(&m, &y), GTID_CMP_INVALID);
+    ck_assert_int_eq(gtid_pos_compare(&y, &m), GTID_CMP_INVALID);
+    ck_assert(!gtid_pos_contains(&m, &y));
+    ck_assert(!gtid_pos_contains(&y, &m));
+    ck_assert_uint_eq(gtid_pos_missing_count(&m, &y), 5);
+    ck_assert_uint_eq(gtid_pos_missing_count(&y, &m), 100);
+    ck_assert_int_eq(gtid_pos_missing_format(&m, &y, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, UA ":1-5");
+    gtid_pos_merge_max(&m, &y);
+    ck_assert_str_eq(fmt(&m, buf, sizeof buf), "0-1-100");
+    gtid_pos_merge_max(&y, &m);
+    ck_assert_str_eq(fmt(&y, buf, sizeof buf), UA ":1-5");
+}
+END_TEST
+
+START_TEST(test_from_source)
+{
+    char buf[GTID_POS_STRLEN], err[256] = "";
+    gtid_pos_t x = pos(UA ":1-100," UB ":1-3:7:tag_a:1-2," UC ":4"), out;
+    ck_assert_int_eq(gtid_pos_from_source(&out, &x, UB, err, sizeof err), 0);
+    ck_assert_str_eq(fmt(&out, buf, sizeof buf), UB ":1-3:7:tag_a:1-2"); /* every tag */
+    ck_assert_int_eq(gtid_pos_from_source(&out, &x, "5D0FC0A4-1B28-11EE-8B1E-0242AC120002", err,
+                                          sizeof err), 0);
+    ck_assert_str_eq(fmt(&out, buf, sizeof buf), UB ":1-3:7:tag_a:1-2");
+    ck_assert_int_eq(gtid_pos_from_source(&out, &x, "11111111-2222-3333-4444-555555555555", err,
+                                          sizeof err), 0);
+    ck_assert(gtid_pos_is_empty(&out));
+    ck_assert_int_eq(gtid_pos_from_source(&out, &x, "not-a-uuid", err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "8-4-4-4-12") != NULL, "%s", err);
+    ck_assert(gtid_pos_is_empty(&out));
+    gtid_pos_t m = pos("0-1-100"); /* MariaDB: nothing to pick, never an error */
+    ck_assert_int_eq(gtid_pos_from_source(&out, &m, "", err, sizeof err), 0);
+    ck_assert(gtid_pos_is_empty(&out));
+}
+END_TEST
+
 static Suite *gtid_suite(void)
 {
     Suite *s = suite_create("gtid");
@@ -362,6 +542,15 @@ static Suite *gtid_suite(void)
     tc = tcase_create("merge");
     tcase_add_loop_test(tc, test_merge, 0, (int)ARRAY_LEN(merge_rows));
     tcase_add_test(tc, test_merge_overflow);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("mysql");
+    tcase_add_loop_test(tc, test_mysql_parse_good, 0, (int)ARRAY_LEN(my_parse_good));
+    tcase_add_test(tc, test_mysql_parse_bad);
+    tcase_add_loop_test(tc, test_mysql_compare_missing, 0, (int)ARRAY_LEN(my_rows));
+    tcase_add_test(tc, test_mysql_merge_count);
+    tcase_add_test(tc, test_mixed_flavors);
+    tcase_add_test(tc, test_from_source);
     suite_add_tcase(s, tc);
 
     return s;

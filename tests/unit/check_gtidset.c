@@ -657,6 +657,40 @@ START_TEST(test_prop_subset_compare)
 }
 END_TEST
 
+/* ---- keep one uuid: what a server wrote itself -------------------------------------------- */
+
+START_TEST(test_keep_uuid)
+{
+    char err[256] = "";
+    gtidset_t *s = set_of(U1 ":1-100:102," U2 ":1-3:tag_a:1-2:tag_b:5," U3 ":7");
+    ck_assert_int_eq(gtidset_keep_uuid(s, U2, err, sizeof err), 0);
+    ck_assert_str_eq(text_of(s), U2 ":1-3:tag_a:1-2:tag_b:5"); /* every tag of it */
+    ck_assert_uint_eq(gtidset_count(s), 6);
+    ck_assert_uint_eq(gtidset_intervals(s), 3);
+    /* upper case is the same uuid; an absent one leaves the empty set */
+    ck_assert_int_eq(gtidset_keep_uuid(s, "8A94F357-AAB4-11DF-86AB-C80AA9429562", err, sizeof err),
+                     0);
+    ck_assert_uint_eq(gtidset_count(s), 6);
+    ck_assert_int_eq(gtidset_keep_uuid(s, U1, err, sizeof err), 0);
+    ck_assert(gtidset_is_empty(s));
+    ck_assert_str_eq(text_of(s), "");
+    /* malformed: refused with a message, the set untouched */
+    gtidset_t *t = set_of(U1 ":1-5");
+    static const char *const bad[] = {"", "3e11fa47", U1 ",", "3e11fa47-71ca-11e1-9e33-c80aa942956z",
+                                      "3e11fa47:71ca-11e1-9e33-c80aa9429562"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        err[0] = '\0';
+        ck_assert_msg(gtidset_keep_uuid(t, bad[i], err, sizeof err) == -1, "\"%s\" kept", bad[i]);
+        ck_assert_msg(strstr(err, "8-4-4-4-12") != NULL || strstr(err, "UUID") != NULL,
+                      "\"%s\": %s", bad[i], err);
+        ck_assert_str_eq(text_of(t), U1 ":1-5");
+    }
+    ck_assert_int_eq(gtidset_keep_uuid(t, NULL, err, sizeof err), -1);
+    gtidset_free(s);
+    gtidset_free(t);
+}
+END_TEST
+
 static Suite *gtidset_suite(void)
 {
     Suite *s = suite_create("gtidset");
@@ -676,6 +710,7 @@ static Suite *gtidset_suite(void)
     tcase_add_loop_test(tc, test_ops, 0, (int)ARRAY_LEN(op_rows));
     tcase_add_test(tc, test_self_ops_and_copy);
     tcase_add_test(tc, test_format_small_buffer);
+    tcase_add_test(tc, test_keep_uuid);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("properties");
