@@ -143,8 +143,10 @@ static int run_command(const char *what, const char *line, int timeout_ms, const
     }
     char out[4300];
     snprintf(out, sizeof(out), "%s.%s.out", scratch, what);
-    int rc = repair_run_tool(argv, NULL, out, timeout_ms, err, errlen);
+    char e[600] = "";
+    int rc = repair_run_tool(argv, NULL, out, timeout_ms, e, sizeof(e));
     unlink(out);
+    if (rc != 0) snprintf(err, errlen, "[node] %s: %s", what, e);
     return rc;
 }
 
