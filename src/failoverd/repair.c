@@ -741,7 +741,11 @@ static rejoin_action_t do_reclone(repair_t *R, agent_t *a, zsess_t *s, db_conn_t
                    "and they cannot be rewound (%s): re-cloning instead",
                    (unsigned long long)R->scan.errant, R->gtids, d->name, R->refusal);
     int rc = 0;
-    if (R->scanned && R->scan.errant > 0 && !R->archive_current) {
+    if (!R->scanned) { /* never without the archive */
+        snprintf(err, sizeof(err), "its errant tail was not read%s%s", R->refusal[0] ? ": " : "",
+                 R->refusal);
+        rc = -1;
+    } else if (R->scan.errant > 0 && !R->archive_current) {
         repair_say(R, a, s, REPAIR_STATE_RECLONING, "archiving the errant transactions before "
                    "the re-clone", d, false, 0);
         rc = archive_tail(R, a, s, li, node, d, "reclone", err, sizeof(err));
@@ -802,6 +806,7 @@ rejoin_action_t repair_rejoin(repair_t *R, agent_t *a, db_conn_t *db, const prim
                       .reclone_ok = db_flavor(db) == FLAVOR_MARIADB};
     if (cmp == 0 && assess(R, a, &li, &node, &prim, err, sizeof(err)) != 0) {
         o.refused = true;
+        o.reclone_ok = false; /* what cannot be read cannot be archived: nothing is replaced */
         snprintf(R->refusal, sizeof(R->refusal), "its binlog could not be read: %s", err);
     }
     if (cmp == 0) R->diverged = o.diverged = true;
