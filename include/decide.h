@@ -80,6 +80,12 @@ bool semi_sync_replica_wanted(promotion_t promotion, int sql_delay_s);
  * that each hold transactions the other lacks: the one with more transactions is the bar. */
 size_t semi_sync_ack_top(const candidate_obs_t *c, size_t n, const gtid_pos_t *old_primary);
 
+/* Whether a candidate that received cand may lack a write acknowledged by the replica that
+ * received top (semi_sync_ack_top's): cand is behind top, or (MySQL GTID sets) lacks some of
+ * top's transactions while holding others top lacks. Such a candidate is not promoted under
+ * semi_sync without --force (invariant 3). */
+bool semi_sync_lacks_acked(const gtid_pos_t *cand, const gtid_pos_t *top);
+
 /* ---- holistic primary-loss detection ---------------------------------------------------- */
 
 typedef struct primary_obs {

@@ -958,7 +958,7 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     for (size_t k = 0; k < eligible && !best; k++) {
         size_t i = order[k];
         if (!any && strcmp(who[i]->name, rq->target) != 0) continue;
-        if (cfg->semi_sync && top && gtid_pos_compare(&obs[i].received, top) == GTID_CMP_BEHIND) {
+        if (cfg->semi_sync && top && semi_sync_lacks_acked(&obs[i].received, top)) {
             /* An acknowledged write may be only on the most advanced acknowledging replica: never
              * promote one that received less and could not fetch the rest (invariant 3), unless
              * an operator decided so (failover --force), knowing what is lost. */

@@ -249,6 +249,16 @@ size_t semi_sync_ack_top(const candidate_obs_t *c, size_t n, const gtid_pos_t *o
     return top;
 }
 
+bool semi_sync_lacks_acked(const gtid_pos_t *cand, const gtid_pos_t *top)
+{
+    if (cand == NULL || top == NULL)
+        return false;
+    gtid_cmp_t c = gtid_pos_compare(cand, top);
+    /* MySQL: a set that lacks any of top's transactions may lack an acknowledged one, whatever
+     * it holds besides (MariaDB keeps its old rule: strictly behind) */
+    return c == GTID_CMP_BEHIND || (c == GTID_CMP_DIVERGED && (cand->mysql || top->mysql));
+}
+
 /* ---- holistic primary-loss detection ---------------------------------------------------- */
 
 detect_t detect_primary_loss(const primary_obs_t *o, int failure_threshold)

@@ -385,6 +385,16 @@ START_TEST(test_plan_and_semi_sync_mysql)
     ck_assert_str_eq(d[semi_sync_ack_top(d, 2, NULL)].name, "y");
     candidate_obs_t e[] = {d[1], d[0]};
     ck_assert_str_eq(e[semi_sync_ack_top(e, 2, NULL)].name, "y");
+    /* and x, which lacks some of y's transactions, may lack an acknowledged one */
+    ck_assert(semi_sync_lacks_acked(&d[0].received, &d[1].received));
+    ck_assert(!semi_sync_lacks_acked(&d[1].received, &d[1].received));
+    ck_assert(!semi_sync_lacks_acked(&c[2].received, &c[1].received)); /* ahead */
+    ck_assert(semi_sync_lacks_acked(&c[1].received, &c[2].received));  /* behind */
+    ck_assert(!semi_sync_lacks_acked(NULL, &c[2].received));
+    /* MariaDB keeps its rule: only strictly behind */
+    gtid_pos_t m1 = pos("0-1-100,1-1-5"), m2 = pos("0-1-98,1-1-10"), m3 = pos("0-1-99");
+    ck_assert(!semi_sync_lacks_acked(&m1, &m2));
+    ck_assert(semi_sync_lacks_acked(&m3, &m1));
 }
 END_TEST
 
