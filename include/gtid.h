@@ -23,7 +23,8 @@ typedef struct gtid {
  * MySQL (mysql true): the set's canonical text (gtidset_format) in set[], n == 0. The text keeps
  * the struct a plain value (copied by assignment, nothing to free) like a MariaDB position;
  * operations on it parse it again, which costs microseconds for the handful of uuids a cluster
- * has. A set whose canonical text exceeds GTID_POS_STRLEN - 1 characters is refused by parse. */
+ * has. A set whose canonical text exceeds GTID_POS_STRLEN - 1 characters is refused by parse.
+ * Code that fills g[] by hand must zero the struct first (= {0}), or mysql is garbage. */
 typedef struct gtid_pos {
     size_t n;
     gtid_t g[GTID_MAX_DOMAINS];

@@ -146,7 +146,7 @@ void binlog_state_common(const binlog_state_t *node, const binlog_state_t *prima
 
 void binlog_state_fork_pos(const binlog_state_t *common, gtid_pos_t *out)
 {
-    out->n = 0;
+    *out = (gtid_pos_t){0}; /* a MariaDB position: every field, not just n (gtid.h) */
     for (size_t i = 0; i < common->n; i++) {
         const gtid_t *g = &common->g[i];
         if (out->n > 0 && out->g[out->n - 1].domain == g->domain) {
