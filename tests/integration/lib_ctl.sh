@@ -42,7 +42,8 @@ db_snapshot() {
     done
 }
 
-# Published positions caught up with what the servers say (the agents publish every 500 ms).
+# Published positions caught up with what the servers say (agents publish settled positions
+# within POSITION_MIN_GAP_MS, 10 s).
 published_gtids_match() {
     local n want
     for n in $NODES; do
