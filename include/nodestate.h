@@ -40,6 +40,8 @@ typedef struct node_state {
     char gtid_received[GTID_POS_STRLEN]; /* Gtid_IO_Pos (replica) or gtid_binlog_pos (primary) */
     char gtid_applied[GTID_POS_STRLEN];  /* gtid_slave_pos (replica) or gtid_binlog_pos (primary) */
     char gtid_binlog[GTID_POS_STRLEN];   /* gtid_binlog_pos */
+    char server_uuid[40];   /* MySQL's @@server_uuid (what it wrote itself is told by it, for
+                               errant GTIDs); "" on MariaDB, and then not written at all */
     double lag_s;           /* < 0: unknown (JSON null) */
     int sql_delay_s;        /* SQL_Delay (MASTER_DELAY) of a replica: > 0 is never promoted */
     char source_host[HOST_MAX_LEN + 1];   /* "" when not a replica */

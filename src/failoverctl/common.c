@@ -257,8 +257,14 @@ int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t er
     }
     o->received = o->applied;
     gtid_pos_merge_max(&o->received, &io);
-    /* MySQL: o->authored stays empty, the published state has no server_uuid, so errant GTIDs
-     * are not seen here; the coordinator and explain, which probe the servers, see them. */
+    /* MySQL: what it wrote itself, for errant GTIDs, as observe_candidate does from a probe
+     * (an agent older than the server_uuid field publishes none: nothing counted errant) */
+    if (o->binlog.mysql && n->server_uuid[0] &&
+        gtid_pos_from_source(&o->authored, &o->binlog, n->server_uuid, perr, sizeof(perr)) != 0) {
+        snprintf(err, errlen, "%s publishes an unusable server_uuid: %s", n->name, perr);
+        o->reachable = false;
+        return -1;
+    }
     return 0;
 }
 

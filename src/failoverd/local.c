@@ -181,6 +181,7 @@ static bool local_probe(local_t *L, db_probe_t *p, node_state_t *ns)
     ns->server_id = p->server_id;
     snprintf(ns->version, sizeof(ns->version), "%s", p->version);
     snprintf(ns->gtid_binlog, sizeof(ns->gtid_binlog), "%s", p->gtid_binlog_pos);
+    snprintf(ns->server_uuid, sizeof(ns->server_uuid), "%s", p->server_uuid); /* MySQL only */
     if (p->is_replica) {
         merged_text(p->gtid_io_pos, p->gtid_slave_pos, ns->gtid_received, sizeof(ns->gtid_received));
         snprintf(ns->gtid_applied, sizeof(ns->gtid_applied), "%s", p->gtid_slave_pos);

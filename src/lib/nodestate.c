@@ -33,6 +33,7 @@ enum {
     NS_REQUIRED = 1 << 0,
     NS_NULLABLE = 1 << 1, /* NF_STR: "" is written as null, and null read as "" */
     NS_HOST = 1 << 2,     /* NF_STR: non-empty, no blanks or control characters */
+    NS_OMIT_EMPTY = 1 << 3, /* NF_STR: "" is not written (absent reads as "") */
 };
 
 typedef struct ns_field {
@@ -62,6 +63,7 @@ static const ns_field_t node_fields[] = {
     F_STR("gtid_received", node_state_t, gtid_received, 0),
     F_STR("gtid_applied", node_state_t, gtid_applied, 0),
     F_STR("gtid_binlog", node_state_t, gtid_binlog, 0),
+    F_STR("server_uuid", node_state_t, server_uuid, NS_OMIT_EMPTY), /* MySQL only */
     F_OF("lag_s", NF_LAG, node_state_t, lag_s, 0),
     F_INT("sql_delay_s", NF_INT, node_state_t, sql_delay_s, 0, INT_MAX, 0),
     F_OF("source", NF_SOURCE, node_state_t, source_host, 0),
@@ -265,6 +267,8 @@ static char *ns_encode(const void *rec, const ns_field_t *fields, size_t n)
     if (obj == NULL)
         return NULL;
     for (size_t i = 0; i < n; i++) {
+        if ((fields[i].flags & NS_OMIT_EMPTY) && ((const char *)rec + fields[i].off)[0] == '\0')
+            continue;
         json_t *v = ns_encode_field(rec, &fields[i]);
         if (v == NULL || json_object_set_new(obj, fields[i].json, v) != 0)
             goto out; /* set_new frees v on failure */

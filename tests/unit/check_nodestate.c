@@ -85,6 +85,36 @@ static void node_with(const char *extra, const char *msg)
     }
 }
 
+START_TEST(test_node_server_uuid)
+{
+    /* MariaDB (no uuid): the field is not written at all, so its znodes are as before */
+    node_state_t in = full_node(), out;
+    char err[512] = "";
+    char *j = node_state_to_json(&in);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_ptr_null(strstr(j, "server_uuid"));
+    ck_assert_int_eq(node_state_from_json(&out, j, strlen(j), err, sizeof err), 0);
+    ck_assert_str_eq(out.server_uuid, "");
+    free(j);
+    /* MySQL: written and read back */
+    snprintf(in.version, sizeof in.version, "8.4.0");
+    snprintf(in.server_uuid, sizeof in.server_uuid, "3e11fa47-71ca-11e1-9e33-c80aa9429562");
+    snprintf(in.gtid_binlog, sizeof in.gtid_binlog, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5");
+    j = node_state_to_json(&in);
+    ck_assert_ptr_nonnull(strstr(j, "\"server_uuid\":\"3e11fa47-71ca-11e1-9e33-c80aa9429562\""));
+    memset(&out, 0x5a, sizeof out);
+    ck_assert_msg(node_state_from_json(&out, j, strlen(j), err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(out.server_uuid, in.server_uuid);
+    ck_assert_str_eq(out.gtid_binlog, in.gtid_binlog);
+    free(j);
+    /* not a string: refused, naming the field */
+    const char *bad = "{\"name\":\"db2\",\"host\":\"h\",\"port\":3306,\"healthy\":true,"
+                      "\"role\":\"replica\",\"read_only\":true,\"server_uuid\":5}";
+    ck_assert_int_eq(node_state_from_json(&out, bad, strlen(bad), err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "server_uuid") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_node_round_trip)
 {
     node_state_t in = full_node(), out;
@@ -674,6 +704,7 @@ static Suite *nodestate_suite(void)
     Suite *s = suite_create("nodestate");
     TCase *tc = tcase_create("encode");
     tcase_add_test(tc, test_node_round_trip);
+    tcase_add_test(tc, test_node_server_uuid);
     tcase_add_test(tc, test_node_nulls);
     tcase_add_test(tc, test_node_minimal_defaults);
     tcase_add_test(tc, test_node_config_digest);
