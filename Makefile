@@ -59,6 +59,9 @@ $(BUILD)/failoverd: $(AGENT_OBJ) $(BUILD)/libfo.a
 failoverctl: $(CTL_OBJ) $(BUILD)/libfo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/failoverctl: $(CTL_OBJ) $(BUILD)/libfo.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # Each unit-test binary links its test and, from the archive, only the modules it pulls in.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfo.a
 	@mkdir -p $(dir $@)
@@ -73,13 +76,23 @@ deps:
 unit: $(UNIT_BIN)
 
 # The whole suite: unit tests (also under ASan/UBSan), then integration tests on real servers.
+#   make check             what CI runs: the unit tests plain and sanitized, and the agent under
+#                          ASan/UBSan in t_asan_agent (a whole sanitized run takes longer than CI's
+#                          20 minutes allow)
+#   make check SANITIZE=1  every integration test with the ASan/UBSan builds of failoverd and
+#                          failoverctl (build-asan/): a memory error or undefined behaviour aborts
+#                          the process, so the test fails; leaks are checked by the sanitized unit
+#                          tests and t_asan_agent
+SANITIZE ?=
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_ENV = $(if $(SANITIZE),FAILOVERD=$(abspath build-asan)/failoverd FAILOVERCTL=$(abspath build-asan)/failoverctl ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 check: deps
 	$(MAKE) all unit lint $(BUILD)/chaos-workload $(BUILD)/wallshift.so
 	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" unit build-asan/failoverd
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" unit build-asan/failoverd build-asan/failoverctl
 	tests/model/run
 	$(MAKE) fuzz-smoke
-	tests/run $(BUILD) build-asan
+	$(SAN_ENV) tests/run $(BUILD) build-asan
 
 integration: all
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/failoverd
