@@ -89,7 +89,7 @@ SAN_ENV = $(if $(SANITIZE),FAILOVERD=$(abspath build-asan)/failoverd FAILOVERCTL
 check: deps
 	$(MAKE) all unit lint $(BUILD)/chaos-workload $(BUILD)/wallshift.so
 	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
-	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" unit build-asan/failoverd build-asan/failoverctl
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" unit build-asan/failoverd $(if $(SANITIZE),build-asan/failoverctl)
 	tests/model/run
 	$(MAKE) fuzz-smoke
 	$(SAN_ENV) tests/run $(BUILD) build-asan

@@ -136,7 +136,7 @@ bool primary_stranded(bool answers, bool read_only, bool agent_listed, int64_t s
  * agent writes ZooKeeper at most once per POSITION_MIN_GAP_MS for its positions, an idle one
  * never, and a node's published position is at most POSITION_KEEPALIVE_MS old (what failover
  * ranks on is probed fresh by the coordinator, never read from there). */
-#define POSITION_MIN_GAP_MS 10000
+#define POSITION_MIN_GAP_MS 5000
 #define POSITION_KEEPALIVE_MS 20000
 bool publish_due(bool changed, bool urgent, bool settled, int64_t since_last_publish_ms);
 

@@ -43,7 +43,7 @@ db_snapshot() {
 }
 
 # Published positions caught up with what the servers say (agents publish settled positions
-# within POSITION_MIN_GAP_MS, 10 s).
+# within POSITION_MIN_GAP_MS, 5 s).
 published_gtids_match() {
     local n want
     for n in $NODES; do

@@ -17,7 +17,7 @@ sql node2 "STOP SLAVE SQL_THREAD" || fail "stop SQL thread on node2"
 for i in $(seq 1 10); do app_sql node1 "INSERT INTO t (id) VALUES ($i)" || fail "insert $i"; done
 want=$(sql node1 "SELECT @@gtid_binlog_pos")
 # failoverctl judges from what the agents publish: wait until node1 has published its position too
-# (positions go out once they hold still, at most every 10 s), or it would count one transaction
+# (positions go out once they hold still, at most every 5 s), or it would count one transaction
 # fewer.
 node2_received_all() {
     is_eq "$(node_field node2 gtid_received)" "$want" && is_eq "$(node_field node2 sql_running)" false &&

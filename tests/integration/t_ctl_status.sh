@@ -8,7 +8,7 @@ sb_up --replicas 2
 wait_for 40 "bootstrap: node1 writable, node2 and node3 streaming from it" cluster_settled
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 for i in 1 2 3; do app_sql node1 "INSERT INTO t VALUES ($i)" || fail "insert $i"; done
-wait_for 30 "published GTIDs equal to each server's @@gtid_binlog_pos (settled positions go out within 10 s)" published_gtids_match
+wait_for 30 "published GTIDs equal to each server's @@gtid_binlog_pos (settled positions go out within 5 s)" published_gtids_match
 
 run ctl status --json
 expect_rc "status --json" 0
