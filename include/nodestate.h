@@ -125,6 +125,11 @@ typedef struct control_rec {
 /* Whether c pauses automatic failover at now_ms (ZooKeeper's clock): paused and not expired. */
 bool control_pause_active(const control_rec_t *c, int64_t now_ms);
 
+/* The end of the anti-flap hold in force at now_ms (wall clock), 0 when none: anti_flap_until as
+ * the coordinator that failed over wrote it; for a record of an older coordinator (none written),
+ * last_failover_at + own_anti_flap_s, the reader's own config. */
+int64_t control_hold_end(const control_rec_t *c, int own_anti_flap_s, int64_t now_ms);
+
 char *control_rec_to_json(const control_rec_t *c);
 int control_rec_from_json(control_rec_t *c, const char *buf, size_t len, char *err, size_t errlen);
 

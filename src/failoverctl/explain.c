@@ -280,7 +280,7 @@ static const char *failover_blocker(const ex_t *x)
     const control_rec_t *c = &x->v->control;
     int64_t now = wall_ms();
     if (control_pause_active(c, now)) return "paused";
-    if (!antiflap_allows(c->last_failover_ms, now, x->c->cfg->anti_flap_s)) return "anti-flap";
+    if (control_hold_end(c, x->c->cfg->anti_flap_s, now)) return "anti-flap";
     return NULL;
 }
 
@@ -360,9 +360,11 @@ static void print_text(ex_t *x, json_t *cands, json_t *plan)
         printf("Stranded: the primary answers read-only and has no registered agent: once that "
                "lasts zk_session_timeout_ms (%d ms), the coordinator moves the primary as a "
                "switchover would\n", cfg->zk_session_timeout_ms);
-    if (!antiflap_allows(v->control.last_failover_ms, wall_ms(), cfg->anti_flap_s))
-        printf("Anti-flap: the last failover was less than anti_flap_s=%d ago: an automatic one "
-               "would wait (failoverctl failover --to NODE does not)\n", cfg->anti_flap_s);
+    int64_t hold = control_hold_end(&v->control, cfg->anti_flap_s, wall_ms());
+    if (hold)
+        printf("Anti-flap: the last failover was less than anti_flap_s=%lld ago: an automatic one "
+               "would wait (failoverctl failover --to NODE does not)\n",
+               (long long)((hold - v->control.last_failover_ms) / 1000));
     printf("Old primary position used for ranking: %s (%s)\n",
            x->old_pos_text[0] ? x->old_pos_text : "none", x->old_pos_from);
     printf("\nCandidates, ranked as the coordinator ranks them (never promotion=never, no errant "

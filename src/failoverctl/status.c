@@ -254,16 +254,10 @@ static void gather_orphans(st_t *s, zhandle_t *zh)
 
 /* ---- problems: everything a DBA must act on -------------------------------------------- */
 
-/* The end of the anti-flap hold in force now (wall clock), 0 when none: as the coordinator that
- * failed over wrote it into /control; from an older one, by our own anti_flap_s. */
+/* The end of the anti-flap hold in force now, 0 when none (control_hold_end()). */
 static int64_t hold_end(const st_t *s, const control_rec_t *c)
 {
-    int64_t last = c->last_failover_ms;
-    if (last <= 0) return 0;
-    int64_t end = c->anti_flap_until_ms > 0 ? c->anti_flap_until_ms
-                  : s->cfg->anti_flap_s > 0 ? last + (int64_t)s->cfg->anti_flap_s * 1000
-                                            : 0;
-    return end > s->now ? end : 0;
+    return control_hold_end(c, s->cfg->anti_flap_s, s->now);
 }
 
 static void fmt_until(st_t *s, int64_t until_ms, char *buf, size_t len)

@@ -624,6 +624,16 @@ bool control_pause_active(const control_rec_t *c, int64_t now_ms)
     return c->paused && (c->pause_until_ms == 0 || now_ms < c->pause_until_ms);
 }
 
+int64_t control_hold_end(const control_rec_t *c, int own_anti_flap_s, int64_t now_ms)
+{
+    int64_t last = c->last_failover_ms;
+    if (last <= 0) return 0;
+    int64_t end = c->anti_flap_until_ms > 0 ? c->anti_flap_until_ms
+                  : own_anti_flap_s > 0     ? last + (int64_t)own_anti_flap_s * 1000
+                                            : 0;
+    return end > now_ms ? end : 0;
+}
+
 int control_rec_from_json(control_rec_t *c, const char *buf, size_t len, char *err, size_t errlen)
 {
     control_rec_t tmp;

@@ -69,6 +69,12 @@ run ctl status
 expect_match "status: the expired pause is a note" "note: the pause by $me expired at" "$OUT"
 expect_match "status: the hold and its end" "problem: anti-flap hold until [0-9-]+ [0-9:.]+ \(in [0-9.]+ min [0-9]+ s\): the last failover was at [0-9-]+ [0-9:.]+ \(anti_flap_s=120\)" "$OUT"
 
+# explain with a config that says anti_flap_s = 600: it shows the hold the coordinator applies
+sed 's/^anti_flap_s *=.*/anti_flap_s = 600/' "$SB/node1/failoverd.conf" >"$SB/explain.conf"
+chmod 600 "$SB/explain.conf"
+run "$CTL" -c "$SB/explain.conf" explain
+expect_match "explain: the agents' hold, not its own config's" "Anti-flap: the last failover was less than anti_flap_s=120 ago" "$OUT"
+
 run ctl resume
 expect_rc "resume after the expiry" 0
 expect_match "resume says the pause had expired" "was not paused: the pause by $me expired at" "$OUT"

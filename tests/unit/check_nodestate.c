@@ -383,6 +383,24 @@ START_TEST(test_primary_rejects)
 }
 END_TEST
 
+/* The anti-flap hold as the coordinator wrote it, else by the reader's own anti_flap_s. */
+START_TEST(test_control_hold_end)
+{
+    control_rec_t c;
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(control_hold_end(&c, 300, 1000), 0); /* never failed over */
+    c.last_failover_ms = 100000;
+    c.anti_flap_until_ms = 220000;                         /* the coordinator's 120 s */
+    ck_assert_int_eq(control_hold_end(&c, 300, 150000), 220000);
+    ck_assert_int_eq(control_hold_end(&c, 300, 220000), 0); /* over: not ours (400000) */
+    c.anti_flap_until_ms = 100000;                         /* anti_flap_s = 0 there */
+    ck_assert_int_eq(control_hold_end(&c, 300, 100001), 0);
+    c.anti_flap_until_ms = 0;                              /* an older coordinator */
+    ck_assert_int_eq(control_hold_end(&c, 300, 150000), 400000);
+    ck_assert_int_eq(control_hold_end(&c, 0, 150000), 0);
+}
+END_TEST
+
 START_TEST(test_control_round_trip)
 {
     control_rec_t in, out;
@@ -712,6 +730,7 @@ static Suite *nodestate_suite(void)
     tcase_add_test(tc, test_decision_view);
     tcase_add_test(tc, test_primary_round_trip);
     tcase_add_test(tc, test_control_round_trip);
+    tcase_add_test(tc, test_control_hold_end);
     tcase_add_test(tc, test_control_pause_expiry);
     tcase_add_test(tc, test_members_round_trip);
     tcase_add_test(tc, test_names_and_roles);
