@@ -87,14 +87,14 @@ SANITIZE ?=
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 SAN_ENV = $(if $(SANITIZE),FAILOVERD=$(abspath build-asan)/failoverd FAILOVERCTL=$(abspath build-asan)/failoverctl ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 check: deps
-	$(MAKE) all unit lint $(BUILD)/chaos-workload $(BUILD)/wallshift.so
+	$(MAKE) all unit lint $(BUILD)/chaos-workload $(BUILD)/wallshift.so $(BUILD)/threadstop
 	$(MAKE) BUILD=build-clang CC=clang build-clang/failoverd build-clang/tests/check_decide
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" unit build-asan/failoverd $(if $(SANITIZE),build-asan/failoverctl)
 	tests/model/run
 	$(MAKE) fuzz-smoke
 	$(SAN_ENV) tests/run $(BUILD) build-asan
 
-integration: all
+integration: all $(BUILD)/threadstop
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/failoverd
 	tests/run --integration-only $(BUILD)
 
@@ -138,6 +138,12 @@ $(BUILD)/chaos-workload: tests/chaos/workload.c bench/follow_primary.h
 $(BUILD)/wallshift.so: tests/tools/wallshift.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+# A test tool: stops one thread of a process for a while (ptrace), the others running on
+# (t_loop_stall: the agent's event loop stalled, its fencer and local worker not).
+$(BUILD)/threadstop: tests/tools/threadstop.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The chaos suite (tests/chaos/run), each run on a fresh 3-node cluster with a 3-server
 # ZooKeeper ensemble, hosts in network namespaces; JSON histories and a summary table under

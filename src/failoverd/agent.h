@@ -87,7 +87,9 @@ typedef struct agent {
     zsess_t *sess;
     uint64_t gen;
     bool zk_connected;
-    bool session_alive;        /* now < fence deadline: the server cannot have expired us */
+    bool session_alive;        /* set by the loop at each answered sync, cleared by its timer at
+                                  the deadline; read it through session_live(), never alone */
+    int64_t alive_until_ms;    /* the fencing deadline session_alive was set for */
     int64_t last_ack_sent_ms;
     bool deadline_passed;      /* the fencing deadline passed and no sync has been answered since:
                                   a mysqld seen writable now must be fenced (local_iteration) */
@@ -170,6 +172,15 @@ void lease_close(agent_t *a, bool remove);                /* at a clean stop */
 /* The session timeout the server granted, or the configured one before it granted any: what
  * every deadline derived from T uses. Caller holds a->mu. */
 int agent_session_timeout(const agent_t *a);
+
+/* Whether the session is live at now_ms: the loop's flag AND its deadline not yet passed. The
+ * flag alone lags after a freeze (SIGSTOP, a stalled VM): every thread resumes at once, and one
+ * that decides before the loop's deadline timer has run would act on a session the server may
+ * have expired long ago. Every write decision asks the clock. Caller holds a->mu. */
+static inline bool session_live(const agent_t *a, int64_t now_ms)
+{
+    return a->session_alive && now_ms < a->alive_until_ms;
+}
 
 /* Wake worker threads. */
 void agent_kick(agent_t *a, bool local, bool coord);

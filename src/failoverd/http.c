@@ -50,7 +50,7 @@ static view_t snapshot(agent_t *a)
     v.fenced = n->fenced;
     v.replicas_connected = n->replicas_connected;
     v.desired_me = a->is_desired_primary;
-    v.session_alive = a->session_alive;
+    v.session_alive = session_live(a, mono_ms());
     v.coordinator = a->is_coordinator;
     int64_t now = wall_ms();
     v.paused = a->cluster_paused &&

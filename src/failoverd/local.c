@@ -660,7 +660,8 @@ fence_how_t fence_or_kill(agent_t *a, db_conn_t **dbp, bool may_be_writable, con
     }
     if (how == FENCE_NOT) how = fence_by_kill(a, may_be_writable, err);
     pthread_mutex_lock(&a->mu);
-    if (!a->session_alive) a->episode_fenced = true; /* no re-lifting until ZooKeeper is back */
+    if (!session_live(a, mono_ms()))
+        a->episode_fenced = true; /* no re-lifting until ZooKeeper is back */
     pthread_mutex_unlock(&a->mu);
     pthread_mutex_unlock(&a->ro_mu);
     return how;
@@ -671,7 +672,7 @@ static write_decision_t decide_write(agent_t *a, bool desired_is_me, bool diverg
     write_obs_t o = {0};
     pthread_mutex_lock(&a->mu);
     o.is_desired_primary = desired_is_me;
-    o.session_alive = a->session_alive;
+    o.session_alive = session_live(a, mono_ms());
     o.failsafe_enabled = a->cfg->failsafe;
     o.evidence_at_ms = a->evidence_at_ms;
     o.replicas_expected = a->replicas_expected;
@@ -1001,7 +1002,8 @@ static void end_fence_episode(local_t *L)
 {
     agent_t *a = L->a;
     pthread_mutex_lock(&a->mu);
-    bool end = a->episode_fenced && a->session_alive && L->primary_read_ms >= a->alive_since_ms;
+    bool end = a->episode_fenced && session_live(a, mono_ms()) &&
+               L->primary_read_ms >= a->alive_since_ms;
     if (end) a->episode_fenced = false;
     pthread_mutex_unlock(&a->mu);
     if (end) log_notice("zookeeper: session live and /primary read again: the fence of this outage ends");
@@ -1118,7 +1120,8 @@ static void local_iteration(local_t *L)
     if (healthy) a->mysqld_seen_writable = !p.read_only;
     /* The fencer may have woken before any probe told it mysqld is writable (an agent restarted
      * after its inherited deadline, ZooKeeper out of reach): such a mysqld is fenced now. */
-    if (healthy && !p.read_only && a->deadline_passed && !a->session_alive && !a->fence_requested) {
+    if (healthy && !p.read_only && a->deadline_passed && !session_live(a, mono_ms()) &&
+        !a->fence_requested) {
         a->fence_requested = true;
         pthread_cond_broadcast(&a->cv);
     }
@@ -1185,7 +1188,30 @@ void *fencer_main(void *arg)
     db_conn_t *db = NULL;
     for (;;) {
         pthread_mutex_lock(&a->mu);
-        while (!a->fence_requested && !a->stopping) pthread_cond_wait(&a->cv, &a->mu);
+        bool by_clock = false;
+        while (!a->fence_requested && !a->stopping) {
+            /* The deadline is kept by the clock here too, not only by the loop's timer: a loop
+             * thread that cannot run (blocked in a write, starved) must not keep mysqld
+             * writable past it (session_live()). */
+            if (!a->session_alive) {
+                pthread_cond_wait(&a->cv, &a->mu);
+                continue;
+            }
+            int64_t left = a->alive_until_ms - mono_ms();
+            if (left <= 0) {
+                a->session_alive = false;
+                a->deadline_passed = true;
+                by_clock = true;
+                break;
+            }
+            struct timespec ts = cond_deadline(left > INT32_MAX ? INT32_MAX : (int)left);
+            pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+        }
+        if (by_clock)
+            log_warn("zookeeper: the fencing deadline passed (no sync answered for half the "
+                     "session timeout, %d ms) before the event loop saw it: fencing unless "
+                     "failsafe applies",
+                     a->session_timeout_ms);
         if (a->stopping) {
             pthread_mutex_unlock(&a->mu);
             break;
@@ -1205,7 +1231,7 @@ void *fencer_main(void *arg)
             pthread_mutex_unlock(&a->mu);
             if (d == WRITE_FENCE && may_write) fence_or_kill(a, &db, true, why);
             pthread_mutex_lock(&a->mu);
-            bool doubt = !a->session_alive && !a->stopping && !a->quit;
+            bool doubt = !session_live(a, mono_ms()) && !a->stopping && !a->quit;
             pthread_mutex_unlock(&a->mu);
             if (!doubt || d == WRITE_FENCE) break;
             struct timespec ts = {.tv_sec = 0, .tv_nsec = FAILSAFE_RECHECK_MS * 1000000L};

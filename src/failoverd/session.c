@@ -185,6 +185,7 @@ static void arm_fence_timer(agent_t *a)
     int64_t now = mono_ms();
     bool was = a->session_alive;
     a->session_alive = a->last_ack_sent_ms > 0 && now < deadline;
+    a->alive_until_ms = a->session_alive ? deadline : 0;
     bool alive = a->session_alive;
     if (alive) a->deadline_passed = false;
     if (alive && !was) {
@@ -209,11 +210,14 @@ static void on_fence_timer(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     agent_t *a = w->data;
     pthread_mutex_lock(&a->mu);
+    /* The fencer keeps the same deadline by the clock and may have acted on it already. */
+    bool seen = !a->session_alive && a->deadline_passed;
     a->session_alive = false;
     a->deadline_passed = true;
-    a->fence_requested = true;
+    if (!seen) a->fence_requested = true;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
+    if (seen) return;
     log_warn("zookeeper: no answer for half the session timeout (%d ms): the session may expire "
              "soon; fencing unless failsafe applies",
              a->session_timeout_ms);
