@@ -21,8 +21,11 @@
  *     threads) reach only the hosts its host can reach; it dies with its agent or its session;
  *   - faults, at most MAXF per run, in any order: one host cut off (from the ZooKeeper ensemble
  *     only, or from everything; with or without F), a mysqld crash, a SIGSTOP of mysqld, an agent
- *     crash (restarted at once by systemd), ZooKeeper losing its quorum. Recoveries are free:
- *     heal, mysqld restarted read-only (A3), SIGCONT, quorum back.
+ *     crash (restarted at once by systemd), an agent's loop thread stalled while its other
+ *     threads run (a log write blocked on journald: no heartbeat sent, no session event handled,
+ *     but the ZooKeeper client's own pings still touch the session), ZooKeeper losing its quorum.
+ *     Recoveries are free: heal, mysqld restarted read-only (A3), SIGCONT, the loop running
+ *     again, quorum back.
  *
  * Time is a discrete clock (proctype clock): every timer is a countdown, so the state space is
  * finite and a search can be exhaustive. The leader expires a session T = 3 ticks after the last
@@ -68,6 +71,13 @@
  *   -DBUG_FOLLOWER_HEARTBEAT  the heartbeat is a plain read, which a cut-off follower answers;
  *   -DBUG_LINGERING_EVIDENCE  failsafe evidence = the primary's Binlog Dump threads;
  *   -DBUG_RESTART_GRACE       a restarted agent's first deadline is its start + T/2;
+ *   -DBUG_LOOP_STALL          the deadline is kept by the loop's timer alone (the code before
+ *                             4e105b4): while the loop thread is stalled, a passed deadline
+ *                             leaves session_alive set and the fencer asleep, so the local
+ *                             worker still lifts and the fencer does not fence; spin finds two
+ *                             writable mysqld with two faults (the stall and a cut). Today the
+ *                             fencer waits for the deadline itself and every decision asks
+ *                             session_live() (the flag and the clock): live() below;
  *   -DBUG_NO_VOUCH_HOLD       a replica that vouched for the old primary's failsafe may be made
  *                             writable at once (no vouched_until_ms); with the lapse wait alone
  *                             the model stays safe (check lapse-alone);
@@ -134,7 +144,12 @@ bit  iorun[N];          /* IO thread running: only the Binlog Dump evidence of t
 /* ---- agents ---------------------------------------------------------------------------------- */
 bit  hasS[N];           /* the agent holds a session (after an expiry it noticed, or a restart:
                          * none until it reaches the leader) */
-byte dl[N];             /* ticks before its fencing deadline; 0 = passed (on_fence_timer ran) */
+byte dl[N];             /* ticks before its fencing deadline; 0 = passed (by the clock) */
+bit  ls[N];             /* its loop thread is stalled (the other threads run) */
+#ifdef BUG_LOOP_STALL
+bit  sf[N];             /* the deadline passed while the loop was stalled: session_alive is still
+                         * set and on_fence_timer has not run */
+#endif
 byte bname[N];          /* /primary as read in this session (local.c L->desired); NONE: none */
 bit  bfenc[N];
 bit  bcur[N];           /* that read saw the /primary version now current */
@@ -168,7 +183,13 @@ byte k;                 /* loop index; N between steps */
 #define link(a,b)      (iso == NONE || !hcut || (iso != (a) && iso != (b)))
 #define reachL(i)      (!zkdown && iso != (i))          /* leader-ordered ops possible */
 #define viaF(i)        (iso == (i) && fcut)             /* only the stale follower answers */
-#define live(i)        (hasS[i] && dl[i] > 0)           /* session_alive */
+#ifndef BUG_LOOP_STALL
+#define live(i)        (hasS[i] && dl[i] > 0)           /* session_live(): flag and clock */
+#define dpassed(i)     (dl[i] == 0)                     /* the fencer's timed wait ran out */
+#else
+#define live(i)        (hasS[i] && (dl[i] > 0 || sf[i])) /* the flag alone */
+#define dpassed(i)     (dl[i] == 0 && !sf[i])           /* on_fence_timer ran */
+#endif
 #define held(i)        (FAILSAFE && ev[i] > 0)          /* valid failsafe evidence */
 #define bdes(i)        (bname[i] == (i) && !bfenc[i])   /* is_desired_primary */
 #define indoubt(i)     (!hasS[i] || dl[i] < HALF)       /* zk_in_doubt(): no sync answered lately */
@@ -190,7 +211,7 @@ byte k;                 /* loop index; N between steps */
  * (on_fence_timer, session_expired), or with a passed deadline, no session live and mysqld
  * writable (local_iteration()'s check: a restarted agent, or a lift on failsafe evidence); in
  * its loop, the session is live again or writable_decision() says fence. */
-#define fwork(i)       ((!fl[i] && (fq[i] || (dl[i] == 0 && writable(i)))) || \
+#define fwork(i)       ((!fl[i] && (fq[i] || (dpassed(i) && writable(i)))) || \
                         (fl[i] && (live(i) || dfence(i, 1))))
 
 /* Every write of /primary bumps its version: beliefs and acknowledgements before it are stale. */
@@ -231,11 +252,19 @@ proctype clock()
     do
     :: d_step { !fwork(0) && !fwork(1) && !fwork(2) ->
            for (k : 0 .. N-1) {
-               /* on_fence_timer: the deadline passes, the fencer is asked to act; a session
-                * that becomes live before it does does not take the request back. (With mysqld
-                * not writable the request changes nothing: a later lift with no session live
-                * is caught by local_iteration()'s check, see fwork.) */
-               if :: dl[k] == 1 -> dl[k] = 0; if :: writable(k) -> fq[k] = 1 :: else -> skip fi
+               /* The deadline passes: the fencer, waiting for it (and on_fence_timer), acts; a
+                * session that becomes live before it does does not take the request back.
+                * (With mysqld not writable the request changes nothing: a later lift with no
+                * session live is caught by local_iteration()'s check, see fwork.) */
+               if :: dl[k] == 1 -> dl[k] = 0;
+#ifdef BUG_LOOP_STALL
+                     /* only the loop's timer marks it: not while the loop is stalled */
+                     if :: ls[k] -> sf[k] = 1
+                        :: else -> if :: writable(k) -> fq[k] = 1 :: else -> skip fi
+                     fi
+#else
+                     if :: writable(k) -> fq[k] = 1 :: else -> skip fi
+#endif
                   :: else -> dec(dl[k]) fi;
                dec(ev[k]); dec(vh[k]);
                if
@@ -248,7 +277,9 @@ proctype clock()
                /* session.c on_heartbeat: a sync (zoo_async), ordered by the leader, which
                 * touches the session; deadline = its send time + T/2. */
                if
-               :: hasS[k] && zs[k] && reachL(k) -> zexp[k] = T; dl[k] = HALF
+               :: hasS[k] && zs[k] && reachL(k) && !ls[k] -> zexp[k] = T; dl[k] = HALF
+               /* A stalled loop sends no sync; the client library's pings touch the session. */
+               :: hasS[k] && zs[k] && reachL(k) && ls[k] -> zexp[k] = T
 #ifdef BUG_FOLLOWER_HEARTBEAT
                /* Old session.c: zoo_aexists("/"), answered by a follower cut off from the
                 * leader from its own state: the deadline moves although the leader never
@@ -269,17 +300,18 @@ proctype agent(byte i)
      * /primary belief end with the session; the fencer is asked to act (fence_requested) and
      * reads is_desired_primary when it wakes: a fencer in its loop sees it only on leaving it.
      * The new session syncs at once (live), but has no belief until it reads. */
-    :: atomic { hasS[i] && !zs[i] && reachL(i) ->
+    :: atomic { hasS[i] && !zs[i] && reachL(i) && !ls[i] ->
            bname[i] = NONE; bfenc[i] = 0; bcur[i] = 0; rx[i] = 0; fq[i] = 1;
            zs[i] = 1; zexp[i] = T; dl[i] = HALF }
 #ifndef BUG_REG_GAP
     /* A restarted agent resumes its predecessor's session (saved id and password). */
-    :: atomic { !hasS[i] && zs[i] && reachL(i) -> hasS[i] = 1; zexp[i] = T; dl[i] = HALF }
-    :: atomic { !hasS[i] && !zs[i] && reachL(i) -> hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
+    :: atomic { !hasS[i] && zs[i] && reachL(i) && !ls[i] -> hasS[i] = 1; zexp[i] = T; dl[i] = HALF }
+    :: atomic { !hasS[i] && !zs[i] && reachL(i) && !ls[i] ->
+           hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
 #else
     /* A restarted agent opens a new session (ensure_registered() then replaces the registration
      * its predecessor's session still holds). */
-    :: atomic { !hasS[i] && reachL(i) -> hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
+    :: atomic { !hasS[i] && reachL(i) && !ls[i] -> hasS[i] = 1; zs[i] = 1; zexp[i] = T; dl[i] = HALF }
 #endif
     /* ensure_registered(): create nodes/i; one held by an older session of this node is deleted
      * first (two operations: between them the coordinator finds no registration). In the code it
@@ -513,11 +545,28 @@ proctype faults()
 #endif
            if :: ch == k -> cdead() :: else -> skip fi;
            hasS[k] = 0; bname[k] = NONE; bfenc[k] = 0; bcur[k] = 0; rx[k] = 0; ev[k] = 0;
-           vh[k] = 0; ef[k] = 0; fl[k] = 0; fq[k] = 0;
+           vh[k] = 0; ef[k] = 0; fl[k] = 0; fq[k] = 0; ls[k] = 0;
+#ifdef BUG_LOOP_STALL
+           sf[k] = 0;
+#endif
 #ifdef BUG_RESTART_GRACE
            dl[k] = HALF;        /* today's session_start(): start + T/2 */
 #endif
            k = N }
+    /* An agent's loop thread stalls (its fencer and local worker run on), and runs again: the
+     * deadline timer it missed fires at once. */
+    :: atomic { nf > 0 -> nf--;
+           if :: k = 0 :: k = 1 :: k = 2 fi;
+           ls[k] = 1; k = N }
+#ifndef BUG_LOOP_STALL
+    :: atomic { ls[0] -> ls[0] = 0 }
+    :: atomic { ls[1] -> ls[1] = 0 }
+    :: atomic { ls[2] -> ls[2] = 0 }
+#else
+    :: atomic { ls[0] -> ls[0] = 0; if :: sf[0] -> sf[0] = 0; if :: writable(0) -> fq[0] = 1 :: else -> skip fi :: else -> skip fi }
+    :: atomic { ls[1] -> ls[1] = 0; if :: sf[1] -> sf[1] = 0; if :: writable(1) -> fq[1] = 1 :: else -> skip fi :: else -> skip fi }
+    :: atomic { ls[2] -> ls[2] = 0; if :: sf[2] -> sf[2] = 0; if :: writable(2) -> fq[2] = 1 :: else -> skip fi :: else -> skip fi }
+#endif
     /* ZooKeeper loses its quorum; a new leader restarts every session's timeout. */
     :: atomic { nf > 0 && !zkdown -> nf--; zkdown = 1 }
     :: atomic { zkdown -> zkdown = 0;
