@@ -32,6 +32,13 @@ static void usage(FILE *f)
 
 static const char *cfg_path;
 
+/* SIGUSR2: a restart (systemctl restart, the init script's restart). The process exits at once
+ * without fencing and without closing its ZooKeeper session, keeping the lease file: the next
+ * process resumes the session (lease_file) and its mysqld never leaves the state it is in, so a
+ * primary keeps taking writes. For the cluster this is the same as a kill -9 of the agent (the
+ * next agent inherits the fencing deadline), which is why nothing else is done on the way out. */
+static ev_signal sig_usr2;
+
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void)revents;
@@ -39,6 +46,15 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     if (w->signum == SIGHUP) {
         agent_reload(a, cfg_path);
         return;
+    }
+    if (w->signum == SIGUSR2) {
+        log_notice("signal %d: restart: exiting without fencing, keeping the ZooKeeper session and "
+                   "the lease for the next agent (start it within zk_session_timeout_ms)",
+                   w->signum);
+        sd_notify(0, "STOPPING=1");
+        if (a->cfg->pid_file && a->cfg->pid_file[0]) unlink(a->cfg->pid_file);
+        fflush(NULL);
+        _exit(EXIT_OK);
     }
     log_notice("signal %d: stopping", w->signum);
     ev_break(loop, EVBREAK_ALL);
@@ -221,6 +237,9 @@ int main(int argc, char **argv)
     ev_signal_start(a->loop, &a->sig_int);
     ev_signal_start(a->loop, &a->sig_term);
     ev_signal_start(a->loop, &a->sig_hup);
+    ev_signal_init(&sig_usr2, on_signal, SIGUSR2);
+    sig_usr2.data = a;
+    ev_signal_start(a->loop, &sig_usr2);
 
     uint64_t wd_usec = 0;
     if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
