@@ -641,7 +641,11 @@ static void node_cells(const cluster_view_t *v, const node_state_t *n, cell_row_
 {
     snprintf(r->c[COL_MARK], sizeof(r->c[0]), "%s", strcmp(n->name, v->coordinator) == 0 ? "*" : "");
     snprintf(r->c[COL_NODE], sizeof(r->c[0]), "%s", n->name);
-    snprintf(r->c[COL_ROLE], sizeof(r->c[0]), "%s", role_name(n->role));
+    /* Only the node /primary names is "primary" in the table: an old primary waiting to rejoin
+     * (diverged, say) has no replication configured either, and two "primary" rows mislead. */
+    bool named = v->have_primary && strcmp(n->name, v->primary.name) == 0;
+    snprintf(r->c[COL_ROLE], sizeof(r->c[0]), "%s",
+             n->role == ROLE_PRIMARY && !named ? "none" : role_name(n->role));
     snprintf(r->c[COL_STATE], sizeof(r->c[0]), "%s", node_state_word(v, n));
     snprintf(r->c[COL_RO], sizeof(r->c[0]), "%s", n->healthy ? (n->read_only ? "on" : "off") : "-");
     snprintf(r->c[COL_RECV], sizeof(r->c[0]), "%s", n->gtid_received[0] ? n->gtid_received : "-");

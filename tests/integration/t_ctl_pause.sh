@@ -13,7 +13,8 @@ for i in 1 2 3; do app_sql node1 "INSERT INTO t VALUES ($i)" || fail "insert $i"
 run ctl pause
 expect_rc "pause" 0
 expect_match "pause says what it means" "paused by [^ ]+@[^ ]+: the coordinator will not fail over automatically" "$OUT"
-log "kill -9 mysqld on node1 while paused"
+old_pos=$(sql node1 "SELECT @@gtid_binlog_pos")
+log "kill -9 mysqld on node1 while paused (at $old_pos)"
 "$SANDBOX" kill-mysqld "$SB" node1 KILL
 wait_for 10 "status shows node1 down" state_is node1 down
 # Well past detection (2 failed probes 500 ms apart) and fencing: nothing may move.
@@ -59,7 +60,9 @@ expect_match "history header" "cluster $CLUSTER: 4 of 4 record\(s\), newest firs
 expect_match "history failover line" "#[0-9]+ +[0-9-]+ [0-9:.]+ +failover +node1 -> $new +epoch 2 +success" "$OUT"
 expect_match "history bootstrap line" "#[0-9]+ +[0-9-]+ [0-9:.]+ +bootstrap +- -> node1 +epoch 1 +adopted" "$OUT"
 expect_match "history phases" "phases: detect [0-9.]+ m?s, fence [0-9.]+ m?s, catch-up [0-9.]+ m?s, promote [0-9.]+ m?s, repoint [0-9.]+ m?s, total" "$OUT"
-# (old_primary_gtid is empty today when the old primary's mysqld is down: see the report)
+# The old primary's last position as it was, not as its agent last published it (up to a settle
+# interval old: the three inserts came less than a second before the kill).
+expect_eq "failover record old_primary_gtid" "$old_pos" "$(hist '.records[0].old_primary_gtid')"
 expect_match "history data accounting" "data: .*$new promoted at 0-1-[0-9]+" "$OUT"
 [ "$(printf '%s\n' "$OUT" | grep -n 'failover  *node1' | cut -d: -f1)" -lt "$(printf '%s\n' "$OUT" | grep -n 'bootstrap' | cut -d: -f1)" ] ||
     fail "history: the failover (newest) should come before the bootstrap"

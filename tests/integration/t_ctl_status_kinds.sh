@@ -127,6 +127,7 @@ new=$(st .primary)
 wait_for 15 "$new writable" state_is "$new" writable
 "$SANDBOX" start-mysqld "$SB" node1 || fail "start-mysqld node1"
 kind "diverged" 1 diverged node1 "problem: diverged: node1 has "
+expect_match "the old primary's row: role none, not a second primary" "^[* ] +node1 +none +diverged " "$OUT"
 kind "anti-flap hold" 1 anti-flap-hold "" "problem: anti-flap hold until [0-9-]+ [0-9:.]+ \(in [0-9.]+ min [0-9]+ s\): the last failover was at [0-9-]+ [0-9:.]+ \(anti_flap_s=120\)"
 
 other=node2; [ "$new" = node2 ] && other=node3

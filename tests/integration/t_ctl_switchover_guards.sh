@@ -4,7 +4,7 @@
 # primary is someone else; a transaction open longer than switchover_max_trx_s (0 here: any) on
 # the primary refuses the switchover and is listed (thread, user@host, statement); --dry-run
 # prints the plan with its statements and changes nothing; --force goes through, and the
-# narration names the client sessions the fence killed, by user@host.
+# narration names the client sessions the fence killed, by user@host, and counts them.
 source "$(dirname "$0")/lib_ctl.sh"
 
 sb_up --replicas 1 --set failover.switchover_max_trx_s=0
@@ -45,6 +45,14 @@ on_exit "kill $client"
 trx_open() { [ "$(sql node1 "SELECT COUNT(*) FROM information_schema.INNODB_TRX")" -ge 1 ]; }
 wait_for 10 "the transaction open on node1" trx_open
 tid=$(sql node1 "SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX LIMIT 1")
+# A second session of the same account and host, idle (no transaction): the fence cuts it too,
+# and the narration counts the two.
+MYSQL_PWD=$APP_PASSWORD mariadb --no-defaults -h"$(host_of node1)" -P"$NODE1_PORT" -u"$APP_USER" app \
+    -e "SELECT SLEEP(60)" >/dev/null 2>&1 &
+idle=$!
+on_exit "kill $idle"
+two_sessions() { [ "$(sql node1 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER='$APP_USER'")" = 2 ]; }
+wait_for 10 "two $APP_USER sessions on node1" two_sessions
 
 run ctl_c switchover --to node2 --primary node1 --yes
 expect_rc "switchover with a long transaction open" 6
@@ -63,8 +71,9 @@ unchanged "dry run"
 
 run ctl_c switchover --to node2 --force --yes
 expect_rc "switchover --force with the transaction open" 0
-expect_match "the fence names the killed client session" "node1 fenced: read-only, client sessions cut \($APP_USER@[0-9.]+\)" "$OUT"
+expect_match "the fence names and counts the killed client sessions" "node1 fenced: read-only, client sessions cut \($APP_USER@[0-9.]+ x2\)" "$OUT"
 expect_eq "primary after the switchover" node2 "$(st .primary)"
 wait_for 10 "the client's session ended" eval '! alive '"$client"
+wait_for 10 "the idle client's session ended" eval '! alive '"$idle"
 expect_eq "the open transaction was rolled back" 0 "$(sql node2 "SELECT COUNT(*) FROM app.t")"
 log "PASS"
