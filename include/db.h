@@ -87,6 +87,10 @@ typedef struct db_probe {
 /* One round of status queries. 0 ok, -1 error (message in err; the connection may be dead). */
 int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen);
 
+/* Only the replica status part of db_probe (one round trip): is_replica, source, thread states,
+ * the received position (gtid_io_pos); the variables' fields stay zero. */
+int db_replica_status(db_conn_t *c, db_probe_t *p, char *err, size_t errlen);
+
 /* The same, all of it answered within deadline_ms (milliseconds, unlike the API's whole-second
  * read timeout; 0 = no deadline); on expiry the connection is dead: close it. A frozen mysqld is
  * noticed in one check interval, not in read_timeout_ms. vars_only: just the variables (read_only,

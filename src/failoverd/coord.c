@@ -1,6 +1,7 @@
 /* coord.c -- the coordinator thread: runs only while this agent leads the election. It adopts the
  * topology at bootstrap, confirms primary loss holistically, and drives failover through /primary. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,41 @@ static bool probe_node_within(coord_t *C, cnode_t *n, bool bounded)
 static bool probe_node(coord_t *C, cnode_t *n)
 {
     return probe_node_within(C, n, false);
+}
+
+typedef struct probe_job {
+    coord_t *C;
+    cnode_t *n;
+} probe_job_t;
+
+static void *probe_job_run(void *arg)
+{
+    probe_job_t *j = arg;
+    probe_node(j->C, j->n);
+    return NULL;
+}
+
+/* Whole probes of several nodes at once, each over its own connection in a thread of its own:
+ * a move (confirmation, candidate ranking) waits for the slowest node, not for the sum of them
+ * all. Each probe touches only its node (its connection, probe and last position); the results
+ * are read after every thread has ended (probed_ok). A thread that cannot be started probes in
+ * this one. */
+static void probe_nodes(coord_t *C, cnode_t **nodes, size_t n)
+{
+    probe_job_t job[COORD_MAX_NODES];
+    pthread_t th[COORD_MAX_NODES];
+    bool started[COORD_MAX_NODES] = {false};
+    if (n == 1) {
+        probe_node(C, nodes[0]);
+        return;
+    }
+    for (size_t i = 0; i < n && i < COORD_MAX_NODES; i++) {
+        job[i] = (probe_job_t){.C = C, .n = nodes[i]};
+        started[i] = pthread_create(&th[i], NULL, probe_job_run, &job[i]) == 0;
+        if (!started[i]) probe_node(C, nodes[i]);
+    }
+    for (size_t i = 0; i < n && i < COORD_MAX_NODES; i++)
+        if (started[i]) pthread_join(th[i], NULL);
 }
 
 /* ---- reading ZooKeeper ------------------------------------------------------------------ */
@@ -896,16 +932,22 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     candidate_obs_t obs[COORD_MAX_NODES];
     cnode_t *who[COORD_MAX_NODES] = {0};
     size_t n = 0;
+    /* A replica whose agent is gone (killed, its host's ZooKeeper link down) may still hold
+     * what every other lacks: with semi-sync, it may be the one that acknowledged the last
+     * writes. It is never promoted (no agent would lift read_only), but it is observed, so
+     * the donor search and the semi-sync rule below see it. All are probed at once. */
+    cnode_t *ask[COORD_MAX_NODES];
+    size_t nask = 0;
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *c = &C->nodes[i];
-        if (c == old) continue;
-        /* A replica whose agent is gone (killed, its host's ZooKeeper link down) may still hold
-         * what every other lacks: with semi-sync, it may be the one that acknowledged the last
-         * writes. It is never promoted (no agent would lift read_only), but it is observed, so
-         * the donor search and the semi-sync rule below see it. */
+        if (c != old && (c->present || c->host[0])) ask[nask++] = c;
+    }
+    probe_nodes(C, ask, nask);
+    int64_t probed_at = mono_ms();
+    for (size_t k = 0; k < nask; k++) {
+        cnode_t *c = ask[k];
         bool agentless = !c->present;
-        if (agentless && !c->host[0]) continue;
-        bool up = probe_node(C, c);
+        bool up = c->probed_ok;
         if (agentless && !up) continue;
         if (observe_candidate(&obs[n], c->name, agentless ? PROMOTION_NEVER : c->st.promotion,
                               up ? &c->probe : NULL, err, sizeof(err)) != 0)
@@ -1015,7 +1057,14 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     hook_env_t he = {.old_primary = old->name, .old_host = old->host, .old_port = old->port,
                      .new_primary = best->name, .new_host = best->host, .new_port = best->port,
                      .epoch = rec.epoch, .reason = rq->kind};
-    if (!leader_confirmed(C, s, "the pre-failover hook")) return MOVE_FAILED;
+    /* The hook is a side effect: leadership confirmed first. Without one, nothing happens before
+     * the /primary write, and that write is itself guarded by our election znode (a multi with
+     * its check): a sync and a read fewer on the way to the promotion. */
+    bool pre_hook = cfg->hook_pre_failover && cfg->hook_pre_failover[0];
+    char elect[ZK_PATH_MAX];
+    if (pre_hook ? !leader_confirmed(C, s, "the pre-failover hook")
+                 : !still_leader(C, s, elect, sizeof(elect)))
+        return MOVE_FAILED;
     int hrc = hook_run(cfg, "pre_failover", cfg->hook_pre_failover, &he);
     if (hrc != 0 && cfg->hook_pre_failover_abort) {
         snprintf(msg, sizeof(msg), "hook_pre_failover failed (%s %d) and "
@@ -1037,6 +1086,10 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
     }
     log_notice("coordinator: %s: %s -> %s at epoch %llu (%s)", rq->kind, old->name, best->name,
                (unsigned long long)rec.epoch, rq->reason);
+    log_debug("coordinator: since the fence: %lld ms probing %zu candidate(s) at once, %lld ms "
+              "catching up, %lld ms confirming leadership, the hook and writing /primary",
+              (long long)(probed_at - t->fence), nask, (long long)(t->catchup - probed_at),
+              (long long)(mono_ms() - t->catchup));
     bool promoted = wait_for(C, s, rq->catchup_ms + 5000, is_promoted, &rec);
     t->promote = mono_ms();
     bool repointed = promoted && wait_for(C, s, 10000, all_repointed, &rec);
@@ -1067,11 +1120,16 @@ static move_result_t move_steps(coord_t *C, zsess_t *s, cnode_t *old, const move
  * and how many of those still stream from the primary p. */
 static void observe_replicas(coord_t *C, const cnode_t *p, primary_obs_t *o, bool probe)
 {
+    cnode_t *ask[COORD_MAX_NODES];
+    size_t nask = 0;
+    for (size_t i = 0; i < C->n && probe; i++)
+        if (&C->nodes[i] != p && C->nodes[i].present) ask[nask++] = &C->nodes[i];
+    probe_nodes(C, ask, nask);
     for (size_t i = 0; i < C->n; i++) {
         cnode_t *r = &C->nodes[i];
         if (r == p || !r->present) continue;
         o->replicas_known++;
-        if (!probe || !probe_node(C, r)) continue;
+        if (!probe || !r->probed_ok) continue;
         o->replicas_reachable++;
         if (!observe_streams_from(&r->probe, p->host, p->port)) continue;
         /* Slave_IO_Running stays Yes until slave_net_timeout when the primary is frozen; its
@@ -1366,8 +1424,10 @@ static int check_primary(coord_t *C, zsess_t *s)
                  C->failures, detect_name(d));
         say_once(C, d == DETECT_SUSPECT ? LOG_LVL_INFO : LOG_LVL_WARNING, msg);
         /* Look again soon: detection speed is set by this, not by check_interval_ms. A replica's
-         * IO thread notices a dead source's closed connection within milliseconds. */
-        return d == DETECT_SUSPECT ? 100 : o.mysqld_down ? 50 : cfg->check_interval_ms;
+         * IO thread notices a dead source's closed connection within milliseconds: once the
+         * agent reported its mysqld gone, the replicas' word is a few ms away (20 ms: a refused
+         * connect and the replicas' probes, a few times at most). */
+        return d == DETECT_SUSPECT ? 100 : o.mysqld_down ? 20 : cfg->check_interval_ms;
     }
     if (!C->move_started_ms) C->move_started_ms = mono_ms(); /* confirmed once, kept while waiting */
     t.confirm = C->move_started_ms;

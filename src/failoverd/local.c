@@ -801,7 +801,11 @@ static int promote_detach(local_t *L, const db_probe_t *p)
         log_error("promote: cannot stop the IO thread: %s; staying read-only", err);
         return -1;
     }
-    if (db_probe(L->db, &now, err, sizeof(err)) != 0) {
+    /* The replica status alone (one round trip) says what was received; only when it names
+     * nothing is the applied position read too. */
+    int prc = db_replica_status(L->db, &now, err, sizeof(err));
+    if (prc == 0 && !now.gtid_io_pos[0]) prc = db_probe(L->db, &now, err, sizeof(err));
+    if (prc != 0) {
         log_error("promote: cannot read the received position: %s; staying read-only", err);
         return -1;
     }

@@ -32,6 +32,11 @@ struct db_conn {
     bool expired;        /* the last bounded call ran out of time (the connection is dead) */
     char addr[300];
     const config_t *cfg; /* ssl_* for the replication channel (db_repoint) */
+    /* The replication source as this connection last read or set it (0: none known), so that
+     * stopping the IO thread need not ask for it again (db_stop_io_thread_now). Only a hint: a
+     * stale one costs the farewell watch its sighting, never correctness. */
+    char src_host[256];
+    int src_port;
 };
 
 /* Statements that may change a server, run by this thread (see db_thread_changes()). */
@@ -441,7 +446,10 @@ static int probe_replica(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
     bool found;
     if (!x) abort();
     int rc = replica_status(c, S(c, FLAVOR_REPLICA_STATUS), x, &found, err, errlen);
+    c->src_port = 0;
     if (rc == 0 && found) {
+        copy_str(c->src_host, sizeof(c->src_host), x->source_host);
+        c->src_port = x->source_port;
         p->is_replica = true;
         p->heartbeats = x->heartbeats;
         p->heartbeat_period_ms = x->heartbeat_period_ms;
@@ -469,6 +477,14 @@ int db_probe(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
     if (probe_vars(c, p, true, err, errlen) != 0) return -1;
     if (probe_replica(c, p, err, errlen) != 0) return -1;
     return 0;
+}
+
+int db_replica_status(db_conn_t *c, db_probe_t *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof(*p));
+    p->lag_s = -1;
+    p->heartbeats = -1;
+    return probe_replica(c, p, err, errlen);
 }
 
 int db_probe_within(db_conn_t *c, db_probe_t *p, int deadline_ms, bool vars_only, char *err,
@@ -779,6 +795,7 @@ int db_pid_file(db_conn_t *c, char *buf, size_t len, char *err, size_t errlen)
 int db_detach_replication(db_conn_t *c, char *err, size_t errlen)
 {
     if (db_exec(c, S(c, FLAVOR_STOP_REPLICA), err, errlen) != 0) return -1;
+    c->src_port = 0;
     return db_exec(c, S(c, FLAVOR_RESET_ALL), err, errlen);
 }
 
@@ -787,7 +804,7 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t
 {
     int want_master = primary ? 1 : 0, want_replica = !primary && ack ? 1 : 0;
     const flavor_semi_names_t *n = semi_names(c);
-    char q[160];
+    char q[400];
     /* MySQL: a side whose plugin is not installed reads -1; only a wanted one is an error. */
     if (is_mysql(c) && ((want_master && now->semi_sync_master < 0) ||
                         (want_replica && now->semi_sync_replica < 0))) {
@@ -798,23 +815,34 @@ int db_set_semi_sync_role(db_conn_t *c, bool primary, bool ack, const db_probe_t
                  src ? n->source_library : n->replica_library);
         return -1;
     }
-    /* AFTER_SYNC (lossless): a commit is acknowledged to its client only once a replica has it.
-     * Set whenever we take the primary role, so a my.cnf saying otherwise cannot weaken it. */
-    snprintf(q, sizeof(q), "SET GLOBAL %s=AFTER_SYNC", n->wait_point);
-    if (primary && now->read_only && db_exec(c, q, err, errlen) != 0) return -1;
-    snprintf(q, sizeof(q), "SET GLOBAL %s=%s", n->source_enabled, primary ? "ON" : "OFF");
-    if (now->semi_sync_master != want_master && !(is_mysql(c) && now->semi_sync_master < 0) &&
-        db_exec(c, q, err, errlen) != 0)
+    /* What changes, in one statement (one round trip: a promotion waits for it), in this
+     * order: AFTER_SYNC (lossless: a commit is acknowledged to its client only once a replica
+     * has it), set whenever we take the primary role, so a my.cnf saying otherwise cannot
+     * weaken it; the source side; the replica side. A SET of several variables changes none
+     * when one of them fails. */
+    bool wait_point = primary && now->read_only;
+    bool source = now->semi_sync_master != want_master && !(is_mysql(c) && now->semi_sync_master < 0);
+    bool replica = now->semi_sync_replica != want_replica &&
+                   !(is_mysql(c) && now->semi_sync_replica < 0);
+    if (!wait_point && !source && !replica) return 0;
+    char a1[128] = "", a2[128] = "", a3[128] = "";
+    if (wait_point) snprintf(a1, sizeof(a1), " GLOBAL %s=AFTER_SYNC,", n->wait_point);
+    if (source)
+        snprintf(a2, sizeof(a2), " GLOBAL %s=%s,", n->source_enabled, primary ? "ON" : "OFF");
+    if (replica)
+        snprintf(a3, sizeof(a3), " GLOBAL %s=%s,", n->replica_enabled, want_replica ? "ON" : "OFF");
+    int k = snprintf(q, sizeof(q), "SET%s%s%s", a1, a2, a3);
+    if (k > 0 && (size_t)k < sizeof(q)) q[k - 1] = 0; /* the last comma */
+    if (k < 0 || (size_t)k >= sizeof(q)) {
+        snprintf(err, errlen, "%s: the semi-sync SET statement does not fit", c->addr);
         return -1;
-    if (now->semi_sync_replica != want_replica && !(is_mysql(c) && now->semi_sync_replica < 0)) {
-        snprintf(q, sizeof(q), "SET GLOBAL %s=%s", n->replica_enabled, want_replica ? "ON" : "OFF");
-        if (db_exec(c, q, err, errlen) != 0) return -1;
-        /* The IO thread reads the setting when it connects: reconnect so it stops (or starts)
-         * acknowledging now, not after the next network error. */
-        if (!primary && now->is_replica && (now->io_running || now->io_connecting) &&
-            (db_stop_io_thread(c, err, errlen) != 0 || db_start_io_thread(c, err, errlen) != 0))
-            return -1;
     }
+    if (db_exec(c, q, err, errlen) != 0) return -1;
+    /* The IO thread reads the setting when it connects: reconnect so it stops (or starts)
+     * acknowledging now, not after the next network error. */
+    if (replica && !primary && now->is_replica && (now->io_running || now->io_connecting) &&
+        (db_stop_io_thread(c, err, errlen) != 0 || db_start_io_thread(c, err, errlen) != 0))
+        return -1;
     return 0;
 }
 
@@ -950,10 +978,13 @@ int db_stop_io_thread(db_conn_t *c, char *err, size_t errlen)
  * When the KILL is answered the thread may not be in that connect yet, and a STOP SLAVE that
  * comes first costs the 2 s again. With mysqld on this host (a unix socket or a loopback address:
  * the agent shares its network namespace), the connect is seen: a socket to the source's port in
- * SYN_SENT that was not there before the KILL (/proc/net/tcp, include/tcpstate.h). Otherwise, or
- * if none shows within IO_THREAD_KILL_SETTLE_MS, that long is waited, as before. */
+ * SYN_SENT that was not there before the KILL (/proc/net/tcp, include/tcpstate.h). And on any
+ * host, a killed thread that is no longer in the processlist has ended: it had no connection to
+ * say farewell on (its source's mysqld died and it was reconnecting: a mysqld crash), or said it
+ * already, and the stop is immediate. Neither seen within IO_THREAD_KILL_SETTLE_MS: that long is
+ * waited, as before (a remote mysqld whose thread is in its farewell). */
 #define IO_THREAD_KILL_SETTLE_MS 50 /* the killed IO thread reaches its farewell connect */
-#define FAREWELL_POLL_MS 1
+#define FAREWELL_POLL_MS 1 /* between looks at /proc/net/tcp and at the processlist */
 
 /* Is the server on this host? Only then is its farewell connect in our /proc/net/tcp. */
 static bool server_is_local(db_conn_t *c)
@@ -973,26 +1004,46 @@ typedef struct farewell {
     int nbefore;
 } farewell_t;
 
-/* What to look for: the source's address and port, and the SYN_SENT sockets already there. */
+/* What to look for: the source's address and port, and the SYN_SENT sockets already there. The
+ * source as this connection last read it (the agent probed it a moment ago: no round trip),
+ * else asked for now. */
 static bool farewell_prepare(db_conn_t *c, farewell_t *f)
 {
-    db_probe_t p;
-    char e2[512];
     memset(f, 0, sizeof(*f));
-    memset(&p, 0, sizeof(p));
-    if (probe_replica(c, &p, e2, sizeof(e2)) != 0 || !p.source_host[0] || p.source_port <= 0)
-        return false;
-    f->port = p.source_port;
-    if (inet_pton(AF_INET, p.source_host, f->addr[0]) == 1) {
+    if (c->src_port <= 0 || !c->src_host[0]) {
+        db_probe_t p;
+        char e2[512];
+        memset(&p, 0, sizeof(p));
+        if (probe_replica(c, &p, e2, sizeof(e2)) != 0) return false;
+    }
+    if (!c->src_host[0] || c->src_port <= 0) return false;
+    f->port = c->src_port;
+    if (inet_pton(AF_INET, c->src_host, f->addr[0]) == 1) {
         f->addrlen[0] = 4;
         f->naddr = 1;
-    } else if (inet_pton(AF_INET6, p.source_host, f->addr[0]) == 1) {
+    } else if (inet_pton(AF_INET6, c->src_host, f->addr[0]) == 1) {
         f->addrlen[0] = 16;
         f->naddr = 1;
     }
     f->nbefore = tcp_find(TCP_STATE_SYN_SENT, f->addr, f->addrlen, f->naddr, f->port, f->before,
                           (int)(sizeof(f->before) / sizeof(f->before[0])));
     return f->nbefore >= 0 && f->nbefore <= (int)(sizeof(f->before) / sizeof(f->before[0]));
+}
+
+/* The killed IO thread has ended (it is no longer in the processlist): it said farewell, or had
+ * no connection to say it on (its source's mysqld had died: it was reconnecting), so STOP SLAVE
+ * cannot wait for one. This is what ends the wait when the source host is up but its mysqld is
+ * gone, where no connect stays in SYN_SENT long enough to be seen. A failed query: not known. */
+static bool io_thread_gone(db_conn_t *c, long id)
+{
+    char q[96], e2[256];
+    snprintf(q, sizeof(q), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %ld", id);
+    MYSQL_RES *r = db_query(c, q, e2, sizeof(e2));
+    if (!r) return false;
+    MYSQL_ROW row = mysql_fetch_row(r);
+    bool gone = row && row[0] && strcmp(row[0], "0") == 0;
+    mysql_free_result(r);
+    return gone;
 }
 
 static bool farewell_seen(const farewell_t *f)
@@ -1007,10 +1058,13 @@ static bool farewell_seen(const farewell_t *f)
     return false;
 }
 
-int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
+/* stop: STOP SLAVE IO_THREAD (a promotion, whose SQL thread goes on applying), or STOP SLAVE
+ * (a repoint: one round trip fewer; its kill signal to the IO thread lands in the farewell
+ * connect just the same). */
+static int stop_io_now(db_conn_t *c, flavor_stmt_t stop, char *err, size_t errlen)
 {
     const char *find = S(c, FLAVOR_SEMI_IO_THREAD); /* MariaDB's farewell only */
-    if (!find) return db_stop_io_thread(c, err, errlen);
+    if (!find) return db_exec(c, S(c, stop), err, errlen);
     char e2[512], q[64];
     long id = -1;
     /* Only a running semi-sync IO thread says farewell (the status is what that thread decided
@@ -1029,18 +1083,25 @@ int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
             log_debug("sql %s: %s", c->addr, e2); /* it ended meanwhile: STOP SLAVE is enough */
         } else {
             int64_t t0 = mono_ms(), waited = 0;
-            bool seen = false;
-            while (waited < IO_THREAD_KILL_SETTLE_MS && !(seen = watch && farewell_seen(&f))) {
-                struct timespec ts = {0, (watch ? FAREWELL_POLL_MS : IO_THREAD_KILL_SETTLE_MS) *
-                                             1000000L};
+            bool seen = false, gone = false;
+            while (waited < IO_THREAD_KILL_SETTLE_MS && !(seen = watch && farewell_seen(&f)) &&
+                   !(gone = io_thread_gone(c, id))) {
+                struct timespec ts = {0, FAREWELL_POLL_MS * 1000000L};
                 nanosleep(&ts, NULL);
                 waited = mono_ms() - t0;
             }
             log_debug("sql %s: the killed IO thread's farewell connect %s after %lld ms", c->addr,
-                      seen ? "seen" : watch ? "not seen" : "assumed", (long long)waited);
+                      seen ? "seen" : gone ? "not needed (the thread has ended)"
+                                    : watch ? "not seen" : "assumed",
+                      (long long)waited);
         }
     }
-    return db_stop_io_thread(c, err, errlen);
+    return db_exec(c, S(c, stop), err, errlen);
+}
+
+int db_stop_io_thread_now(db_conn_t *c, char *err, size_t errlen)
+{
+    return stop_io_now(c, FLAVOR_STOP_IO, err, errlen);
 }
 
 int db_start_io_thread(db_conn_t *c, char *err, size_t errlen)
@@ -1150,12 +1211,10 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
         snprintf(err, errlen, "%s: host, user or password too long", c->addr);
         return -1;
     }
-    /* The IO thread first, the fast way: a plain STOP SLAVE would wait 2 s for a semi-sync
-     * IO thread's farewell to a source that is cut off (the old primary, after a failover),
-     * and with semi-sync the new primary's commits wait for this replica's acknowledgement. */
-    if (db_stop_io_thread_now(c, err, errlen) != 0 ||
-        db_exec(c, S(c, FLAVOR_STOP_REPLICA), err, errlen) != 0)
-        return -1;
+    /* The fast way: a plain STOP SLAVE would wait 2 s for a semi-sync IO thread's farewell to
+     * a source that is cut off (the old primary, after a failover), and with semi-sync the new
+     * primary's commits wait for this replica's acknowledgement. */
+    if (stop_io_now(c, FLAVOR_STOP_REPLICA, err, errlen) != 0) return -1;
     const char *reset = S(c, FLAVOR_GTID_RESET); /* MariaDB only */
     if (reset_slave_pos && reset && db_exec(c, reset, err, errlen) != 0) return -1;
     if (change_source_sql(&c->flavor, c->cfg, eh, port, eu, ep, heartbeat_ms, change,
@@ -1170,6 +1229,8 @@ int db_repoint(db_conn_t *c, const char *host, int port, const char *repl_user,
         return -1;
     }
     log_debug("sql %s: CHANGE MASTER to %s:%d", c->addr, host, port);
+    copy_str(c->src_host, sizeof(c->src_host), host);
+    c->src_port = port;
     return db_exec(c, S(c, FLAVOR_START_REPLICA), err, errlen);
 }
 
