@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "httpbind.h"
 #include "clockutil.h"
 #include "decide.h"
 #include "log.h"
@@ -234,9 +235,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                  "not found; try /primary, /replica, /health, /metrics or /failsafe\n");
 }
 
-void *http_start(agent_t *a)
+/* The daemon serving now: http_start() sets it, a reload's http_rebind() replaces it. */
+static struct MHD_Daemon *serving;
+
+static struct MHD_Daemon *listen_on(agent_t *a, const char *listen)
 {
-    const char *listen = a->cfg->http_listen;
     if (!listen || !listen[0]) return NULL;
     char host[HOST_MAX_LEN + 1];
     const char *colon = strrchr(listen, ':');
@@ -270,8 +273,56 @@ void *http_start(agent_t *a)
     return d;
 }
 
+void *http_start(agent_t *a)
+{
+    serving = listen_on(a, a->cfg->http_listen);
+    return serving;
+}
+
+/* Port of "host:port" ("" when none). */
+static const char *port_of(const char *listen)
+{
+    const char *colon = listen ? strrchr(listen, ':') : NULL;
+    return colon ? colon + 1 : "";
+}
+
+int http_rebind(agent_t *a, const char *listen, char *err, size_t errlen)
+{
+    const char *old = a->cfg->http_listen ? a->cfg->http_listen : "";
+    if (!listen || !listen[0]) {
+        if (serving) MHD_stop_daemon(serving);
+        serving = NULL;
+        log_notice("http: no longer listening on %s ([http] listen is empty)", old);
+        return 0;
+    }
+    struct MHD_Daemon *d = NULL;
+    bool same_port = serving && strcmp(port_of(old), port_of(listen)) == 0;
+    if (!same_port) d = listen_on(a, listen);
+    if (!d && serving && same_port) { /* the old socket holds the port: close it, then bind */
+        MHD_stop_daemon(serving);
+        serving = NULL;
+        d = listen_on(a, listen);
+        if (!d) {
+            serving = listen_on(a, old);
+            snprintf(err, errlen, "[http] listen: cannot listen on %s (still on %s)", listen,
+                     serving ? old : "nothing: the old address could not be bound again either");
+            return -1;
+        }
+    }
+    if (!d) {
+        snprintf(err, errlen, "[http] listen: cannot listen on %s (port taken, or address not "
+                 "local?)", listen);
+        return -1;
+    }
+    if (serving) MHD_stop_daemon(serving);
+    serving = d;
+    return 0;
+}
+
 void http_stop(void *d)
 {
-    if (d) MHD_stop_daemon(d);
+    (void)d; /* a reload may have replaced it: stop what serves now */
+    if (serving) MHD_stop_daemon(serving);
+    serving = NULL;
     page_stop();
 }

@@ -1,9 +1,10 @@
 /* reload.c -- SIGHUP: the configuration file read again, checked whole, and either applied or
  * refused whole (never half), with every change logged. What a running agent can take: timeouts,
- * lag limits, hooks, promotion, fence and semi-sync settings, log level, passwords. What it
- * cannot (restart_keys: its ZooKeeper session, its identity, its HTTP socket, the failsafe
- * thread) refuses the reload and names the key; `systemctl restart` applies those without a
- * write cut on the primary (the restarted agent resumes its session: lease_file).
+ * lag limits, hooks, promotion, fence and semi-sync settings, log level, passwords, the HTTP
+ * socket (bound anew before the swap). What it cannot (restart_keys: its ZooKeeper session, its
+ * identity, the failsafe thread) refuses the reload and names the key; `systemctl restart`
+ * applies those without a write cut on the primary (the restarted agent resumes its session:
+ * lease_file, SIGUSR2).
  *
  * Threads read a->cfg when they need a value; the new configuration replaces the pointer in one
  * store, and the old one is kept (not freed) until the agent exits, so a thread still reading it
@@ -14,13 +15,14 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
+#include "httpbind.h"
 #include "log.h"
 
 /* "section.key" that need a restart. */
 static const char *const restart_keys[] = {
     "cluster.name",   "cluster.zk_hosts", "cluster.zk_root",   "cluster.zk_session_timeout_ms",
     "cluster.zk_auth_file", "node.name",  "node.host",         "node.port",
-    "node.socket",    "http.listen",      "agent.pid_file",    "agent.lease_file",
+    "node.socket",    "agent.pid_file",   "agent.lease_file",
     "failover.failsafe",
 };
 
@@ -85,6 +87,14 @@ int agent_reload(agent_t *a, const char *path)
     if (d.refused[0]) {
         log_error("reload refused, nothing changed: %s needs a restart (systemctl restart keeps "
                   "the ZooKeeper session, so a primary keeps taking writes)", d.refused);
+        config_free(cfg);
+        sd_notify(0, "READY=1");
+        return -1;
+    }
+    /* The HTTP socket first: the one change that can fail once validated (a port taken). */
+    if (!same(old->http_listen, cfg->http_listen) &&
+        http_rebind(a, cfg->http_listen, err, sizeof(err)) != 0) {
+        log_error("reload refused, nothing changed: %s", err);
         config_free(cfg);
         sd_notify(0, "READY=1");
         return -1;
