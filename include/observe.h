@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "decide.h"
+#include "nodestate.h"
 
 /* Fill o for a candidate: received = gtid_slave_pos merged with Gtid_IO_Pos, applied =
  * gtid_slave_pos, binlog = gtid_binlog_pos. MySQL: received = Retrieved_Gtid_Set union
@@ -18,6 +19,12 @@
  * o->name points at name: keep it alive as long as o. */
 int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotion,
                       const db_probe_t *p, char *err, size_t errlen);
+
+/* The same from a node's registration as its agent published it (node_state_t): what
+ * failoverctl judges and ranks with, and an agent's own errant-transaction count (its snapshot
+ * against the primary's registration). o->name points at n->name. 0, or -1 with a message when
+ * a published position or server_uuid cannot be parsed (o is then marked unreachable). */
+int observe_published(candidate_obs_t *o, const node_state_t *n, char *err, size_t errlen);
 
 /* Does this replica's IO thread stream from host:port right now? (holistic detection) */
 bool observe_streams_from(const db_probe_t *p, const char *host, int port);

@@ -236,38 +236,6 @@ void ctl_view_names(const cluster_view_t *v, char *buf, size_t len)
     if (v->n == 0) snprintf(buf, len, "none registered");
 }
 
-int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t errlen)
-{
-    char perr[256];
-    gtid_pos_t io;
-    memset(o, 0, sizeof(*o));
-    o->name = n->name;
-    o->promotion = n->promotion;
-    o->reachable = n->healthy;
-    o->is_replica = n->role == ROLE_REPLICA;
-    o->lag_s = n->lag_s;
-    o->sql_delay_s = n->sql_delay_s;
-    o->semi_sync_ack = -1; /* not published: count it as possibly acknowledging */
-    if (gtid_pos_parse(&o->applied, n->gtid_applied, perr, sizeof(perr)) != 0 ||
-        gtid_pos_parse(&io, n->gtid_received, perr, sizeof(perr)) != 0 ||
-        gtid_pos_parse(&o->binlog, n->gtid_binlog, perr, sizeof(perr)) != 0) {
-        snprintf(err, errlen, "%s publishes an unusable GTID position: %s", n->name, perr);
-        o->reachable = false;
-        return -1;
-    }
-    o->received = o->applied;
-    gtid_pos_merge_max(&o->received, &io);
-    /* MySQL: what it wrote itself, for errant GTIDs, as observe_candidate does from a probe
-     * (an agent older than the server_uuid field publishes none: nothing counted errant) */
-    if (o->binlog.mysql && n->server_uuid[0] &&
-        gtid_pos_from_source(&o->authored, &o->binlog, n->server_uuid, perr, sizeof(perr)) != 0) {
-        snprintf(err, errlen, "%s publishes an unusable server_uuid: %s", n->name, perr);
-        o->reachable = false;
-        return -1;
-    }
-    return 0;
-}
-
 int ctl_control_update(ctl_t *c, ctl_control_edit_fn edit, void *arg, int64_t *mtime)
 {
     char path[ZK_PATH_MAX], perr[256];

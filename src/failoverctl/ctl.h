@@ -87,9 +87,6 @@ bool ctl_view_listed(const cluster_view_t *v, const char *name);
 const node_state_t *ctl_view_node_at(const cluster_view_t *v, const char *host, int port);
 /* "node1, node2, node3" (or "none registered") for messages. */
 void ctl_view_names(const cluster_view_t *v, char *buf, size_t len);
-/* The node's published positions as ranking input, the way the coordinator builds them from its
- * probes: received = applied merged with Gtid_IO_Pos. -1 with a message on an unparsable GTID. */
-int ctl_node_obs(const node_state_t *n, candidate_obs_t *o, char *err, size_t errlen);
 
 /* Read-modify-write of /control guarded by its version; creates it when missing. edit returns
  * EXIT_OK to write, or an exit code (with its message already printed) to stop. mtime (may be

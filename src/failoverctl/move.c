@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "exitcodes.h"
 #include "gtid.h"
+#include "observe.h"
 
 /* After the catch-up timeout, how long the coordinator may take for the rest (fence, promote,
  * repoint: 10 s each at most in coord.c) before we call it a timeout. */
@@ -112,7 +113,7 @@ static const char *candidate_problem(const move_t *m, const node_state_t *n, cha
                  "transactions; make it a replica first", n->name);
         return buf;
     }
-    if (ctl_node_obs(n, &ob, err, sizeof(err)) != 0) {
+    if (observe_published(&ob, n, err, sizeof(err)) != 0) {
         snprintf(buf, len, "%s", err);
         return buf;
     }
@@ -170,12 +171,12 @@ static const char *behind_others(const move_t *m, const node_state_t *t, char *b
 {
     candidate_obs_t to, oo;
     char err[300];
-    if (ctl_node_obs(t, &to, err, sizeof(err)) != 0) return NULL;
+    if (observe_published(&to, t, err, sizeof(err)) != 0) return NULL;
     for (size_t i = 0; i < m->v->n; i++) {
         const node_state_t *n = &m->v->nodes[i];
         if (n == t || strcmp(n->name, m->old) == 0 || !n->healthy || n->role != ROLE_REPLICA)
             continue;
-        if (ctl_node_obs(n, &oo, err, sizeof(err)) != 0) continue;
+        if (observe_published(&oo, n, err, sizeof(err)) != 0) continue;
         uint64_t more = gtid_pos_missing_count(&to.received, &oo.received);
         if (more == 0) continue;
         snprintf(buf, len, "%s has received %" PRIu64 " transaction(s) fewer than %s (%s vs %s): "
@@ -209,7 +210,7 @@ static void print_possible_loss(const move_t *m, const node_state_t *t)
 {
     candidate_obs_t to, oo;
     char err[300];
-    if (ctl_node_obs(t, &to, err, sizeof(err)) != 0) {
+    if (observe_published(&to, t, err, sizeof(err)) != 0) {
         printf("--force: cannot tell what may be lost: %s\n", err);
         return;
     }
@@ -220,7 +221,8 @@ static void print_possible_loss(const move_t *m, const node_state_t *t)
                           &m->old_pos);
     for (size_t i = 0; i < m->v->n; i++) {
         const node_state_t *n = &m->v->nodes[i];
-        if (n == t || strcmp(n->name, m->old) == 0 || ctl_node_obs(n, &oo, err, sizeof(err)) != 0)
+        if (n == t || strcmp(n->name, m->old) == 0 ||
+            observe_published(&oo, n, err, sizeof(err)) != 0)
             continue;
         any |= print_lack(t, &to.received, n->name, "received", &oo.received);
     }
@@ -242,7 +244,7 @@ static int pick_candidate(move_t *m)
     for (size_t i = 0; i < m->v->n; i++) {
         const node_state_t *s = &m->v->nodes[i];
         if (strcmp(s->name, m->old) == 0) continue;
-        ctl_node_obs(s, &obs[n], err, sizeof(err));
+        observe_published(&obs[n], s, err, sizeof(err));
         who[n++] = s;
     }
     size_t eligible = candidate_rank(obs, n, &m->old_pos, verdict, order);

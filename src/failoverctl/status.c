@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "exitcodes.h"
 #include "gtid.h"
+#include "observe.h"
 #include "zkutil.h"
 
 static volatile sig_atomic_t interrupted;
@@ -349,7 +350,7 @@ static void replica_problems(st_t *s, const node_state_t *n, const gtid_pos_t *p
     }
     candidate_obs_t o;
     char err[300], errant[512];
-    if (v->have_primary && ctl_node_obs(n, &o, err, sizeof(err)) == 0) {
+    if (v->have_primary && observe_published(&o, n, err, sizeof(err)) == 0) {
         uint64_t k = candidate_errant(&o, prim, errant, sizeof(errant));
         if (k)
             problem(s, "errant-gtids", n->name, "errant GTIDs: %s has %llu transaction(s) the "
@@ -416,7 +417,7 @@ static void candidate_problems(st_t *s, const gtid_pos_t *prim)
     memset(obs, 0, sizeof(obs[0])); /* gcc cannot see that k == 0 reads nothing */
     for (size_t i = 0; i < v->n; i++) {
         if (is_desired(v, &v->nodes[i])) continue;
-        ctl_node_obs(&v->nodes[i], &obs[k], err, sizeof(err));
+        observe_published(&obs[k], &v->nodes[i], err, sizeof(err));
         k++;
     }
     if (candidate_rank(obs, k, prim, ver, order) > 0) return;

@@ -11,6 +11,8 @@
 #include "clockutil.h"
 #include "decide.h"
 #include "log.h"
+#include "observe.h"
+#include "zkutil.h"
 
 /* Hostile clients: every endpoint only reads, and nothing a client sends is stored beyond its
  * request. Its request line and headers must fit in HTTP_REQUEST_MAX bytes (MHD answers 431),
@@ -124,6 +126,44 @@ static void gauge(FILE *f, const agent_t *a, const char *name, const char *help,
         fputs("NaN\n", f);
 }
 
+/* This node's errant transactions, as failoverctl status judges them (candidate_errant()): what
+ * its binlog holds that neither what it applied nor the primary's binlog position accounts for:
+ * writes made here (a replica written to directly, an old primary's unreplicated tail). Its own
+ * state is the local worker's latest snapshot; the primary's comes from the primary's
+ * registration, read at scrape time (one ZooKeeper read per scrape; its positions may be up to
+ * 20 s old, which cannot make a replicated transaction look errant: that one is in what this
+ * node applied). -1: unknown (no snapshot or mysqld down, no primary read yet, no session, the
+ * primary's registration absent or unparsable). The primary itself has none by definition. */
+static int64_t errant_count(agent_t *a)
+{
+    node_state_t self, prim;
+    char name[NAME_MAX_LEN + 1], path[ZK_PATH_MAX], err[256];
+    pthread_mutex_lock(&a->mu);
+    bool ok = a->snap_valid && a->snap.healthy;
+    self = a->snap;
+    snprintf(name, sizeof(name), "%s", a->desired.name);
+    pthread_mutex_unlock(&a->mu);
+    if (!ok || !name[0]) return -1;
+    if (strcmp(name, a->cfg->node_name) == 0) return 0;
+    zsess_t *s = session_get(a);
+    if (!s) return -1;
+    char *buf = NULL;
+    int len = 0;
+    zk_cluster_path(a->cfg, path, sizeof(path), "/nodes/%s", name);
+    int rc = zk_get_alloc(s->zh, path, false, &buf, &len, NULL);
+    session_put(a, s);
+    int parsed = rc == ZOK && buf ? node_state_from_json(&prim, buf, (size_t)len, err, sizeof(err))
+                                  : -1;
+    free(buf);
+    if (parsed != 0) return -1;
+    candidate_obs_t me;
+    gtid_pos_t pp;
+    if (observe_published(&me, &self, err, sizeof(err)) != 0 ||
+        gtid_pos_parse(&pp, prim.gtid_binlog, err, sizeof(err)) != 0)
+        return -1;
+    return (int64_t)candidate_errant(&me, &pp, NULL, 0);
+}
+
 static char *metrics_text(agent_t *a, const view_t *v)
 {
     char *buf = NULL;
@@ -166,6 +206,10 @@ static char *metrics_text(agent_t *a, const view_t *v)
           (double)(wall_ms() - v->last_failover_ms) / 1000.0);
     gauge(f, a, "failoverd_diverged", "Whether this node holds GTIDs the primary never had.",
           v->valid, v->diverged);
+    int64_t errant = errant_count(a);
+    gauge(f, a, "failoverd_errant_transactions", "Transactions in this node's binlog that neither "
+          "it applied from its source nor the primary has: written here (NaN: unknown).",
+          errant >= 0, (double)errant);
     fprintf(f, "# HELP failoverd_failovers_total Moves of the primary this agent coordinated, by "
                "kind (reason) and outcome, since it started.\n"
                "# TYPE failoverd_failovers_total counter\n");

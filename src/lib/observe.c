@@ -2,6 +2,7 @@
  * coordinator and failoverctl explain, so explain's ranking is the coordinator's ranking. */
 #include "observe.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int observe_candidate(candidate_obs_t *o, const char *name, promotion_t promotion,
@@ -40,4 +41,36 @@ bool observe_streams_from(const db_probe_t *p, const char *host, int port)
 {
     return p->is_replica && p->io_running && p->source_port == port &&
            strcmp(p->source_host, host) == 0;
+}
+
+int observe_published(candidate_obs_t *o, const node_state_t *n, char *err, size_t errlen)
+{
+    char perr[256];
+    gtid_pos_t io;
+    memset(o, 0, sizeof(*o));
+    o->name = n->name;
+    o->promotion = n->promotion;
+    o->reachable = n->healthy;
+    o->is_replica = n->role == ROLE_REPLICA;
+    o->lag_s = n->lag_s;
+    o->sql_delay_s = n->sql_delay_s;
+    o->semi_sync_ack = -1; /* not published: count it as possibly acknowledging */
+    if (gtid_pos_parse(&o->applied, n->gtid_applied, perr, sizeof(perr)) != 0 ||
+        gtid_pos_parse(&io, n->gtid_received, perr, sizeof(perr)) != 0 ||
+        gtid_pos_parse(&o->binlog, n->gtid_binlog, perr, sizeof(perr)) != 0) {
+        snprintf(err, errlen, "%s publishes an unusable GTID position: %s", n->name, perr);
+        o->reachable = false;
+        return -1;
+    }
+    o->received = o->applied;
+    gtid_pos_merge_max(&o->received, &io);
+    /* MySQL: what it wrote itself, for errant GTIDs, as observe_candidate does from a probe
+     * (an agent older than the server_uuid field publishes none: nothing counted errant) */
+    if (o->binlog.mysql && n->server_uuid[0] &&
+        gtid_pos_from_source(&o->authored, &o->binlog, n->server_uuid, perr, sizeof(perr)) != 0) {
+        snprintf(err, errlen, "%s publishes an unusable server_uuid: %s", n->name, perr);
+        o->reachable = false;
+        return -1;
+    }
+    return 0;
 }

@@ -135,6 +135,16 @@ log "$other: a transaction $new never had (errant GTID)"
 wait_for 30 "$other streaming from $new" state_is "$other" streaming
 sql "$other" "SET SESSION gtid_domain_id=0; CREATE DATABASE errant_on_$other" || fail "errant write on $other"
 kind "errant GTIDs" 1 errant-gtids "$other" "problem: errant GTIDs: $other has 1 transaction\(s\) the primary never had"
+# The same in the agents' metrics (issue 9 point 7's errant-GTID alert needs it): 1 on $other, 0
+# on the primary.
+metric() { # NODE: failoverd_errant_transactions as NODE's agent reports it
+    local v="${1^^}_HTTP_PORT"
+    curl -s "http://$(host_of "$1"):${!v}/metrics" | sed -n 's/^failoverd_errant_transactions{.*} //p'
+}
+third=node1; for n in node1 node2 node3; do [ "$n" != "$new" ] && [ "$n" != "$other" ] && third=$n; done
+expect_eq "failoverd_errant_transactions on $other" 1 "$(metric "$other")"
+expect_eq "failoverd_errant_transactions on the primary $new" 0 "$(metric "$new")"
+log "failoverd_errant_transactions on $third (the old primary): $(metric "$third")"
 
 log "ZooKeeper unreachable"
 sed -e 's/^zk_hosts = .*/zk_hosts = 127.0.0.1:1/' -e 's/^zk_session_timeout_ms = .*/zk_session_timeout_ms = 1000/' \
