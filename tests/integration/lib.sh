@@ -268,3 +268,16 @@ restart_agent_on_zk() {
     "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" resume >/dev/null || fail "failoverctl resume"
     wait_for 30 "cluster settled again" cluster_settled
 }
+
+# init_env PREFIX: scripts/init.d/failoverd set up to run node1's agent from a fresh directory
+# /tmp/PREFIX.XXXXXX (conf/main.conf = node1's config, run/, log/); sets I and INIT, and stops
+# the script's agent at exit.
+init_env() {
+    I=$(mktemp -d "/tmp/$1.XXXXXX")
+    CLEANUP_PATHS+=("$I")
+    mkdir -p "$I/conf"
+    cp "$SB/node1/failoverd.conf" "$I/conf/main.conf"
+    export FAILOVERD_DAEMON=$FAILOVERD FAILOVERD_CONFDIR=$I/conf FAILOVERD_RUNDIR=$I/run FAILOVERD_LOGDIR=$I/log
+    INIT=$ROOT/scripts/init.d/failoverd
+    on_exit '"$INIT" stop'
+}

@@ -20,13 +20,7 @@ expect_eq "primary" node1 "$(st .primary)"
 app_sql node1 "CREATE TABLE t (id INT PRIMARY KEY)" || fail "create table"
 
 log "node1's agent moves under the init script (paused meanwhile, so its stop leaves node1 writable)"
-I=$(mktemp -d /tmp/fo-handover.XXXXXX)
-CLEANUP_PATHS+=("$I")
-mkdir -p "$I/conf"
-cp "$SB/node1/failoverd.conf" "$I/conf/main.conf"
-export FAILOVERD_DAEMON=$FAILOVERD FAILOVERD_CONFDIR=$I/conf FAILOVERD_RUNDIR=$I/run FAILOVERD_LOGDIR=$I/log
-INIT=$ROOT/scripts/init.d/failoverd
-on_exit '"$INIT" stop'
+init_env fo-handover
 "$CTL" --zk "$ZK_HOSTS" --cluster "$CLUSTER" pause --reason "move node1's agent under the init script" >/dev/null || fail "pause"
 wait_for 10 "paused" eval '[ "$(st .paused)" = true ]'
 sleep 1 # node1's agent reads /control

@@ -4,13 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 
 sb_up --replicas 1 --no-agents
-I=$(mktemp -d /tmp/fo-init.XXXXXX)
-CLEANUP_PATHS+=("$I")
-mkdir -p "$I/conf"
-cp "$SB/node1/failoverd.conf" "$I/conf/main.conf"
-export FAILOVERD_DAEMON=$FAILOVERD FAILOVERD_CONFDIR=$I/conf FAILOVERD_RUNDIR=$I/run FAILOVERD_LOGDIR=$I/log
-INIT=$ROOT/scripts/init.d/failoverd
-on_exit '"$INIT" stop'
+init_env fo-init
 
 "$INIT" start || fail "init script start: exit $?"
 registered() { is_eq "$(node_field node1 healthy)" true; }
